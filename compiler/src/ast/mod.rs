@@ -1,0 +1,296 @@
+//! The abstract syntax tree. Every node carries a [`Loc`]; nodes compare by structure only.
+
+mod expr;
+
+pub use expr::{BinOp, CmpOp, Expr, Literal, Path, QuantKind, Segment};
+
+use crate::source::Loc;
+
+/// A value with its location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node<T> {
+    /// The value.
+    pub node: T,
+    /// Where it was written.
+    pub loc: Loc,
+}
+
+impl<T> Node<T> {
+    /// Wraps a value.
+    pub fn new(node: T, loc: Loc) -> Self {
+        Self { node, loc }
+    }
+}
+
+/// One parsed file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Module {
+    /// Top-level items in source order.
+    pub items: Vec<Item>,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `use a.b, "file.clic"`
+    Use(Node<Vec<Node<UseTarget>>>),
+    /// `model name { ... }`
+    Model(Node<Model>),
+    /// `policy name "title" { control ... }`
+    Policy(Node<Policy>),
+    /// `waiver control.id { ... }`
+    Waiver(Node<Waiver>),
+    /// `test "name" { given ... expect ... }`
+    Test(Node<TestBlock>),
+}
+
+/// What a `use` names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UseTarget {
+    /// A policy or policy module of the standard library or of the project: `mdr.performance`, `mdr`.
+    Name(String),
+    /// A project file, relative to the importing file: `"policies/local.clic"`.
+    Path(String),
+}
+
+/// A model manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The model's name.
+    pub name: Node<String>,
+    /// Its statements in source order.
+    pub stmts: Vec<Node<ModelStmt>>,
+}
+
+/// A statement of a model manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelStmt {
+    /// `version "1.4.0"`
+    Version(Node<String>),
+    /// `purpose "..."`
+    Purpose(Node<String>),
+    /// `class IIa by rule 11`
+    Class {
+        /// The device class.
+        class: Node<DeviceClass>,
+        /// The classification rule, e.g. `11`.
+        rule: Option<Node<String>>,
+    },
+    /// `artifact "model.onnx" sha256 "..."`
+    Artifact {
+        /// Path of the ONNX file.
+        path: Node<String>,
+        /// The pinned digest.
+        sha256: Option<Node<String>>,
+    },
+    /// `input "image" from dicom { ... }`
+    Input {
+        /// Input tensor name.
+        tensor: Node<String>,
+        /// The preprocessing steps in order.
+        steps: Vec<Node<PrepStep>>,
+    },
+    /// `output "prob" positive when >= 0.5 means "..."`
+    Output {
+        /// Output tensor name.
+        tensor: Node<String>,
+        /// `>=` (true) or `>` (false).
+        inclusive: bool,
+        /// The operating threshold.
+        threshold: Node<Literal>,
+        /// What a positive means.
+        meaning: Node<String>,
+    },
+    /// `reference "dir" labels "labels.yaml"`
+    Reference {
+        /// Folder of reference scans.
+        path: Node<String>,
+        /// Labels file.
+        labels: Node<String>,
+    },
+    /// `training patients "file"`
+    Training(Node<String>),
+    /// `claims { sensitivity 90% ... }`
+    Claims(Vec<(Node<String>, Node<Literal>)>),
+    /// `documents { dpia "docs/dpia.md" ... }`
+    Documents(Vec<(Node<String>, Node<String>)>),
+    /// `use mdr.performance, ...` — the policies in force.
+    Use(Vec<Node<UseTarget>>),
+}
+
+/// A device class under MDR Annex VIII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeviceClass {
+    /// Class I.
+    I,
+    /// Class IIa.
+    IIa,
+    /// Class IIb.
+    IIb,
+    /// Class III.
+    III,
+}
+
+impl DeviceClass {
+    /// The class as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::I => "I",
+            Self::IIa => "IIa",
+            Self::IIb => "IIb",
+            Self::III => "III",
+        }
+    }
+
+    /// Parses a class as written.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "I" => Self::I,
+            "IIa" => Self::IIa,
+            "IIb" => Self::IIb,
+            "III" => Self::III,
+            _ => return None,
+        })
+    }
+}
+
+/// A preprocessing step of the model input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrepStep {
+    /// Accepted DICOM modalities.
+    Modalities(Vec<Node<String>>),
+    /// Modality LUT from the file's RescaleSlope/RescaleIntercept.
+    RescaleFromDicom,
+    /// A fixed modality LUT.
+    RescaleFixed {
+        /// Slope, as written.
+        slope: String,
+        /// Intercept, as written.
+        intercept: String,
+    },
+    /// Window from the file's VOI attributes; `else minmax` when absent.
+    WindowFromDicom {
+        /// Fall back to the image's min/max when the file has no window.
+        else_minmax: bool,
+    },
+    /// A fixed window.
+    WindowFixed {
+        /// Center, as written.
+        center: String,
+        /// Width, as written.
+        width: String,
+    },
+    /// The image's own min/max.
+    WindowMinMax,
+    /// Invert MONOCHROME1 images.
+    InvertMonochrome1,
+    /// Resize to width x height.
+    Resize {
+        /// Width in pixels, as written.
+        width: String,
+        /// Height in pixels, as written.
+        height: String,
+        /// Interpolation, as written (`bilinear` when absent).
+        interpolation: Option<String>,
+    },
+    /// `(x - mean) / std`.
+    Normalize {
+        /// Mean, as written.
+        mean: String,
+        /// Standard deviation, as written.
+        std: String,
+    },
+}
+
+/// A policy: a named group of controls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// Dotted name, e.g. `mdr.performance`.
+    pub name: Node<String>,
+    /// Optional description.
+    pub title: Option<Node<String>>,
+    /// Its controls.
+    pub controls: Vec<Node<Control>>,
+}
+
+/// A control: one compliance check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    /// Name within the policy.
+    pub name: Node<String>,
+    /// One-line title.
+    pub title: Node<String>,
+    /// Statements in source order.
+    pub stmts: Vec<Node<ControlStmt>>,
+}
+
+/// A statement of a control.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ControlStmt {
+    /// `cites mdr "Annex I 17.1", ...`
+    Cites(Vec<Node<Citation>>),
+    /// `severity blocker`
+    Severity(Node<String>),
+    /// `stage ci`
+    Stage(Node<String>),
+    /// `applies when <expr>`
+    AppliesWhen(Node<Expr>),
+    /// `expect <expr>`
+    Expect(Node<Expr>),
+    /// `help "..."`
+    Help(Node<String>),
+}
+
+/// A citation of a clause of a framework.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Citation {
+    /// Framework id from the catalogue, e.g. `mdr`.
+    pub framework: Node<String>,
+    /// Clause as written, e.g. `Annex I 17.1`.
+    pub clause: Node<String>,
+}
+
+/// A waiver of one control.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiver {
+    /// Full id of the control.
+    pub control: Node<String>,
+    /// Statements in source order.
+    pub stmts: Vec<Node<WaiverStmt>>,
+}
+
+/// A statement of a waiver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WaiverStmt {
+    /// Why.
+    Reason(Node<String>),
+    /// Who approved it.
+    ApprovedBy(Node<String>),
+    /// Last day it holds (ISO 8601).
+    Expires(Node<String>),
+    /// The risk-file entry it relates to.
+    Risk(Node<String>),
+}
+
+/// A test block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestBlock {
+    /// Its name.
+    pub name: Node<String>,
+    /// Statements in source order.
+    pub stmts: Vec<Node<TestStmt>>,
+}
+
+/// A statement of a test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestStmt {
+    /// `given fact = value ...`
+    Given(Vec<(Node<Path>, Node<Expr>)>),
+    /// `expect control.id passes|fails|skipped`
+    Expect {
+        /// Full control id.
+        control: Node<String>,
+        /// Expected outcome.
+        outcome: Node<String>,
+    },
+}

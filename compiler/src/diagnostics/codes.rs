@@ -1,0 +1,110 @@
+//! The stable diagnostic codes, each with its long explanation (`clic explain E0xx`).
+
+/// A stable diagnostic code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// Syntax error.
+    E001,
+    /// Unknown fact.
+    E002,
+    /// Type mismatch.
+    E003,
+    /// Unknown policy.
+    E004,
+    /// Unknown control.
+    E005,
+    /// Unknown framework in a citation.
+    E006,
+    /// Duplicate definition.
+    E007,
+    /// Import cycle.
+    E008,
+    /// Imported file cannot be read.
+    E009,
+    /// Invalid regular expression.
+    E010,
+    /// Missing mandatory statement.
+    E011,
+    /// Invalid literal.
+    E012,
+    /// Unknown field of a record.
+    E013,
+    /// Statement given twice.
+    E014,
+    /// Unknown variable or misuse of a variable.
+    E015,
+    /// Invalid manifest content.
+    E016,
+    /// Invalid test data.
+    E017,
+    /// Input file or folder cannot be read.
+    E020,
+}
+
+/// Every code, in order.
+pub const ALL: [Code; 18] = [
+    Code::E001,
+    Code::E002,
+    Code::E003,
+    Code::E004,
+    Code::E005,
+    Code::E006,
+    Code::E007,
+    Code::E008,
+    Code::E009,
+    Code::E010,
+    Code::E011,
+    Code::E012,
+    Code::E013,
+    Code::E014,
+    Code::E015,
+    Code::E016,
+    Code::E017,
+    Code::E020,
+];
+
+impl Code {
+    /// `clic::E001`
+    pub fn id(self) -> String {
+        format!("clic::{self:?}")
+    }
+
+    /// Parses `E001` or `clic::E001`.
+    pub fn parse(s: &str) -> Option<Code> {
+        let bare = s.strip_prefix("clic::").unwrap_or(s).to_ascii_uppercase();
+        ALL.into_iter().find(|c| format!("{c:?}") == bare)
+    }
+
+    /// A short title.
+    pub fn title(self) -> &'static str {
+        self.doc().0
+    }
+
+    /// The long explanation.
+    pub fn explanation(self) -> &'static str {
+        self.doc().1
+    }
+
+    fn doc(self) -> (&'static str, &'static str) {
+        match self {
+            Code::E001 => ("syntax error", "The text does not follow the clic grammar. The label shows where parsing stopped and what was expected there. Every broken statement of a file is reported, and the rest of the file is still checked."),
+            Code::E002 => ("unknown fact", "An expression reads a fact that the fact schema does not declare. `clic explain facts` lists every fact with its type; the help suggests the closest name."),
+            Code::E003 => ("type mismatch", "An operator or statement received a value of the wrong type, e.g. a date compared with a number, or an `expect` that is not a boolean. The message names both types."),
+            Code::E004 => ("unknown policy", "A `use` names a policy that neither the standard library nor the project defines. Standard policies are imported by name (`use mdr.performance`); project files by quoted path."),
+            Code::E005 => ("unknown control", "A waiver or a test names a control id that no policy in force defines. Control ids are `policy.control`, e.g. `mdr.performance.sensitivity-claim`."),
+            Code::E006 => ("unknown framework", "A citation names a framework outside the built-in catalogue (mdr, ai_act, gdpr, iec62304, iso14971, iso13485, ps3_15, stard, claim, team_nb)."),
+            Code::E007 => ("duplicate definition", "Two models, policies, controls, waivers or tests share a name. Names must be unique across the project and the standard library it uses."),
+            Code::E008 => ("import cycle", "Files import each other in a cycle. Move the shared policies into a file that both import."),
+            Code::E009 => ("import not found", "A `use \"path\"` names a file that cannot be read, or that lies outside the project folder."),
+            Code::E010 => ("invalid regular expression", "The pattern after `matches` is not a valid regular expression (Rust `regex` syntax)."),
+            Code::E011 => ("missing statement", "A block lacks a statement it must have: a control needs `cites`, `severity` and at least one `expect`; a waiver needs `reason`, `approved_by` and `expires`; a model needs `version`, `purpose`, `class` and `artifact`; a test needs at least one `expect`."),
+            Code::E012 => ("invalid literal", "A literal cannot be read: a date that is not a calendar date, a percentage over 100%, a sha256 that is not 64 hex digits, a number out of range."),
+            Code::E013 => ("unknown field", "A path reads a field that the record does not have. The help lists the closest field."),
+            Code::E014 => ("statement given twice", "A statement that may appear once in a block appears more than once."),
+            Code::E015 => ("unknown variable", "A name is used as a variable outside the quantifier that binds it, or a variable shadows a fact root."),
+            Code::E016 => ("invalid manifest", "The model manifest holds a value that cannot be right: an unknown claim, an unknown document kind, an unknown interpolation, more than one model in a project."),
+            Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
+            Code::E020 => ("unreadable input", "A file or folder given on the command line cannot be read, or holds no .clic file."),
+        }
+    }
+}

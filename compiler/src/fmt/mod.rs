@@ -1,0 +1,396 @@
+//! The canonical formatter: two-space indentation, one statement per line, one blank
+//! line between items, blank lines inside blocks collapsed to one, comments kept.
+//! It prints the AST, so `parse(format(x)) == parse(x)`, and it is idempotent.
+
+mod comments;
+mod expr;
+
+pub use expr::expr_text;
+
+use crate::ast::*;
+use crate::diagnostics::Diagnostic;
+use crate::source::FileId;
+use crate::syntax::parse_module;
+use comments::Comment;
+
+/// Formats a source file, or returns its syntax errors.
+pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
+    let (module, diags) = parse_module(FileId(0), text);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut p = Printer {
+        text,
+        out: String::new(),
+        indent: 0,
+        comments: comments::scan(text),
+        next: 0,
+    };
+    p.module(&module);
+    Ok(p.out)
+}
+
+/// Quotes a string the way the lexer reads it.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+struct Printer<'t> {
+    text: &'t str,
+    out: String,
+    indent: usize,
+    comments: Vec<Comment>,
+    /// The first comment not printed yet.
+    next: usize,
+}
+
+impl Printer<'_> {
+    fn line(&mut self, s: &str) {
+        for _ in 0..self.indent {
+            self.out.push_str("  ");
+        }
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+
+    /// Prints every comment that starts before `offset`: trailing comments stay at the
+    /// end of the line they followed, the others get their own line.
+    fn comments_before(&mut self, offset: usize) {
+        while let Some(c) = self.comments.get(self.next) {
+            if c.start >= offset {
+                break;
+            }
+            let text = c.text.clone();
+            if !c.own_line
+                && self.out.ends_with('\n')
+                && !self.out.trim_end().is_empty()
+                && !self.out.ends_with("{\n")
+            {
+                self.out.pop();
+                self.out.push(' ');
+                self.out.push_str(&text);
+                self.out.push('\n');
+            } else {
+                if c.blank_before
+                    && !self.out.is_empty()
+                    && !self.out.ends_with("\n\n")
+                    && !self.out.ends_with("{\n")
+                {
+                    self.out.push('\n');
+                }
+                self.line(&text);
+            }
+            self.next += 1;
+        }
+    }
+
+    /// Whether the source has a blank line between two offsets.
+    fn blank_between(&self, from: usize, to: usize) -> bool {
+        self.text
+            .get(from..to)
+            .is_some_and(|gap| gap.matches('\n').count() >= 2)
+    }
+
+    fn module(&mut self, module: &Module) {
+        for (i, item) in module.items.iter().enumerate() {
+            let loc = item_loc(item);
+            // Comments trailing the previous item stay on its last line.
+            while let Some(c) = self.comments.get(self.next) {
+                if c.own_line || c.start >= loc.start {
+                    break;
+                }
+                self.comments_before(c.start + 1);
+            }
+            if i > 0 {
+                self.out.push('\n');
+            }
+            self.comments_before(loc.start);
+            match item {
+                Item::Use(targets) => {
+                    let s = use_text(&targets.node);
+                    self.line(&s);
+                }
+                Item::Model(m) => self.model(&m.node, m.loc),
+                Item::Policy(p) => self.policy(&p.node, p.loc),
+                Item::Waiver(w) => self.waiver(&w.node, w.loc),
+                Item::Test(t) => self.test(&t.node, t.loc),
+            }
+        }
+        self.comments_before(usize::MAX);
+    }
+
+    /// Opens a block, prints its statements with `each`, closes it.
+    fn block<T>(
+        &mut self,
+        header: &str,
+        end: usize,
+        stmts: &[T],
+        loc_of: impl Fn(&T) -> crate::source::Loc,
+        mut each: impl FnMut(&mut Self, &T),
+    ) {
+        self.line(&format!("{header} {{"));
+        self.indent += 1;
+        let mut prev_end = None;
+        for stmt in stmts {
+            let loc = loc_of(stmt);
+            if let Some(pe) = prev_end {
+                let first_comment = self
+                    .comments
+                    .get(self.next)
+                    .map_or(loc.start, |c| c.start.min(loc.start));
+                if self.blank_between(pe, first_comment) {
+                    self.out.push('\n');
+                }
+            }
+            self.comments_before(loc.start);
+            each(self, stmt);
+            prev_end = Some(loc.end);
+        }
+        self.comments_before(end.saturating_sub(1));
+        self.indent -= 1;
+        self.line("}");
+    }
+
+    fn model(&mut self, m: &Model, loc: crate::source::Loc) {
+        self.block(
+            &format!("model {}", m.name.node),
+            loc.end,
+            &m.stmts,
+            |s| s.loc,
+            |p, s| p.model_stmt(&s.node, s.loc.end),
+        );
+    }
+
+    fn model_stmt(&mut self, s: &ModelStmt, end: usize) {
+        match s {
+            ModelStmt::Version(v) => self.line(&format!("version {}", quote(&v.node))),
+            ModelStmt::Purpose(v) => self.line(&format!("purpose {}", quote(&v.node))),
+            ModelStmt::Class { class, rule } => {
+                let rule = rule
+                    .as_ref()
+                    .map(|r| format!(" by rule {}", r.node))
+                    .unwrap_or_default();
+                self.line(&format!("class {}{rule}", class.node.as_str()));
+            }
+            ModelStmt::Artifact { path, sha256 } => {
+                let pin = sha256
+                    .as_ref()
+                    .map(|h| format!(" sha256 {}", quote(&h.node)))
+                    .unwrap_or_default();
+                self.line(&format!("artifact {}{pin}", quote(&path.node)));
+            }
+            ModelStmt::Input { tensor, steps } => {
+                self.block(
+                    &format!("input {} from dicom", quote(&tensor.node)),
+                    end,
+                    steps,
+                    |s| s.loc,
+                    |p, s| {
+                        let text = prep_text(&s.node);
+                        p.line(&text);
+                    },
+                );
+            }
+            ModelStmt::Output {
+                tensor,
+                inclusive,
+                threshold,
+                meaning,
+            } => {
+                let op = if *inclusive { ">=" } else { ">" };
+                self.line(&format!(
+                    "output {} positive when {op} {} means {}",
+                    quote(&tensor.node),
+                    expr::literal_text(&threshold.node),
+                    quote(&meaning.node)
+                ));
+            }
+            ModelStmt::Reference { path, labels } => self.line(&format!(
+                "reference {} labels {}",
+                quote(&path.node),
+                quote(&labels.node)
+            )),
+            ModelStmt::Training(t) => self.line(&format!("training patients {}", quote(&t.node))),
+            ModelStmt::Claims(claims) => {
+                self.block(
+                    "claims",
+                    end,
+                    claims,
+                    |(n, v)| n.loc.to(v.loc),
+                    |p, (n, v)| {
+                        let text = format!("{} {}", n.node, expr::literal_text(&v.node));
+                        p.line(&text);
+                    },
+                );
+            }
+            ModelStmt::Documents(docs) => {
+                self.block(
+                    "documents",
+                    end,
+                    docs,
+                    |(k, v)| k.loc.to(v.loc),
+                    |p, (k, v)| {
+                        let text = format!("{} {}", k.node, quote(&v.node));
+                        p.line(&text);
+                    },
+                );
+            }
+            ModelStmt::Use(targets) => self.line(&use_text(targets)),
+        }
+    }
+
+    fn policy(&mut self, pol: &Policy, loc: crate::source::Loc) {
+        let title = pol
+            .title
+            .as_ref()
+            .map(|t| format!(" {}", quote(&t.node)))
+            .unwrap_or_default();
+        self.block(
+            &format!("policy {}{title}", pol.name.node),
+            loc.end,
+            &pol.controls,
+            |c| c.loc,
+            |p, c| p.control(&c.node, c.loc),
+        );
+    }
+
+    fn control(&mut self, c: &Control, loc: crate::source::Loc) {
+        let header = format!("control {} {}", c.name.node, quote(&c.title.node));
+        self.block(
+            &header,
+            loc.end,
+            &c.stmts,
+            |s| s.loc,
+            |p, s| {
+                let text = match &s.node {
+                    ControlStmt::Cites(cs) => {
+                        let parts: Vec<String> = cs
+                            .iter()
+                            .map(|c| {
+                                format!("{} {}", c.node.framework.node, quote(&c.node.clause.node))
+                            })
+                            .collect();
+                        format!("cites {}", parts.join(", "))
+                    }
+                    ControlStmt::Severity(v) => format!("severity {}", v.node),
+                    ControlStmt::Stage(v) => format!("stage {}", v.node),
+                    ControlStmt::AppliesWhen(e) => format!("applies when {}", expr_text(&e.node)),
+                    ControlStmt::Expect(e) => format!("expect {}", expr_text(&e.node)),
+                    ControlStmt::Help(h) => format!("help {}", quote(&h.node)),
+                };
+                p.line(&text);
+            },
+        );
+    }
+
+    fn waiver(&mut self, w: &Waiver, loc: crate::source::Loc) {
+        self.block(
+            &format!("waiver {}", w.control.node),
+            loc.end,
+            &w.stmts,
+            |s| s.loc,
+            |p, s| {
+                let text = match &s.node {
+                    WaiverStmt::Reason(v) => format!("reason {}", quote(&v.node)),
+                    WaiverStmt::ApprovedBy(v) => format!("approved_by {}", quote(&v.node)),
+                    WaiverStmt::Expires(v) => format!("expires {}", v.node),
+                    WaiverStmt::Risk(v) => format!("risk {}", quote(&v.node)),
+                };
+                p.line(&text);
+            },
+        );
+    }
+
+    fn test(&mut self, t: &TestBlock, loc: crate::source::Loc) {
+        self.block(
+            &format!("test {}", quote(&t.name.node)),
+            loc.end,
+            &t.stmts,
+            |s| s.loc,
+            |p, s| match &s.node {
+                TestStmt::Given(assignments) => {
+                    for (i, (path, value)) in assignments.iter().enumerate() {
+                        if i > 0 {
+                            p.comments_before(path.loc.start);
+                        }
+                        let lead = if i == 0 { "given" } else { "     " };
+                        let text = format!(
+                            "{lead} {} = {}",
+                            expr::path_text(&path.node),
+                            expr_text(&value.node)
+                        );
+                        p.line(&text);
+                    }
+                }
+                TestStmt::Expect { control, outcome } => {
+                    p.line(&format!("expect {} {}", control.node, outcome.node))
+                }
+            },
+        );
+    }
+}
+
+fn item_loc(item: &Item) -> crate::source::Loc {
+    match item {
+        Item::Use(n) => n.loc,
+        Item::Model(n) => n.loc,
+        Item::Policy(n) => n.loc,
+        Item::Waiver(n) => n.loc,
+        Item::Test(n) => n.loc,
+    }
+}
+
+fn use_text(targets: &[Node<UseTarget>]) -> String {
+    let parts: Vec<String> = targets
+        .iter()
+        .map(|t| match &t.node {
+            UseTarget::Name(n) => n.clone(),
+            UseTarget::Path(p) => quote(p),
+        })
+        .collect();
+    format!("use {}", parts.join(", "))
+}
+
+fn prep_text(step: &PrepStep) -> String {
+    match step {
+        PrepStep::Modalities(ms) => format!(
+            "modalities {}",
+            ms.iter()
+                .map(|m| m.node.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        PrepStep::RescaleFromDicom => "rescale from dicom".to_string(),
+        PrepStep::RescaleFixed { slope, intercept } => {
+            format!("rescale slope {slope} intercept {intercept}")
+        }
+        PrepStep::WindowFromDicom { else_minmax: true } => {
+            "window from dicom else minmax".to_string()
+        }
+        PrepStep::WindowFromDicom { else_minmax: false } => "window from dicom".to_string(),
+        PrepStep::WindowFixed { center, width } => format!("window center {center} width {width}"),
+        PrepStep::WindowMinMax => "window minmax".to_string(),
+        PrepStep::InvertMonochrome1 => "invert monochrome1".to_string(),
+        PrepStep::Resize {
+            width,
+            height,
+            interpolation,
+        } => match interpolation {
+            Some(i) => format!("resize {width} x {height} {i}"),
+            None => format!("resize {width} x {height}"),
+        },
+        PrepStep::Normalize { mean, std } => format!("normalize mean {mean} std {std}"),
+    }
+}

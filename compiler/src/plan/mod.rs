@@ -1,0 +1,499 @@
+//! The Plan: what the compiler hands the runner. It is plain serde data, so the two
+//! sides share nothing but this module and the fact schema.
+
+mod lower;
+mod value;
+
+pub use crate::ast::{CmpOp, QuantKind};
+pub(crate) use lower::lower;
+pub use value::Value;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the Plan format; bumped on any incompatible change.
+pub const PLAN_FORMAT: u32 = 1;
+
+/// Everything the runner needs: the model spec, the checks, waivers and tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// [`PLAN_FORMAT`].
+    pub format: u32,
+    /// The model manifest, if the project has one.
+    pub model: Option<ModelSpec>,
+    /// Checks, sorted by id.
+    pub checks: Vec<Check>,
+    /// Waivers, sorted by control id.
+    pub waivers: Vec<WaiverSpec>,
+    /// Test blocks, in source order.
+    pub tests: Vec<TestSpec>,
+    /// Every source file compiled, with its sha256.
+    pub sources: Vec<SourceRef>,
+}
+
+/// A compiled source file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Path as shown to users.
+    pub path: String,
+    /// `project` or `stdlib`.
+    pub origin: crate::source::Origin,
+    /// sha256 of its text.
+    pub sha256: String,
+}
+
+/// A place in a source file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLoc {
+    /// Path as shown to users.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset one past the end.
+    pub end: usize,
+}
+
+/// The model manifest, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpec {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Intended purpose.
+    pub purpose: String,
+    /// Device class.
+    pub class: String,
+    /// Classification rule.
+    pub classification_rule: Option<String>,
+    /// The ONNX artifact.
+    pub artifact: ArtifactSpec,
+    /// The input and its preprocessing.
+    pub input: Option<InputSpec>,
+    /// The output and its operating point.
+    pub output: Option<OutputSpec>,
+    /// The reference set.
+    pub reference: Option<ReferenceSpec>,
+    /// File listing the training patients.
+    pub training_patients: Option<String>,
+    /// Claims by name (fractions for percentages).
+    pub claims: BTreeMap<String, f64>,
+    /// Documents by kind: path.
+    pub documents: BTreeMap<String, String>,
+    /// Policies in force, sorted.
+    pub policies: Vec<String>,
+    /// Where the manifest is.
+    pub source: SourceLoc,
+}
+
+/// The artifact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactSpec {
+    /// Path relative to the project root.
+    pub path: String,
+    /// Pinned digest.
+    pub sha256: Option<String>,
+}
+
+/// The model input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputSpec {
+    /// Tensor name.
+    pub tensor: String,
+    /// Accepted modalities.
+    pub modalities: Vec<String>,
+    /// Preprocessing, in order.
+    pub steps: Vec<Preprocess>,
+}
+
+/// One preprocessing step; the runner applies them in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Preprocess {
+    /// Modality LUT: from the file, or fixed.
+    Rescale {
+        /// Fixed slope and intercept; none means the file's own.
+        fixed: Option<(f64, f64)>,
+    },
+    /// VOI window.
+    Window {
+        /// `dicom`, `fixed` or `minmax`.
+        source: String,
+        /// Fixed center and width.
+        fixed: Option<(f64, f64)>,
+        /// With `dicom`: fall back to min/max when the file has no window.
+        else_minmax: bool,
+    },
+    /// Invert MONOCHROME1 images.
+    InvertMonochrome1,
+    /// Resize.
+    Resize {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// Interpolation.
+        interpolation: String,
+    },
+    /// `(x - mean) / std`.
+    Normalize {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+    },
+}
+
+/// The model output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputSpec {
+    /// Tensor name.
+    pub tensor: String,
+    /// Operating threshold.
+    pub threshold: f64,
+    /// Whether a score equal to the threshold is positive.
+    pub inclusive: bool,
+    /// Meaning of a positive.
+    pub positive: String,
+}
+
+/// The reference set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceSpec {
+    /// Folder.
+    pub path: String,
+    /// Labels file.
+    pub labels: String,
+}
+
+/// Severity of a control, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// For information.
+    Info,
+    /// Minor.
+    Minor,
+    /// Major.
+    Major,
+    /// Blocks the gate.
+    Blocker,
+}
+
+impl Severity {
+    /// Parses a severity as written.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "info" => Self::Info,
+            "minor" => Self::Minor,
+            "major" => Self::Major,
+            "blocker" => Self::Blocker,
+            _ => return None,
+        })
+    }
+
+    /// As written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Minor => "minor",
+            Self::Major => "major",
+            Self::Blocker => "blocker",
+        }
+    }
+}
+
+/// The stage at which a control runs; each stage includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Every commit: cheap, cached.
+    PreCommit,
+    /// Every CI run.
+    Ci,
+    /// A release.
+    Release,
+}
+
+impl Stage {
+    /// Parses a stage as written.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pre-commit" => Self::PreCommit,
+            "ci" => Self::Ci,
+            "release" => Self::Release,
+            _ => return None,
+        })
+    }
+
+    /// As written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PreCommit => "pre-commit",
+            Self::Ci => "ci",
+            Self::Release => "release",
+        }
+    }
+}
+
+/// A clause cited by a control.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CitationSpec {
+    /// Framework id.
+    pub framework: String,
+    /// Framework short name, e.g. `MDR`.
+    pub framework_name: String,
+    /// Clause.
+    pub clause: String,
+}
+
+/// One check: a control of a policy in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// `policy.control`.
+    pub id: String,
+    /// Policy name.
+    pub policy: String,
+    /// Policy title.
+    pub policy_title: Option<String>,
+    /// Control title.
+    pub title: String,
+    /// Citations.
+    pub citations: Vec<CitationSpec>,
+    /// Severity.
+    pub severity: Severity,
+    /// Stage.
+    pub stage: Stage,
+    /// The condition under which the control applies.
+    pub applies_when: Option<Expectation>,
+    /// What must hold; every one must.
+    pub expect: Vec<Expectation>,
+    /// How to fix a failure.
+    pub help: Option<String>,
+    /// Facts it reads, sorted.
+    pub facts: Vec<String>,
+    /// Where the control is declared.
+    pub source: SourceLoc,
+}
+
+/// An expression with its canonical text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expectation {
+    /// Canonical source text.
+    pub text: String,
+    /// The expression.
+    pub ir: Ir,
+}
+
+/// A waiver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaiverSpec {
+    /// Control id.
+    pub control: String,
+    /// Why.
+    pub reason: String,
+    /// Approver.
+    pub approved_by: String,
+    /// Last day it holds (YYYY-MM-DD, UTC).
+    pub expires: String,
+    /// Risk-file reference.
+    pub risk: Option<String>,
+    /// Where it is declared.
+    pub source: SourceLoc,
+}
+
+/// A test block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestSpec {
+    /// Name.
+    pub name: String,
+    /// Facts it sets.
+    pub given: Vec<GivenFact>,
+    /// Outcomes it expects.
+    pub expect: Vec<ExpectedOutcome>,
+    /// Where it is declared.
+    pub source: SourceLoc,
+}
+
+/// A fact set by a test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GivenFact {
+    /// Fact path.
+    pub fact: String,
+    /// Call arguments.
+    pub args: Vec<Value>,
+    /// The value, as a constant expression.
+    pub value: Ir,
+}
+
+/// An outcome a test expects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExpectedOutcome {
+    /// Control id.
+    pub control: String,
+    /// `passes`, `fails` or `skipped`.
+    pub outcome: Outcome,
+}
+
+/// The outcome of a check in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every expectation held.
+    Passes,
+    /// One did not.
+    Fails,
+    /// The control did not apply.
+    Skipped,
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArithOp {
+    /// `+`
+    #[serde(rename = "+")]
+    Add,
+    /// `-`
+    #[serde(rename = "-")]
+    Sub,
+    /// `*`
+    #[serde(rename = "*")]
+    Mul,
+    /// `/`
+    #[serde(rename = "/")]
+    Div,
+}
+
+/// The expression IR: typed by the compiler, evaluated by the runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Ir {
+    /// A constant.
+    Const {
+        /// The value.
+        value: Value,
+    },
+    /// A fact.
+    Fact {
+        /// Its path.
+        path: String,
+        /// Call arguments.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        args: Vec<Value>,
+    },
+    /// A bound variable.
+    Var {
+        /// Its name.
+        name: String,
+    },
+    /// A field of a record.
+    Field {
+        /// The record.
+        base: Box<Ir>,
+        /// The field.
+        field: String,
+    },
+    /// Negation.
+    Not {
+        /// Operand.
+        arg: Box<Ir>,
+    },
+    /// Arithmetic negation.
+    Neg {
+        /// Operand.
+        arg: Box<Ir>,
+    },
+    /// Conjunction (short-circuit).
+    And {
+        /// Left.
+        lhs: Box<Ir>,
+        /// Right.
+        rhs: Box<Ir>,
+    },
+    /// Disjunction (short-circuit).
+    Or {
+        /// Left.
+        lhs: Box<Ir>,
+        /// Right.
+        rhs: Box<Ir>,
+    },
+    /// Arithmetic.
+    Arith {
+        /// Operator.
+        arith: ArithOp,
+        /// Left.
+        lhs: Box<Ir>,
+        /// Right.
+        rhs: Box<Ir>,
+    },
+    /// Comparison.
+    Compare {
+        /// Operator.
+        cmp: CmpOp,
+        /// Left.
+        lhs: Box<Ir>,
+        /// Right.
+        rhs: Box<Ir>,
+    },
+    /// Membership.
+    In {
+        /// `not in`.
+        negated: bool,
+        /// Element.
+        elem: Box<Ir>,
+        /// List.
+        list: Box<Ir>,
+    },
+    /// Regex match (unanchored, Rust regex syntax).
+    Matches {
+        /// The string.
+        subject: Box<Ir>,
+        /// The pattern.
+        pattern: String,
+    },
+    /// Whether a value is present.
+    Exists {
+        /// The value.
+        arg: Box<Ir>,
+    },
+    /// `all|any|none x in list: body`.
+    Quantifier {
+        /// Kind.
+        kind: QuantKind,
+        /// Bound variable.
+        var: String,
+        /// The list.
+        over: Box<Ir>,
+        /// The condition.
+        body: Box<Ir>,
+    },
+    /// `count(list)`, `count(x in list: cond)`.
+    Count {
+        /// The list.
+        over: Box<Ir>,
+        /// Bound variable and condition.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<(String, Box<Ir>)>,
+    },
+    /// `value of n`: a proportion.
+    Proportion {
+        /// Point value.
+        value: Box<Ir>,
+        /// Number of cases.
+        n: Box<Ir>,
+    },
+    /// A list.
+    List {
+        /// Items.
+        items: Vec<Ir>,
+    },
+    /// A record.
+    Record {
+        /// Fields, sorted by name.
+        fields: Vec<(String, Ir)>,
+    },
+}

@@ -1,0 +1,22 @@
+//! The standard library: clic sources under `policies/`, embedded in the binary.
+
+/// One embedded file: its path in the clic repository and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct StdFile {
+    /// Path shown in diagnostics, e.g. `policies/mdr.clic`.
+    pub path: &'static str,
+    /// The source.
+    pub text: &'static str,
+}
+
+/// Every file of the standard library.
+pub const FILES: &[StdFile] = &[
+    StdFile {
+        path: "policies/mdr.clic",
+        text: include_str!("../../policies/mdr.clic"),
+    },
+    StdFile {
+        path: "policies/gdpr.clic",
+        text: include_str!("../../policies/gdpr.clic"),
+    },
+];

@@ -1,0 +1,168 @@
+//! Turning pest errors into diagnostics a person can act on: no rule names, the
+//! expected tokens in words, the offending token underlined.
+
+use super::Rule;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Loc};
+
+/// A syntax diagnostic for a pest error raised while parsing `text[offset..]`.
+pub(crate) fn syntax_error(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    err: &pest::error::Error<Rule>,
+) -> Diagnostic {
+    let rel = match err.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let at = (offset + rel).min(text.len());
+    let mut expected: Vec<&'static str> = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| describe(*r)).collect()
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let (found, len) = token_at(text, at);
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}", join_or(&expected))
+    };
+    Diagnostic::new(
+        Code::E001,
+        message,
+        Loc::new(file, at, at + len),
+        format!("unexpected {found}"),
+    )
+}
+
+/// The token at `at` in words, and its byte length (at least 1 unless at the end).
+fn token_at(text: &str, at: usize) -> (String, usize) {
+    let rest = text.get(at..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
+    if first == '\n' || first == '\r' {
+        return ("end of line".to_string(), 1);
+    }
+    let word: String = if first.is_alphanumeric() || first == '_' {
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .collect()
+    } else if first == '"' {
+        let close = rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2);
+        rest[..close.min(rest.len())].to_string()
+    } else {
+        first.to_string()
+    };
+    (format!("`{word}`"), word.len().max(1))
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// A rule in words, or `None` for rules a user never needs to hear about.
+fn describe(rule: Rule) -> Option<&'static str> {
+    use Rule as R;
+    Some(match rule {
+        R::EOI => "end of file",
+        R::string | R::string_body => "a string",
+        R::number | R::signed_number => "a number",
+        R::percent => "a percentage",
+        R::date => "a date (YYYY-MM-DD)",
+        R::version => "a version (1.2.3)",
+        R::boolean => "`true` or `false`",
+        R::class => "a device class (I, IIa, IIb, III)",
+        R::modality => "a DICOM modality such as `CR`",
+        R::ident | R::field => "a name",
+        R::name => "a name",
+        R::dotted_name => "a dotted name",
+        R::rule_ref => "a rule number",
+        R::expr
+        | R::disjunction
+        | R::conjunction
+        | R::negation
+        | R::comparison
+        | R::additive
+        | R::proportion
+        | R::multiplicative
+        | R::unary
+        | R::literal
+        | R::quantifier
+        | R::count
+        | R::exists
+        | R::list
+        | R::record
+        | R::paren
+        | R::path
+        | R::none
+        | R::neg => "an expression",
+        R::cmp_op => "a comparison operator",
+        R::add_op | R::mul_op => "an operator",
+        R::kw_and => "`and`",
+        R::kw_or => "`or`",
+        R::kw_in | R::not_in => "`in`",
+        R::kw_of => "`of`",
+        R::kw_matches => "`matches`",
+        R::segment | R::call_args => "`.` or `(`",
+        R::use_decl | R::kw_use => "`use`",
+        R::model | R::kw_model => "`model`",
+        R::policy | R::kw_policy => "`policy`",
+        R::waiver | R::kw_waiver => "`waiver`",
+        R::test | R::kw_test => "`test`",
+        R::control | R::kw_control => "`control`",
+        R::use_target => "a policy name or a quoted file path",
+        R::version_stmt => "`version`",
+        R::purpose_stmt => "`purpose`",
+        R::class_stmt => "`class`",
+        R::artifact_stmt => "`artifact`",
+        R::input_stmt => "`input`",
+        R::output_stmt => "`output`",
+        R::reference_stmt => "`reference`",
+        R::training_stmt => "`training`",
+        R::claims_stmt => "`claims`",
+        R::documents_stmt => "`documents`",
+        R::modalities => "`modalities`",
+        R::rescale => "`rescale`",
+        R::window => "`window`",
+        R::invert => "`invert`",
+        R::resize => "`resize`",
+        R::normalize => "`normalize`",
+        R::rescale_dicom | R::window_dicom => "`from dicom`",
+        R::rescale_fixed => "`slope`",
+        R::window_fixed => "`center`",
+        R::window_minmax => "`minmax`",
+        R::interpolation => "an interpolation (bilinear, nearest, area)",
+        R::threshold_op => "`>=` or `>`",
+        R::claim => "a claim such as `sensitivity 90%`",
+        R::document => "a document such as `dpia \"docs/dpia.md\"`",
+        R::cites => "`cites`",
+        R::citation => "a citation such as `mdr \"Annex I 17.1\"`",
+        R::severity => "`severity`",
+        R::severity_level => "a severity (blocker, major, minor, info)",
+        R::stage => "`stage`",
+        R::stage_name => "a stage (pre-commit, ci, release)",
+        R::applies => "`applies when`",
+        R::expect | R::outcome_stmt => "`expect`",
+        R::help => "`help`",
+        R::reason => "`reason`",
+        R::approved_by => "`approved_by`",
+        R::expires => "`expires`",
+        R::risk => "`risk`",
+        R::given => "`given`",
+        R::assignment => "an assignment `fact = value`",
+        R::outcome => "`passes`, `fails` or `skipped`",
+        R::field_init => "a field `name: value`",
+        R::quantifier_kind => "`all`, `any` or `none`",
+        R::count_filter => "a name",
+        _ => return None,
+    })
+}

@@ -1,0 +1,863 @@
+//! Pest pairs to AST, with error recovery: `bad_item` and `bad_stmt` regions are
+//! re-parsed strictly to produce a precise diagnostic, and parsing goes on after them.
+
+use super::errors::syntax_error;
+use super::{ClicParser, Rule};
+use crate::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Loc};
+use pest::iterators::{Pair, Pairs};
+use pest::Parser;
+
+/// Parses one file. Returns the items that parsed and a diagnostic for every region that did not.
+pub fn parse_module(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    let mut p = Parse {
+        file,
+        text,
+        diags: Vec::new(),
+    };
+    let module = match ClicParser::parse(Rule::file, text) {
+        Ok(mut pairs) => p.module(pairs.next()),
+        Err(err) => {
+            p.diags.push(syntax_error(file, text, 0, &err));
+            Module::default()
+        }
+    };
+    (module, p.diags)
+}
+
+/// Resolves the escapes of a string body.
+pub(crate) fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+struct Parse<'t> {
+    file: FileId,
+    text: &'t str,
+    diags: Vec<Diagnostic>,
+}
+
+/// Which strict rule explains a bad statement in a given block.
+#[derive(Clone, Copy)]
+enum Block {
+    Model,
+    Policy,
+    Control,
+    Waiver,
+    Test,
+}
+
+impl<'t> Parse<'t> {
+    /// The location of a pair, without the whitespace and comments pest lets a
+    /// rule swallow after its last token.
+    fn loc(&self, pair: &Pair<'_, Rule>) -> Loc {
+        let span = pair.as_span();
+        Loc::new(
+            self.file,
+            span.start(),
+            span.start() + trimmed_len(span.as_str()),
+        )
+    }
+
+    fn module(&mut self, file: Option<Pair<'t, Rule>>) -> Module {
+        let mut items = Vec::new();
+        let Some(file) = file else {
+            return Module::default();
+        };
+        for pair in file.into_inner() {
+            let loc = self.loc(&pair);
+            match pair.as_rule() {
+                Rule::use_decl => items.push(Item::Use(Node::new(
+                    self.use_targets(pair.into_inner()),
+                    loc,
+                ))),
+                Rule::model => items.push(Item::Model(Node::new(self.model(pair), loc))),
+                Rule::policy => items.push(Item::Policy(Node::new(self.policy(pair), loc))),
+                Rule::waiver => items.push(Item::Waiver(Node::new(self.waiver(pair), loc))),
+                Rule::test => items.push(Item::Test(Node::new(self.test(pair), loc))),
+                Rule::bad_item => self.recover(Rule::probe_item, loc),
+                _ => {}
+            }
+        }
+        Module { items }
+    }
+
+    /// Re-parses a region strictly to explain why it did not parse.
+    fn recover(&mut self, probe: Rule, loc: Loc) {
+        let rest = &self.text[loc.start..];
+        let diag = match ClicParser::parse(probe, rest) {
+            Err(err) => unknown_statement(probe, self.file, rest, loc.start)
+                .unwrap_or_else(|| syntax_error(self.file, self.text, loc.start, &err)),
+            Ok(_) => Diagnostic::new(
+                Code::E001,
+                "this does not belong here",
+                loc,
+                "unexpected statement",
+            ),
+        };
+        self.diags.push(diag);
+    }
+
+    fn bad_stmt(&mut self, block: Block, pair: &Pair<'_, Rule>) {
+        let probe = match block {
+            Block::Model => Rule::probe_model_stmt,
+            Block::Policy => Rule::probe_control,
+            Block::Control => Rule::probe_control_stmt,
+            Block::Waiver => Rule::probe_waiver_stmt,
+            Block::Test => Rule::probe_test_stmt,
+        };
+        let loc = self.loc(pair);
+        self.recover(probe, loc);
+    }
+
+    fn string(&self, pair: Pair<'_, Rule>) -> Node<String> {
+        let loc = self.loc(&pair);
+        let body = pair.into_inner().next().map_or("", |b| b.as_str());
+        Node::new(unescape(body), loc)
+    }
+
+    fn text_node(&self, pair: &Pair<'_, Rule>) -> Node<String> {
+        Node::new(pair.as_str().to_string(), self.loc(pair))
+    }
+
+    fn use_targets(&mut self, pairs: Pairs<'t, Rule>) -> Vec<Node<UseTarget>> {
+        pairs
+            .filter(|p| p.as_rule() == Rule::use_target)
+            .filter_map(|t| {
+                let loc = self.loc(&t);
+                let inner = t.into_inner().next()?;
+                Some(Node::new(
+                    match inner.as_rule() {
+                        Rule::string => UseTarget::Path(self.string(inner).node),
+                        _ => UseTarget::Name(inner.as_str().to_string()),
+                    },
+                    loc,
+                ))
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------ model
+
+    fn model(&mut self, pair: Pair<'t, Rule>) -> Model {
+        let mut inner = pair.into_inner();
+        inner.next(); // keyword
+        let name = inner
+            .next()
+            .map(|p| self.text_node(&p))
+            .unwrap_or_else(|| Node::new(String::new(), Loc::default()));
+        let mut stmts = Vec::new();
+        for stmt in inner {
+            if stmt.as_rule() == Rule::bad_stmt {
+                self.bad_stmt(Block::Model, &stmt);
+            } else if let Some(s) = self.model_stmt(stmt.clone()) {
+                stmts.push(Node::new(s, self.loc(&stmt)));
+            }
+        }
+        Model { name, stmts }
+    }
+
+    fn model_stmt(&mut self, pair: Pair<'t, Rule>) -> Option<ModelStmt> {
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        Some(match rule {
+            Rule::version_stmt => ModelStmt::Version(self.string(inner.next()?)),
+            Rule::purpose_stmt => ModelStmt::Purpose(self.string(inner.next()?)),
+            Rule::class_stmt => {
+                let c = inner.next()?;
+                let class = Node::new(DeviceClass::parse(c.as_str())?, self.loc(&c));
+                let rule = inner.next().map(|r| self.text_node(&r));
+                ModelStmt::Class { class, rule }
+            }
+            Rule::artifact_stmt => {
+                let path = self.string(inner.next()?);
+                let sha256 = inner.next().map(|s| self.string(s));
+                ModelStmt::Artifact { path, sha256 }
+            }
+            Rule::input_stmt => {
+                let tensor = self.string(inner.next()?);
+                let steps = inner.filter_map(|s| self.prep_step(s)).collect();
+                ModelStmt::Input { tensor, steps }
+            }
+            Rule::output_stmt => {
+                let tensor = self.string(inner.next()?);
+                let inclusive = inner.next()?.as_str() == ">=";
+                let t = inner.next()?;
+                let threshold = Node::new(self.literal_of(&t)?, self.loc(&t));
+                let meaning = self.string(inner.next()?);
+                ModelStmt::Output {
+                    tensor,
+                    inclusive,
+                    threshold,
+                    meaning,
+                }
+            }
+            Rule::reference_stmt => {
+                let path = self.string(inner.next()?);
+                let labels = self.string(inner.next()?);
+                ModelStmt::Reference { path, labels }
+            }
+            Rule::training_stmt => ModelStmt::Training(self.string(inner.next()?)),
+            Rule::claims_stmt => {
+                let mut claims = Vec::new();
+                for claim in inner {
+                    let mut c = claim.into_inner();
+                    let (Some(n), Some(v)) = (c.next(), c.next()) else {
+                        continue;
+                    };
+                    let name = self.text_node(&n);
+                    let loc = self.loc(&v);
+                    if let Some(lit) = self.literal_of(&v) {
+                        claims.push((name, Node::new(lit, loc)));
+                    }
+                }
+                ModelStmt::Claims(claims)
+            }
+            Rule::documents_stmt => {
+                let mut docs = Vec::new();
+                for doc in inner {
+                    let mut d = doc.into_inner();
+                    let (Some(k), Some(p)) = (d.next(), d.next()) else {
+                        continue;
+                    };
+                    docs.push((self.text_node(&k), self.string(p)));
+                }
+                ModelStmt::Documents(docs)
+            }
+            Rule::use_decl => ModelStmt::Use(self.use_targets(inner)),
+            _ => return None,
+        })
+    }
+
+    fn prep_step(&mut self, pair: Pair<'t, Rule>) -> Option<Node<PrepStep>> {
+        let loc = self.loc(&pair);
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        let step = match rule {
+            Rule::modalities => PrepStep::Modalities(inner.map(|m| self.text_node(&m)).collect()),
+            Rule::rescale => {
+                let how = inner.next()?;
+                match how.as_rule() {
+                    Rule::rescale_dicom => PrepStep::RescaleFromDicom,
+                    _ => {
+                        let mut n = how.into_inner();
+                        PrepStep::RescaleFixed {
+                            slope: n.next()?.as_str().to_string(),
+                            intercept: n.next()?.as_str().to_string(),
+                        }
+                    }
+                }
+            }
+            Rule::window => {
+                let how = inner.next()?;
+                match how.as_rule() {
+                    Rule::window_dicom => PrepStep::WindowFromDicom {
+                        else_minmax: how.as_str().contains("minmax"),
+                    },
+                    Rule::window_minmax => PrepStep::WindowMinMax,
+                    _ => {
+                        let mut n = how.into_inner();
+                        PrepStep::WindowFixed {
+                            center: n.next()?.as_str().to_string(),
+                            width: n.next()?.as_str().to_string(),
+                        }
+                    }
+                }
+            }
+            Rule::invert => PrepStep::InvertMonochrome1,
+            Rule::resize => PrepStep::Resize {
+                width: inner.next()?.as_str().to_string(),
+                height: inner.next()?.as_str().to_string(),
+                interpolation: inner.next().map(|i| i.as_str().to_string()),
+            },
+            Rule::normalize => PrepStep::Normalize {
+                mean: inner.next()?.as_str().to_string(),
+                std: inner.next()?.as_str().to_string(),
+            },
+            _ => return None,
+        };
+        Some(Node::new(step, loc))
+    }
+
+    // ------------------------------------------------------------ policies
+
+    fn policy(&mut self, pair: Pair<'t, Rule>) -> Policy {
+        let mut name = Node::new(String::new(), Loc::default());
+        let mut title = None;
+        let mut controls = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::dotted_name => name = self.text_node(&p),
+                Rule::string => title = Some(self.string(p)),
+                Rule::control => {
+                    let loc = self.loc(&p);
+                    controls.push(Node::new(self.control(p), loc));
+                }
+                Rule::bad_stmt => self.bad_stmt(Block::Policy, &p),
+                _ => {}
+            }
+        }
+        Policy {
+            name,
+            title,
+            controls,
+        }
+    }
+
+    fn control(&mut self, pair: Pair<'t, Rule>) -> Control {
+        let mut name = Node::new(String::new(), Loc::default());
+        let mut title = Node::new(String::new(), Loc::default());
+        let mut stmts = Vec::new();
+        for p in pair.into_inner() {
+            let loc = self.loc(&p);
+            let rule = p.as_rule();
+            let stmt = match rule {
+                Rule::name => {
+                    name = self.text_node(&p);
+                    continue;
+                }
+                Rule::string => {
+                    title = self.string(p);
+                    continue;
+                }
+                Rule::bad_stmt => {
+                    self.bad_stmt(Block::Control, &p);
+                    continue;
+                }
+                Rule::cites => ControlStmt::Cites(
+                    p.into_inner()
+                        .filter_map(|c| {
+                            let cloc = self.loc(&c);
+                            let mut ci = c.into_inner();
+                            let framework = self.text_node(&ci.next()?);
+                            let clause = self.string(ci.next()?);
+                            Some(Node::new(Citation { framework, clause }, cloc))
+                        })
+                        .collect(),
+                ),
+                Rule::severity => match p.into_inner().next() {
+                    Some(s) => ControlStmt::Severity(self.text_node(&s)),
+                    None => continue,
+                },
+                Rule::stage => match p.into_inner().next() {
+                    Some(s) => ControlStmt::Stage(self.text_node(&s)),
+                    None => continue,
+                },
+                Rule::applies | Rule::expect => {
+                    let Some(e) = p.into_inner().next() else {
+                        continue;
+                    };
+                    let expr = self.expr(e);
+                    if rule == Rule::applies {
+                        ControlStmt::AppliesWhen(expr)
+                    } else {
+                        ControlStmt::Expect(expr)
+                    }
+                }
+                Rule::help => match p.into_inner().next() {
+                    Some(s) => ControlStmt::Help(self.string(s)),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            stmts.push(Node::new(stmt, loc));
+        }
+        Control { name, title, stmts }
+    }
+
+    // ------------------------------------------------------------ waivers and tests
+
+    fn waiver(&mut self, pair: Pair<'t, Rule>) -> Waiver {
+        let mut control = Node::new(String::new(), Loc::default());
+        let mut stmts = Vec::new();
+        for p in pair.into_inner() {
+            let loc = self.loc(&p);
+            let rule = p.as_rule();
+            if rule == Rule::dotted_name {
+                control = self.text_node(&p);
+                continue;
+            }
+            if rule == Rule::bad_stmt {
+                self.bad_stmt(Block::Waiver, &p);
+                continue;
+            }
+            let Some(v) = p.into_inner().next() else {
+                continue;
+            };
+            let stmt = match rule {
+                Rule::reason => WaiverStmt::Reason(self.string(v)),
+                Rule::approved_by => WaiverStmt::ApprovedBy(self.string(v)),
+                Rule::expires => {
+                    self.check_date(&v);
+                    WaiverStmt::Expires(self.text_node(&v))
+                }
+                Rule::risk => WaiverStmt::Risk(self.string(v)),
+                _ => continue,
+            };
+            stmts.push(Node::new(stmt, loc));
+        }
+        Waiver { control, stmts }
+    }
+
+    fn test(&mut self, pair: Pair<'t, Rule>) -> TestBlock {
+        let mut name = Node::new(String::new(), Loc::default());
+        let mut stmts = Vec::new();
+        for p in pair.into_inner() {
+            let loc = self.loc(&p);
+            match p.as_rule() {
+                Rule::string => name = self.string(p),
+                Rule::bad_stmt => self.bad_stmt(Block::Test, &p),
+                Rule::given => {
+                    let mut assignments = Vec::new();
+                    for a in p.into_inner() {
+                        let mut ai = a.into_inner();
+                        let (Some(path), Some(value)) = (ai.next(), ai.next()) else {
+                            continue;
+                        };
+                        let ploc = self.loc(&path);
+                        let path = Node::new(self.path(path), ploc);
+                        assignments.push((path, self.expr(value)));
+                    }
+                    stmts.push(Node::new(TestStmt::Given(assignments), loc));
+                }
+                Rule::outcome_stmt => {
+                    let mut oi = p.into_inner();
+                    let (Some(c), Some(o)) = (oi.next(), oi.next()) else {
+                        continue;
+                    };
+                    stmts.push(Node::new(
+                        TestStmt::Expect {
+                            control: self.text_node(&c),
+                            outcome: self.text_node(&o),
+                        },
+                        loc,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        TestBlock { name, stmts }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
+        let loc = self.loc(&pair);
+        let rule = pair.as_rule();
+        match rule {
+            Rule::expr => match pair.into_inner().next() {
+                Some(inner) => self.expr(inner),
+                None => Node::new(Expr::None, loc),
+            },
+            Rule::paren => match pair.into_inner().next() {
+                Some(inner) => Node::new(Expr::Paren(Box::new(self.expr(inner))), loc),
+                None => Node::new(Expr::None, loc),
+            },
+            Rule::disjunction | Rule::conjunction | Rule::additive | Rule::multiplicative => {
+                self.binary_chain(pair)
+            }
+            Rule::negation => {
+                let mut inner = pair.into_inner();
+                match inner.next() {
+                    Some(first) if first.as_rule() == Rule::kw_not => match inner.next() {
+                        Some(arg) => Node::new(Expr::Not(Box::new(self.expr(arg))), loc),
+                        None => Node::new(Expr::None, loc),
+                    },
+                    Some(first) => self.expr(first),
+                    None => Node::new(Expr::None, loc),
+                }
+            }
+            Rule::comparison => self.comparison(pair),
+            Rule::proportion => {
+                let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_of);
+                let Some(value) = inner.next() else {
+                    return Node::new(Expr::None, loc);
+                };
+                let value = self.expr(value);
+                match inner.next() {
+                    Some(n) => Node::new(
+                        Expr::Of {
+                            value: Box::new(value),
+                            n: Box::new(self.expr(n)),
+                        },
+                        loc,
+                    ),
+                    None => value,
+                }
+            }
+            Rule::unary => {
+                let parts: Vec<_> = pair.into_inner().collect();
+                let mut iter = parts.into_iter().rev();
+                let Some(primary) = iter.next() else {
+                    return Node::new(Expr::None, loc);
+                };
+                let mut e = self.expr(primary);
+                for neg in iter {
+                    let nloc = self.loc(&neg).to(e.loc);
+                    e = Node::new(Expr::Neg(Box::new(e)), nloc);
+                }
+                e
+            }
+            Rule::literal => match self.literal(pair.clone()) {
+                Some(l) => Node::new(Expr::Lit(l), loc),
+                None => Node::new(Expr::None, loc),
+            },
+            Rule::none => Node::new(Expr::None, loc),
+            Rule::path => {
+                let path = self.path(pair);
+                Node::new(Expr::Path(path), loc)
+            }
+            Rule::exists => match pair.into_inner().find(|p| p.as_rule() == Rule::path) {
+                Some(p) => {
+                    let ploc = self.loc(&p);
+                    Node::new(Expr::Exists(Node::new(self.path(p), ploc)), loc)
+                }
+                None => Node::new(Expr::None, loc),
+            },
+            Rule::list => Node::new(
+                Expr::List(pair.into_inner().map(|e| self.expr(e)).collect()),
+                loc,
+            ),
+            Rule::record => {
+                let mut fields = Vec::new();
+                for f in pair.into_inner() {
+                    let mut fi = f.into_inner();
+                    let (Some(n), Some(v)) = (fi.next(), fi.next()) else {
+                        continue;
+                    };
+                    fields.push((self.text_node(&n), self.expr(v)));
+                }
+                Node::new(Expr::Record(fields), loc)
+            }
+            Rule::quantifier => {
+                let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+                let (Some(kind), Some(var), Some(over), Some(body)) =
+                    (inner.next(), inner.next(), inner.next(), inner.next())
+                else {
+                    return Node::new(Expr::None, loc);
+                };
+                let kind = match kind.as_str() {
+                    "all" => QuantKind::All,
+                    "any" => QuantKind::Any,
+                    _ => QuantKind::None,
+                };
+                let var = self.text_node(&var);
+                Node::new(
+                    Expr::Quantifier {
+                        kind,
+                        var,
+                        over: Box::new(self.expr(over)),
+                        body: Box::new(self.expr(body)),
+                    },
+                    loc,
+                )
+            }
+            Rule::count => {
+                let Some(arg) = pair.into_inner().find(|p| p.as_rule() != Rule::kw_count) else {
+                    return Node::new(Expr::None, loc);
+                };
+                if arg.as_rule() == Rule::count_filter {
+                    let mut inner = arg.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+                    let (Some(var), Some(over), Some(body)) =
+                        (inner.next(), inner.next(), inner.next())
+                    else {
+                        return Node::new(Expr::None, loc);
+                    };
+                    let var = self.text_node(&var);
+                    let over = Box::new(self.expr(over));
+                    let body = Box::new(self.expr(body));
+                    Node::new(
+                        Expr::Count {
+                            over,
+                            filter: Some((var, body)),
+                        },
+                        loc,
+                    )
+                } else {
+                    Node::new(
+                        Expr::Count {
+                            over: Box::new(self.expr(arg)),
+                            filter: None,
+                        },
+                        loc,
+                    )
+                }
+            }
+            _ => Node::new(Expr::None, loc),
+        }
+    }
+
+    /// `a op b op c`, left-associative.
+    fn binary_chain(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
+        let mut inner = pair.into_inner();
+        let Some(first) = inner.next() else {
+            return Node::new(Expr::None, Loc::default());
+        };
+        let mut lhs = self.expr(first);
+        while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
+            let op = match op.as_str() {
+                "+" => BinOp::Add,
+                "-" => BinOp::Sub,
+                "*" => BinOp::Mul,
+                "/" => BinOp::Div,
+                s if s.starts_with("and") => BinOp::And,
+                _ => BinOp::Or,
+            };
+            let rhs = self.expr(rhs);
+            let loc = lhs.loc.to(rhs.loc);
+            lhs = Node::new(
+                Expr::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                loc,
+            );
+        }
+        lhs
+    }
+
+    fn comparison(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
+        let loc = self.loc(&pair);
+        let mut inner = pair.into_inner();
+        let Some(first) = inner.next() else {
+            return Node::new(Expr::None, loc);
+        };
+        let lhs = self.expr(first);
+        let Some(op) = inner.next() else { return lhs };
+        let Some(rhs) = inner.next() else { return lhs };
+        let lhs = Box::new(lhs);
+        let expr = match op.as_rule() {
+            Rule::cmp_op => {
+                let op = CmpOp::parse(op.as_str()).unwrap_or(CmpOp::Eq);
+                Expr::Compare {
+                    op,
+                    lhs,
+                    rhs: Box::new(self.expr(rhs)),
+                }
+            }
+            Rule::not_in => Expr::In {
+                negated: true,
+                elem: lhs,
+                list: Box::new(self.expr(rhs)),
+            },
+            Rule::kw_in => Expr::In {
+                negated: false,
+                elem: lhs,
+                list: Box::new(self.expr(rhs)),
+            },
+            _ => {
+                let pattern = self.string(rhs);
+                Expr::Matches {
+                    subject: lhs,
+                    pattern,
+                }
+            }
+        };
+        Node::new(expr, loc)
+    }
+
+    fn path(&mut self, pair: Pair<'t, Rule>) -> Path {
+        let mut segments = Vec::new();
+        for seg in pair.into_inner() {
+            let loc = self.loc(&seg);
+            match seg.as_rule() {
+                Rule::ident => segments.push(Node::new(
+                    Segment {
+                        name: seg.as_str().to_string(),
+                        args: None,
+                    },
+                    loc,
+                )),
+                Rule::segment => {
+                    let mut si = seg.into_inner();
+                    let Some(name) = si.next() else { continue };
+                    let args = si
+                        .next()
+                        .map(|a| a.into_inner().map(|e| self.expr(e)).collect());
+                    let name_loc = self.loc(&name);
+                    let end = if args.is_some() { loc } else { name_loc };
+                    segments.push(Node::new(
+                        Segment {
+                            name: name.as_str().to_string(),
+                            args,
+                        },
+                        Loc::new(self.file, name_loc.start, end.end),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Path { segments }
+    }
+
+    fn literal(&mut self, pair: Pair<'t, Rule>) -> Option<Literal> {
+        let inner = pair.into_inner().next()?;
+        self.literal_of(&inner)
+    }
+
+    /// A literal from one of its token rules; reports out-of-range values.
+    fn literal_of(&mut self, tok: &Pair<'_, Rule>) -> Option<Literal> {
+        let s = tok.as_str();
+        Some(match tok.as_rule() {
+            Rule::number => Literal::Number {
+                value: s.parse().ok()?,
+                raw: s.to_string(),
+            },
+            Rule::percent => {
+                let raw = s.trim_end_matches('%');
+                let value: f64 = raw.parse().ok()?;
+                if value > 100.0 {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::E012,
+                            format!("`{s}` is over 100%"),
+                            self.loc(tok),
+                            "a percentage must lie in 0%..100%",
+                        )
+                        .with_help("write a percentage between 0% and 100%, or a plain number"),
+                    );
+                }
+                Literal::Percent {
+                    value: value / 100.0,
+                    raw: raw.to_string(),
+                }
+            }
+            Rule::string => Literal::String(unescape(
+                tok.clone().into_inner().next().map_or("", |b| b.as_str()),
+            )),
+            Rule::date => {
+                self.check_date(tok);
+                Literal::Date(s.to_string())
+            }
+            Rule::version => Literal::Version(s.to_string()),
+            Rule::boolean => Literal::Bool(s == "true"),
+            Rule::class => Literal::Class(DeviceClass::parse(s)?),
+            _ => return None,
+        })
+    }
+
+    fn check_date(&mut self, tok: &Pair<'_, Rule>) {
+        if !is_calendar_date(tok.as_str()) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::E012,
+                    format!("`{}` is not a calendar date", tok.as_str()),
+                    self.loc(tok),
+                    "no such day",
+                )
+                .with_help("dates are ISO 8601: YYYY-MM-DD"),
+            );
+        }
+    }
+}
+
+/// Length of `text` without trailing whitespace and trailing `#` comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut t = text.trim_end();
+    loop {
+        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&t[line_start..]) {
+            Some(c) => t = t[..line_start + c].trim_end(),
+            None => return t.len(),
+        }
+    }
+}
+
+/// Where a `#` comment starts in a line, skipping strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A statement that starts with an unknown word: name it and suggest the closest keyword.
+fn unknown_statement(probe: Rule, file: FileId, rest: &str, offset: usize) -> Option<Diagnostic> {
+    let keywords: &[&str] = match probe {
+        Rule::probe_model_stmt => &[
+            "version",
+            "purpose",
+            "class",
+            "artifact",
+            "input",
+            "output",
+            "reference",
+            "training",
+            "claims",
+            "documents",
+            "use",
+        ],
+        Rule::probe_control_stmt => &["cites", "severity", "stage", "applies", "expect", "help"],
+        Rule::probe_waiver_stmt => &["reason", "approved_by", "expires", "risk"],
+        Rule::probe_test_stmt => &["given", "expect"],
+        Rule::probe_control => &["control"],
+        Rule::probe_item => &["use", "model", "policy", "waiver", "test"],
+        _ => return None,
+    };
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    if word.is_empty() || keywords.contains(&word.as_str()) {
+        return None;
+    }
+    let list = keywords
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = match crate::diagnostics::did_you_mean(&word, keywords.iter().copied()) {
+        Some(k) => format!("did you mean `{k}`?"),
+        None => format!("expected one of {list}"),
+    };
+    let here = Loc::new(file, offset, offset + word.len());
+    Some(
+        Diagnostic::new(
+            Code::E001,
+            format!("unknown statement `{word}`"),
+            here,
+            "not a statement here",
+        )
+        .with_help(format!("{help} (statements here: {list})")),
+    )
+}
+
+/// Whether `YYYY-MM-DD` names a real day of the Gregorian calendar.
+pub fn is_calendar_date(s: &str) -> bool {
+    let mut parts = s.split('-').map(str::parse::<u32>);
+    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}

@@ -1,0 +1,146 @@
+//! Fact providers. Each provider fills the facts of one root of the fact schema;
+//! [`Facts`] routes a request to its provider and memoises the answer.
+
+mod model;
+
+pub use model::ModelFacts;
+
+use clic_compiler::plan::Value;
+use clic_compiler::schema::{self, Provider};
+use std::collections::BTreeMap;
+
+/// Why a fact has no value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unavailable {
+    /// The fact, with its arguments.
+    pub fact: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// A source of facts for one provider root.
+pub trait FactProvider {
+    /// Which root it serves.
+    fn provider(&self) -> Provider;
+    /// The value of a fact under its root. `Value::Null` means the fact is known to be absent.
+    fn fact(&mut self, path: &str, args: &[Value]) -> Result<Value, String>;
+}
+
+/// A provider root that this build of clic does not fill yet: every fact under it is
+/// unavailable, so a check that needs one fails with that reason rather than passing.
+#[derive(Debug, Clone, Copy)]
+pub struct NotProvided(pub Provider);
+
+impl FactProvider for NotProvided {
+    fn provider(&self) -> Provider {
+        self.0
+    }
+
+    fn fact(&mut self, _: &str, _: &[Value]) -> Result<Value, String> {
+        Err(format!(
+            "no provider computes `{}.*` facts in this version of clic",
+            self.0.root()
+        ))
+    }
+}
+
+/// Facts set explicitly, e.g. by a test's `given`; everything else is unavailable.
+#[derive(Debug, Clone, Default)]
+pub struct GivenFacts {
+    values: BTreeMap<(String, Vec<String>), Value>,
+}
+
+impl GivenFacts {
+    /// Sets a fact.
+    pub fn set(&mut self, path: &str, args: &[Value], value: Value) {
+        self.values.insert(
+            (path.to_string(), args.iter().map(Value::display).collect()),
+            value,
+        );
+    }
+
+    /// The value set for a fact.
+    pub fn get(&self, path: &str, args: &[Value]) -> Option<&Value> {
+        self.values
+            .get(&(path.to_string(), args.iter().map(Value::display).collect()))
+    }
+}
+
+/// Where facts come from during an evaluation.
+pub trait FactSource {
+    /// The value of a fact, or why it is unavailable.
+    fn get(&mut self, path: &str, args: &[Value]) -> Result<Value, Unavailable>;
+}
+
+impl FactSource for GivenFacts {
+    fn get(&mut self, path: &str, args: &[Value]) -> Result<Value, Unavailable> {
+        GivenFacts::get(self, path, args)
+            .cloned()
+            .ok_or_else(|| Unavailable {
+                fact: shown(path, args),
+                reason: "the test does not give it".to_string(),
+            })
+    }
+}
+
+/// `path` or `path(arg, ...)`.
+pub fn shown(path: &str, args: &[Value]) -> String {
+    if args.is_empty() {
+        path.to_string()
+    } else {
+        format!(
+            "{path}({})",
+            args.iter()
+                .map(Value::display)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The registry: one provider per root, with memoised answers.
+pub struct Facts {
+    providers: Vec<Box<dyn FactProvider>>,
+    memo: BTreeMap<String, Result<Value, Unavailable>>,
+}
+
+impl Facts {
+    /// A registry over these providers; roots without one are [`NotProvided`].
+    pub fn new(mut providers: Vec<Box<dyn FactProvider>>) -> Self {
+        for p in Provider::ALL {
+            if !providers.iter().any(|x| x.provider() == p) {
+                providers.push(Box::new(NotProvided(p)));
+            }
+        }
+        Self {
+            providers,
+            memo: BTreeMap::new(),
+        }
+    }
+}
+
+impl FactSource for Facts {
+    fn get(&mut self, path: &str, args: &[Value]) -> Result<Value, Unavailable> {
+        let key = shown(path, args);
+        if let Some(hit) = self.memo.get(&key) {
+            return hit.clone();
+        }
+        let result = match schema::fact(path) {
+            None => Err(format!("`{path}` is not in the fact schema")),
+            Some(def) => match self
+                .providers
+                .iter_mut()
+                .find(|p| p.provider() == def.provider)
+            {
+                Some(p) => p.fact(path, args),
+                None => Err("no provider".to_string()),
+            },
+        }
+        .map_err(|reason| Unavailable {
+            fact: key.clone(),
+            reason,
+        });
+        self.memo.insert(key, result.clone());
+        result
+    }
+}

@@ -1,0 +1,214 @@
+//! `clic check`: the gate.
+
+use super::Status;
+use clic_compiler::plan::{Plan, Severity, Stage};
+use clic_runner::evidence::{run as run_checks, Evidence, RunOptions, Status as CheckStatus};
+use clic_runner::facts::{Facts, ModelFacts};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Runs `clic check`.
+pub fn run(
+    path: &Path,
+    stage: Stage,
+    json: bool,
+    fail_on: Severity,
+    today: Option<String>,
+) -> Status {
+    let Some((_, compilation)) = super::compile::load(path) else {
+        return Status::Invalid;
+    };
+    let Some(plan) = compilation.plan else {
+        return Status::Invalid;
+    };
+    let today = match today {
+        Some(t) if clic_compiler::is_calendar_date(&t) => t,
+        Some(t) => {
+            crate::output::print_error(
+                clic_compiler::Code::E012,
+                &format!("`{t}` is not a date"),
+                Some("write --today YYYY-MM-DD"),
+            );
+            return Status::Invalid;
+        }
+        None => today_utc(),
+    };
+    let mut facts = Facts::new(vec![Box::new(ModelFacts::new(plan.model.clone()))]);
+    let evidence = run_checks(
+        &plan,
+        &mut facts,
+        &RunOptions {
+            stage,
+            fail_on,
+            today,
+        },
+    );
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json_report(&plan, &evidence)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", human_report(&plan, &evidence));
+    }
+    if evidence.gate_passed {
+        Status::Ok
+    } else {
+        Status::Failed
+    }
+}
+
+/// Today's date in UTC, from the system clock.
+fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn mark(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Passed => "✓ pass",
+        CheckStatus::Failed => "✗ FAIL",
+        CheckStatus::Waived => "~ waived",
+        CheckStatus::Skipped => "- n/a",
+        CheckStatus::Unavailable => "? UNAVAILABLE",
+    }
+}
+
+/// The human report: grouped by policy, failures with their citations, values and place.
+pub fn human_report(plan: &Plan, evidence: &Evidence) -> String {
+    let mut out = String::new();
+    let mut by_policy: BTreeMap<
+        &str,
+        Vec<(
+            &clic_compiler::plan::Check,
+            &clic_runner::evidence::CheckResult,
+        )>,
+    > = BTreeMap::new();
+    for r in &evidence.results {
+        if let Some(c) = plan.checks.iter().find(|c| c.id == r.id) {
+            by_policy.entry(c.policy.as_str()).or_default().push((c, r));
+        }
+    }
+    for (policy, items) in by_policy {
+        let title = items
+            .first()
+            .and_then(|(c, _)| c.policy_title.clone())
+            .map(|t| format!(" — {t}"))
+            .unwrap_or_default();
+        out.push_str(&format!("{policy}{title}\n"));
+        for (c, r) in items {
+            let control = c.id.strip_prefix(&format!("{policy}.")).unwrap_or(&c.id);
+            out.push_str(&format!(
+                "  {:<14} {control} [{}]  {}\n",
+                mark(r.status),
+                c.severity.as_str(),
+                c.title
+            ));
+            if matches!(
+                r.status,
+                CheckStatus::Failed | CheckStatus::Unavailable | CheckStatus::Waived
+            ) {
+                let cites: Vec<String> = c
+                    .citations
+                    .iter()
+                    .map(|x| format!("{} {}", x.framework_name, x.clause))
+                    .collect();
+                out.push_str(&format!("      cites     {}\n", cites.join(" · ")));
+                for f in &r.failed {
+                    out.push_str(&format!("      expected  {f}\n"));
+                }
+                if let Some(u) = &r.unavailable {
+                    out.push_str(&format!(
+                        "      not available: `{}`: {}\n",
+                        u.fact, u.reason
+                    ));
+                }
+                for o in &r.observed {
+                    out.push_str(&format!(
+                        "      actual    {} = {}\n",
+                        o.fact,
+                        o.value.display()
+                    ));
+                }
+                if let Some(w) = &r.waiver {
+                    out.push_str(&format!(
+                        "      waiver    {} (approved by {}, expires {}): {}\n",
+                        w.state, w.waiver.approved_by, w.waiver.expires, w.waiver.reason
+                    ));
+                }
+                if let Some(h) = &c.help {
+                    out.push_str(&format!("      help      {h}\n"));
+                }
+                out.push_str(&format!(
+                    "      declared  {}:{}:{}\n",
+                    c.source.file, c.source.line, c.source.column
+                ));
+            }
+        }
+    }
+    let s = &evidence.summary;
+    out.push_str(&format!(
+        "\n{} passed, {} failed, {} unavailable, {} waived, {} not applicable; {} not run at stage {}\n",
+        s.passed,
+        s.failed,
+        s.unavailable,
+        s.waived,
+        s.skipped,
+        evidence.not_run.len(),
+        evidence.stage.as_str()
+    ));
+    out.push_str(if evidence.gate_passed {
+        "gate: passed\n"
+    } else {
+        "gate: FAILED\n"
+    });
+    out
+}
+
+/// The JSON report (format `clic.check/1`).
+pub fn json_report(plan: &Plan, evidence: &Evidence) -> serde_json::Value {
+    let results: Vec<serde_json::Value> = evidence
+        .results
+        .iter()
+        .filter_map(|r| {
+            let c = plan.checks.iter().find(|c| c.id == r.id)?;
+            Some(serde_json::json!({
+                "id": r.id,
+                "policy": c.policy,
+                "title": c.title,
+                "severity": c.severity,
+                "stage": c.stage,
+                "status": r.status,
+                "citations": c.citations,
+                "failed_expectations": r.failed,
+                "observed": r.observed.iter().map(|o| serde_json::json!({"fact": o.fact, "value": o.value, "shown": o.value.display()})).collect::<Vec<_>>(),
+                "unavailable": r.unavailable,
+                "waiver": r.waiver,
+                "source": c.source,
+            }))
+        })
+        .collect();
+    serde_json::json!({
+        "format": "clic.check/1",
+        "clic_version": env!("CARGO_PKG_VERSION"),
+        "stage": evidence.stage,
+        "fail_on": evidence.fail_on,
+        "gate": if evidence.gate_passed { "passed" } else { "failed" },
+        "summary": evidence.summary,
+        "results": results,
+        "not_run": evidence.not_run,
+    })
+}

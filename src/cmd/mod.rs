@@ -1,0 +1,19 @@
+//! The subcommands.
+
+pub mod check;
+pub mod compile;
+pub mod explain;
+pub mod fmt;
+pub mod test;
+
+/// Exit status of a subcommand, per the contract in DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    /// Every gate passed.
+    Ok = 0,
+    /// A gate or a test failed.
+    Failed = 1,
+    /// The input is invalid; a diagnostic was printed.
+    Invalid = 2,
+}

@@ -1,0 +1,127 @@
+//! `clic`: compliance-as-code for medical-imaging AI. One module per subcommand.
+
+mod cmd;
+mod output;
+mod project;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Compliance-as-code for medical-imaging AI: policies compiled to checks, a release gate and the MDR technical file.
+#[derive(Debug, Parser)]
+#[command(name = "clic", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile the project's .clic files; print diagnostics, or the Plan as JSON.
+    Compile {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Write the Plan as JSON to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        emit_plan: Option<PathBuf>,
+    },
+    /// Compile and evaluate the checks of a stage: the gate.
+    Check {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Run the checks of this stage and the ones before it.
+        #[arg(long, value_enum, default_value_t = StageArg::Ci)]
+        stage: StageArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Failures of this severity or above fail the gate.
+        #[arg(long, value_enum, default_value_t = FailOn::Major)]
+        fail_on: FailOn,
+        /// Evaluate waiver expiry as of this date (YYYY-MM-DD); default: today in UTC.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+    },
+    /// Format .clic files canonically (comments are kept).
+    Fmt {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Change nothing; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the test blocks of the .clic files.
+    Test {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Also report, for every control, whether the tests see it pass and fail.
+        #[arg(long)]
+        coverage: bool,
+    },
+    /// Explain a control id, a fact, a diagnostic code (E001), `facts` or `policies`.
+    Explain {
+        /// What to explain.
+        what: String,
+        /// The project whose controls to search.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+    },
+}
+
+/// A stage on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StageArg {
+    PreCommit,
+    Ci,
+    Release,
+}
+
+/// Output formats of `clic check`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// Gate thresholds.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FailOn {
+    Blocker,
+    Major,
+    Minor,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Compile { path, emit_plan } => cmd::compile::run(&path, emit_plan.as_deref()),
+        Command::Check {
+            path,
+            stage,
+            format,
+            fail_on,
+            today,
+        } => {
+            let stage = match stage {
+                StageArg::PreCommit => clic_compiler::plan::Stage::PreCommit,
+                StageArg::Ci => clic_compiler::plan::Stage::Ci,
+                StageArg::Release => clic_compiler::plan::Stage::Release,
+            };
+            let fail_on = match fail_on {
+                FailOn::Blocker => clic_compiler::plan::Severity::Blocker,
+                FailOn::Major => clic_compiler::plan::Severity::Major,
+                FailOn::Minor => clic_compiler::plan::Severity::Minor,
+            };
+            cmd::check::run(&path, stage, format == Format::Json, fail_on, today)
+        }
+        Command::Fmt { path, check } => cmd::fmt::run(&path, check),
+        Command::Test { path, coverage } => cmd::test::run(&path, coverage),
+        Command::Explain { what, path } => cmd::explain::run(&what, &path),
+    };
+    ExitCode::from(status as u8)
+}

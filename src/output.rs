@@ -1,0 +1,65 @@
+//! Writing to the terminal and to files: diagnostics through miette, atomic writes.
+
+use clic_compiler::diagnostics::{render_plain, Diagnostic};
+use clic_compiler::SourceMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// Prints diagnostics to standard error, in colour on a terminal unless NO_COLOR is set.
+pub fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = if colour {
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode());
+        let mut out = String::new();
+        for d in diags {
+            let report = d.report(sources);
+            if handler.render_report(&mut out, &report).is_err() {
+                out.push_str(&d.message);
+            }
+            out.push('\n');
+        }
+        out
+    } else {
+        render_plain(diags, sources)
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let n = diags.len();
+    let _ = writeln!(
+        err,
+        "error: {n} problem{} found",
+        if n == 1 { "" } else { "s" }
+    );
+}
+
+/// Prints an error that has no source location, with its code.
+pub fn print_error(code: clic_compiler::Code, message: &str, help: Option<&str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{} {message}", code.id());
+    if let Some(h) = help {
+        let _ = writeln!(err, "  help: {h}");
+    }
+}
+
+/// Writes a file atomically: a temporary file in the same folder, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.clic-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
