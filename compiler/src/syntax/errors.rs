@@ -26,6 +26,13 @@ pub(crate) fn syntax_error(
     expected.sort_unstable();
     expected.dedup();
     let (found, len) = token_at(text, at);
+    if text[at..].trim().is_empty() {
+        // The input ran out: some block or expression was never finished.
+        let last = text.trim_end().len();
+        let start = text[..last].char_indices().next_back().map_or(0, |(i, _)| i);
+        return Diagnostic::new(Code::E001, "unexpected end of file", Loc::new(file, start, last), "the file ends here")
+            .with_help("a `{` block is not closed, or a statement is unfinished; add the missing `}` or complete it");
+    }
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {

@@ -112,6 +112,28 @@ impl<'t> Parse<'t> {
         self.diags.push(diag);
     }
 
+    /// An expression statement followed, on its own line, by text that does not parse:
+    /// the expression was cut short (`expect a >=`). Re-parses the expression with the
+    /// rest of its line to report what was expected, and blanks the partial expression
+    /// so it raises no follow-on type error.
+    fn cut_short(&mut self, stmts: &mut [Node<ControlStmt>], bad: Loc) -> bool {
+        let Some(last) = stmts.last_mut() else { return false };
+        let expr = match &mut last.node {
+            ControlStmt::Expect(e) | ControlStmt::AppliesWhen(e) => e,
+            _ => return false,
+        };
+        let between = self.text.get(last.loc.end..bad.start).unwrap_or("\n");
+        if between.contains('\n') {
+            return false;
+        }
+        let start = expr.loc.start;
+        let slice = self.text.get(start..bad.end).unwrap_or("");
+        let Err(err) = ClicParser::parse(Rule::probe_expr, slice) else { return false };
+        self.diags.push(syntax_error(self.file, self.text, start, &err));
+        expr.node = Expr::None;
+        true
+    }
+
     fn bad_stmt(&mut self, block: Block, pair: &Pair<'_, Rule>) {
         let probe = match block {
             Block::Model => Rule::probe_model_stmt,
@@ -335,7 +357,9 @@ impl<'t> Parse<'t> {
                     continue;
                 }
                 Rule::bad_stmt => {
-                    self.bad_stmt(Block::Control, &p);
+                    if !self.cut_short(&mut stmts, loc) {
+                        self.bad_stmt(Block::Control, &p);
+                    }
                     continue;
                 }
                 Rule::cites => ControlStmt::Cites(
@@ -821,14 +845,28 @@ fn unknown_statement(probe: Rule, file: FileId, rest: &str, offset: usize) -> Op
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
         .collect();
-    if word.is_empty() || keywords.contains(&word.as_str()) {
-        return None;
-    }
     let list = keywords
         .iter()
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ");
+    if word.is_empty() {
+        let len = rest.chars().next().map_or(0, char::len_utf8);
+        let here = Loc::new(file, offset, offset + len);
+        let found = rest
+            .chars()
+            .next()
+            .map_or_else(|| "end of file".to_string(), |c| format!("`{c}`"));
+        return Some(Diagnostic::new(
+            Code::E001,
+            format!("expected a statement: {list}"),
+            here,
+            format!("unexpected {found}"),
+        ));
+    }
+    if keywords.contains(&word.as_str()) {
+        return None;
+    }
     let help = match crate::diagnostics::did_you_mean(&word, keywords.iter().copied()) {
         Some(k) => format!("did you mean `{k}`?"),
         None => format!("expected one of {list}"),

@@ -119,8 +119,17 @@ fn missing(
     needed: &[&'static str],
     block: &str,
     loc: Loc,
+    within: Loc,
     diags: &mut Vec<Diagnostic>,
 ) {
+    // A block with a syntax error lost statements to recovery: don't pile on.
+    let broken = diags.iter().any(|d| {
+        d.code == Code::E001
+            && d.loc().is_some_and(|l| l.file == within.file && (within.start..within.end).contains(&l.start))
+    });
+    if broken {
+        return;
+    }
     let absent: Vec<String> = needed
         .iter()
         .filter(|n| !seen.contains_key(*n))
@@ -301,6 +310,7 @@ fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
         &["version", "purpose", "class", "artifact"],
         &format!("model `{}`", model.node.name.node),
         model.node.name.loc,
+        model.loc,
         diags,
     );
 }
@@ -371,6 +381,7 @@ fn check_control(control: &Node<Control>, diags: &mut Vec<Diagnostic>) {
         &["cites", "severity", "expect"],
         &format!("control `{}`", control.node.name.node),
         control.node.name.loc,
+        control.loc,
         tc.diags,
     );
 }
@@ -397,6 +408,7 @@ fn check_waiver(waiver: &Node<Waiver>, diags: &mut Vec<Diagnostic>) {
         &["reason", "approved_by", "expires"],
         &format!("the waiver of `{}`", waiver.node.control.node),
         waiver.node.control.loc,
+        waiver.loc,
         diags,
     );
 }
