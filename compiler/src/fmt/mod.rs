@@ -76,7 +76,6 @@ impl Printer<'_> {
             if !c.own_line
                 && self.out.ends_with('\n')
                 && !self.out.trim_end().is_empty()
-                && !self.out.ends_with("{\n")
             {
                 self.out.pop();
                 self.out.push(' ');
