@@ -1,0 +1,418 @@
+//! The CLI end to end: every subcommand and every exit code (0 passed, 1 a gate or a
+//! test failed, 2 invalid input with a diagnostic).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn clic() -> Command {
+    let mut cmd = Command::cargo_bin("clic").expect("the clic binary is built");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
+}
+
+const MODEL: &str = r#"model demo {
+  version "1.2.0"
+  purpose "Flags chest radiographs for prioritised reading."
+  class IIa by rule 11
+  artifact "model.onnx"
+  claims {
+    sensitivity 90%
+  }
+}
+"#;
+
+const POLICY: &str = r#"policy local.manifest "The manifest is complete" {
+  control class-rule "The class states its rule" {
+    cites mdr "Annex VIII Rule 11"
+    severity major
+    stage pre-commit
+    expect exists model.classification_rule
+  }
+  control claims-sensitivity "A sensitivity claim of at least 95%" {
+    cites mdr "Annex I 15.1"
+    severity major
+    stage ci
+    expect model.claims.sensitivity >= 95%
+  }
+}
+"#;
+
+fn example() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/chest-xray-triage"
+    ))
+}
+
+#[test]
+fn compile_accepts_the_example_and_emits_its_golden_plan() {
+    let out = clic()
+        .args(["compile"])
+        .arg(example())
+        .args(["--emit-plan", "-"])
+        .assert()
+        .success();
+    let plan: serde_json::Value =
+        serde_json::from_slice(&out.get_output().stdout).expect("the plan is JSON");
+    insta::assert_json_snapshot!("example_plan", plan);
+}
+
+#[test]
+fn compile_writes_the_plan_to_a_file() {
+    let dir = project(&[("model.clic", MODEL)]);
+    let target = dir.path().join("out/plan.json");
+    std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+    clic()
+        .arg("compile")
+        .arg(dir.path())
+        .arg("--emit-plan")
+        .arg(&target)
+        .assert()
+        .success();
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).expect("written")).expect("JSON");
+    assert_eq!(plan["model"]["name"], "demo");
+    assert_eq!(plan["model"]["claims"]["sensitivity"], 0.9);
+}
+
+#[test]
+fn compile_reports_every_error_with_its_code_and_exits_2() {
+    let dir = project(&[("bad.clic", "policy p.q \"t\" {\n  control c \"t\" {\n    cites mdx \"1\"\n    severity major\n    expect benchmark.sensitivty >= 90%\n  }\n}\n")]);
+    clic()
+        .arg("compile")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E006"))
+        .stderr(predicate::str::contains("clic::E002"))
+        .stderr(predicate::str::contains(
+            "did you mean `benchmark.sensitivity`?",
+        ))
+        .stderr(predicate::str::contains("bad.clic:5:12"))
+        .stderr(predicate::str::contains("2 problems found"));
+}
+
+#[test]
+fn missing_path_and_empty_folder_are_invalid_input() {
+    clic()
+        .args(["compile", "/no/such/folder"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E020"));
+    let empty = tempfile::tempdir().expect("temp dir");
+    clic()
+        .arg("check")
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no .clic file"));
+}
+
+#[test]
+fn discovery_skips_ignored_and_tool_folders() {
+    let broken = "this is not clic\n";
+    let dir = project(&[
+        ("model.clic", MODEL),
+        (".gitignore", "scratch/\n"),
+        ("scratch/broken.clic", broken),
+        ("target/broken.clic", broken),
+        (".clic/broken.clic", broken),
+        ("sub/.gitignore", "*.clic\n"),
+        ("sub/broken.clic", broken),
+    ]);
+    clic().arg("compile").arg(dir.path()).assert().success();
+}
+
+#[test]
+fn imports_must_stay_inside_the_project() {
+    let dir = project(&[
+        (
+            "proj/model.clic",
+            &format!("use \"../outside.clic\"\n{MODEL}"),
+        ),
+        ("outside.clic", POLICY),
+    ]);
+    // Outside a git repository the project root is the folder given.
+    clic()
+        .arg("compile")
+        .arg(dir.path().join("proj"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E009"))
+        .stderr(predicate::str::contains("leaves the project"));
+}
+
+#[test]
+fn imports_by_path_are_compiled() {
+    let dir = project(&[
+        (
+            "model.clic",
+            &format!("use \"policies/local.clic\"\n{MODEL}"),
+        ),
+        ("policies/local.clic", POLICY),
+    ]);
+    let out = clic()
+        .arg("compile")
+        .arg(dir.path().join("model.clic"))
+        .args(["--emit-plan", "-"])
+        .assert()
+        .success();
+    let plan: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    assert_eq!(plan["checks"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn check_passes_fails_and_selects_by_stage() {
+    let dir = project(&[("model.clic", MODEL), ("policy.clic", POLICY)]);
+    // pre-commit runs only the class rule, which passes.
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--stage", "pre-commit"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 passed, 0 failed"))
+        .stdout(predicate::str::contains("1 not run at stage pre-commit"));
+    // ci adds the sensitivity claim, which fails: values, citations and place are shown.
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("✗ FAIL"))
+        .stdout(predicate::str::contains("cites     MDR Annex I 15.1"))
+        .stdout(predicate::str::contains(
+            "actual    model.claims.sensitivity = 0.9",
+        ))
+        .stdout(predicate::str::contains("declared  policy.clic:8:11"))
+        .stdout(predicate::str::contains("gate: FAILED"));
+    // --fail-on blocker lets a major failure through.
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--fail-on", "blocker"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let dir = project(&[("model.clic", MODEL), ("policy.clic", POLICY)]);
+    let out = clic()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .assert()
+        .code(1);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    assert_eq!(report["format"], "clic.check/1");
+    assert_eq!(report["gate"], "failed");
+    let failed: Vec<&str> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["status"] == "failed")
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(failed, ["local.manifest.claims-sensitivity"]);
+}
+
+#[test]
+fn facts_without_a_provider_never_pass() {
+    let policy = "policy local.deid \"d\" {\n  control clean \"c\" {\n    cites gdpr \"Art. 5\"\n    severity blocker\n    expect scans.deid.files_with_identifiers == 0 or true\n  }\n}\n";
+    let dir = project(&[("model.clic", MODEL), ("p.clic", policy)]);
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("UNAVAILABLE"))
+        .stdout(predicate::str::contains(
+            "not available: `scans.deid.files_with_identifiers`",
+        ));
+}
+
+#[test]
+fn waivers_turn_failures_into_waived_until_they_expire() {
+    let waiver = "waiver local.manifest.claims-sensitivity {\n  reason \"Claim under review, CAPA-12\"\n  approved_by \"QA lead <qa@example.com>\"\n  expires 2030-01-31\n}\n";
+    let dir = project(&[
+        ("model.clic", MODEL),
+        ("policy.clic", POLICY),
+        ("waivers.clic", waiver),
+    ]);
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--today", "2030-01-31"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("~ waived"))
+        .stdout(predicate::str::contains("1 waived"));
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--today", "2030-02-01"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("waiver    expired"));
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--today", "2030-02-30"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn fmt_checks_rewrites_and_refuses_broken_files() {
+    let dir = project(&[(
+        "model.clic",
+        "model   demo{version \"1.0.0\"\npurpose \"p\" class I artifact \"m.onnx\"}\n",
+    )]);
+    clic()
+        .arg("fmt")
+        .arg(dir.path())
+        .arg("--check")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not formatted: model.clic"));
+    clic().arg("fmt").arg(dir.path()).assert().success();
+    let text = std::fs::read_to_string(dir.path().join("model.clic")).expect("readable");
+    assert!(
+        text.starts_with("model demo {\n  version \"1.0.0\"\n"),
+        "{text}"
+    );
+    clic()
+        .arg("fmt")
+        .arg(dir.path())
+        .arg("--check")
+        .assert()
+        .success();
+    let broken = project(&[("x.clic", "model {\n")]);
+    clic()
+        .arg("fmt")
+        .arg(broken.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E001"));
+}
+
+#[test]
+fn test_runs_test_blocks_and_reports_coverage() {
+    let tests = r#"test "rule present" {
+  given model.classification_rule = "11"
+  expect local.manifest.class-rule passes
+}
+
+test "rule absent" {
+  given model.classification_rule = none
+  expect local.manifest.class-rule fails
+}
+
+test "claim high enough" {
+  given model.claims.sensitivity = 96%
+  expect local.manifest.claims-sensitivity passes
+}
+"#;
+    let dir = project(&[("policy.clic", POLICY), ("tests.clic", tests)]);
+    clic()
+        .arg("test")
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 passed, 0 failed"));
+    clic()
+        .arg("test")
+        .arg(dir.path())
+        .arg("--coverage")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "passes yes  fails NO   local.manifest.claims-sensitivity",
+        ))
+        .stdout(predicate::str::contains(
+            "1 of 2 controls exercised both ways",
+        ));
+    let wrong = "test \"wrong expectation\" {\n  given model.claims.sensitivity = 90%\n  expect local.manifest.claims-sensitivity passes\n}\n";
+    let dir = project(&[("policy.clic", POLICY), ("tests.clic", wrong)]);
+    clic()
+        .arg("test")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL wrong expectation"))
+        .stdout(predicate::str::contains(
+            "expected local.manifest.claims-sensitivity to pass, but it fails",
+        ));
+}
+
+#[test]
+fn the_standard_library_tests_pass() {
+    let policies = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"));
+    clic().arg("test").arg(policies).assert().success();
+}
+
+#[test]
+fn explain_covers_controls_facts_and_codes() {
+    clic()
+        .args(["explain", "mdr.performance.sensitivity-claim"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("MDR Annex I 17.1"))
+        .stdout(predicate::str::contains(
+            "benchmark.sensitivity.ci95.low >= model.claims.sensitivity",
+        ))
+        .stdout(predicate::str::contains(
+            "benchmark.sensitivity : Proportion",
+        ));
+    clic()
+        .args(["explain", "benchmark.by"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Subgroup fields"));
+    clic()
+        .args(["explain", "E003"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("type mismatch"));
+    clic()
+        .args(["explain", "facts"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| `git.head.signed` | `Bool` |"));
+    clic()
+        .args(["explain", "no.such.thing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E005"));
+    let dir = project(&[("policy.clic", POLICY)]);
+    clic()
+        .args(["explain", "local.manifest.class-rule", "--path"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("declared at policy.clic:2:11"));
+}
+
+#[test]
+fn the_fact_reference_in_docs_is_current() {
+    let out = clic().args(["explain", "facts"]).assert().success();
+    let generated = String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/facts.md"))
+        .unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/facts.md is stale: run `cargo run -- explain facts > docs/facts.md`"
+    );
+}
