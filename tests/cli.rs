@@ -1,5 +1,9 @@
 //! The CLI end to end: every subcommand and every exit code (0 passed, 1 a gate or a
 //! test failed, 2 invalid input with a diagnostic).
+#![expect(
+    clippy::expect_used,
+    reason = "a test helper that cannot set up its fixture should fail the test loudly"
+)]
 
 use assert_cmd::Command;
 use predicates::prelude::*;
