@@ -44,6 +44,9 @@ enum Command {
         /// Evaluate waiver expiry as of this date (YYYY-MM-DD); default: today in UTC.
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
+        /// Inference threads (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
     /// Format .clic files canonically (comments are kept).
     Fmt {
@@ -63,6 +66,13 @@ enum Command {
         #[arg(long)]
         coverage: bool,
     },
+    /// Print the facts clic establishes about a model file.
+    Inspect {
+        #[command(subcommand)]
+        what: InspectWhat,
+    },
+    /// Show which inference backend is active, its version, and how to switch.
+    Doctor,
     /// Explain a control id, a fact, a diagnostic code (E001), `facts` or `policies`.
     Explain {
         /// What to explain.
@@ -70,6 +80,22 @@ enum Command {
         /// The project whose controls to search.
         #[arg(long, default_value = ".")]
         path: PathBuf,
+    },
+}
+
+/// What `clic inspect` looks at.
+#[derive(Debug, Subcommand)]
+enum InspectWhat {
+    /// An ONNX model: digest, graph, inputs and outputs, whether it loads and is deterministic.
+    Model {
+        /// The .onnx file.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Inference threads (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
 }
 
@@ -96,6 +122,13 @@ enum FailOn {
     Minor,
 }
 
+/// The thread count asked for, or every core.
+fn threads_or_all(threads: Option<usize>) -> usize {
+    threads
+        .filter(|&t| t > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.command {
@@ -106,6 +139,7 @@ fn main() -> ExitCode {
             format,
             fail_on,
             today,
+            threads,
         } => {
             let stage = match stage {
                 StageArg::PreCommit => clic_compiler::plan::Stage::PreCommit,
@@ -117,11 +151,27 @@ fn main() -> ExitCode {
                 FailOn::Major => clic_compiler::plan::Severity::Major,
                 FailOn::Minor => clic_compiler::plan::Severity::Minor,
             };
-            cmd::check::run(&path, stage, format == Format::Json, fail_on, today)
+            cmd::check::run(
+                &path,
+                stage,
+                format == Format::Json,
+                fail_on,
+                today,
+                threads_or_all(threads),
+            )
         }
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
         Command::Test { path, coverage } => cmd::test::run(&path, coverage),
         Command::Explain { what, path } => cmd::explain::run(&what, &path),
+        Command::Inspect {
+            what:
+                InspectWhat::Model {
+                    file,
+                    json,
+                    threads,
+                },
+        } => cmd::inspect::model(&file, json, threads_or_all(threads)),
+        Command::Doctor => cmd::doctor::run(),
     };
     ExitCode::from(status as u8)
 }

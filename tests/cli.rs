@@ -420,3 +420,136 @@ fn the_fact_reference_in_docs_is_current() {
         "docs/facts.md is stale: run `cargo run -- explain facts > docs/facts.md`"
     );
 }
+
+fn example_model() -> std::path::PathBuf {
+    example().join("model/cxr.onnx")
+}
+
+#[test]
+fn inspect_model_prints_the_artifact_facts() {
+    let out = clic()
+        .args(["inspect", "model"])
+        .arg(example_model())
+        .arg("--json")
+        .assert()
+        .success();
+    let facts: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    assert_eq!(facts["artifact.ir_version"]["number"], 8.0);
+    assert_eq!(facts["artifact.loads"]["bool"], true);
+    assert_eq!(facts["artifact.deterministic"]["bool"], true);
+    assert_eq!(facts["artifact.size_bytes"]["number"], 15672.0);
+    let inputs = facts["artifact.inputs"].to_string();
+    assert!(
+        inputs.contains("\"image\"") && inputs.contains("\"N\"") && inputs.contains("float32"),
+        "{inputs}"
+    );
+    clic()
+        .args(["inspect", "model"])
+        .arg(example_model())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("image: float32[N, 1, 64, 64]"));
+}
+
+#[test]
+fn broken_model_files_are_invalid_input() {
+    let bytes = std::fs::read(example_model()).expect("example model");
+    let dir = project(&[("notes.onnx", "this is a text file, not a model\n")]);
+    std::fs::write(dir.path().join("cut.onnx"), &bytes[..bytes.len() / 2]).expect("write");
+    for (file, says) in [
+        ("cut.onnx", "truncated"),
+        ("notes.onnx", "not"),
+        ("missing.onnx", "no such file"),
+    ] {
+        clic()
+            .args(["inspect", "model"])
+            .arg(dir.path().join(file))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("clic::E021"))
+            .stderr(predicate::str::contains(file))
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+fn artifact_project(pin: &str, model_bytes: Option<&[u8]>) -> tempfile::TempDir {
+    let manifest = format!(
+        "model demo {{\n  version \"1.0.0\"\n  purpose \"p\"\n  class IIa by rule 11\n  artifact \"cxr.onnx\" sha256 \"{pin}\"\n  input \"image\" from dicom {{\n    resize 64 x 64\n  }}\n  output \"prob\" positive when >= 0.5 means \"finding\"\n  use iec62304.configuration\n}}\n"
+    );
+    let dir = project(&[("model.clic", &manifest)]);
+    if let Some(bytes) = model_bytes {
+        std::fs::write(dir.path().join("cxr.onnx"), bytes).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn check_establishes_the_artifact_facts() {
+    let bytes = std::fs::read(example_model()).expect("example model");
+    let good = "28990ed261983c65b45e0ad3fadf197175ef56d42b8dc949fe3bd20fa5faa9e1";
+    clic()
+        .arg("check")
+        .arg(artifact_project(good, Some(&bytes)).path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("5 passed, 0 failed"));
+    let other = "0".repeat(64);
+    clic()
+        .arg("check")
+        .arg(artifact_project(&other, Some(&bytes)).path())
+        .args(["--stage", "pre-commit"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("artifact-pinned"))
+        .stdout(predicate::str::contains(
+            "actual    artifact.sha256_matches = false",
+        ));
+    clic()
+        .arg("check")
+        .arg(artifact_project(good, None).path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E021"))
+        .stderr(predicate::str::contains("cannot read the model `cxr.onnx`"));
+}
+
+#[test]
+fn the_manifest_must_agree_with_the_graph() {
+    let bytes = std::fs::read(example_model()).expect("example model");
+    let good = "28990ed261983c65b45e0ad3fadf197175ef56d42b8dc949fe3bd20fa5faa9e1";
+    let dir = artifact_project(good, Some(&bytes));
+    let manifest = std::fs::read_to_string(dir.path().join("model.clic"))
+        .expect("manifest")
+        .replace("resize 64 x 64", "resize 128 x 128")
+        .replace("output \"prob\"", "output \"score\"");
+    std::fs::write(dir.path().join("model.clic"), manifest).expect("write");
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("manifest-agrees"))
+        .stdout(predicate::str::contains(
+            "artifact.matches_manifest = false",
+        ));
+}
+
+#[test]
+fn doctor_names_the_backend_and_how_to_switch() {
+    clic()
+        .arg("doctor")
+        .env("CLIC_BACKEND", "tract")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("inference backend: tract"))
+        .stdout(predicate::str::contains("ORT_DYLIB_PATH"));
+    clic()
+        .arg("doctor")
+        .env("ORT_DYLIB_PATH", "/no/such/libonnxruntime.so")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("inference backend: tract"))
+        .stdout(predicate::str::contains(
+            "warning: cannot open `/no/such/libonnxruntime.so`",
+        ));
+}

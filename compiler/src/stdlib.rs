@@ -16,6 +16,10 @@ pub const FILES: &[StdFile] = &[
         text: include_str!("../../policies/mdr.clic"),
     },
     StdFile {
+        path: "policies/iec62304.clic",
+        text: include_str!("../../policies/iec62304.clic"),
+    },
+    StdFile {
         path: "policies/gdpr.clic",
         text: include_str!("../../policies/gdpr.clic"),
     },

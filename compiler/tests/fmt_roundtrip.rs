@@ -16,7 +16,10 @@ fn clic_files() -> Vec<PathBuf> {
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("readable folder") {
             let path = entry.expect("entry").path();
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if path.is_dir() {
                 if !matches!(name.as_str(), "target" | ".git" | ".clic" | "fuzz") {
                     stack.push(path);
@@ -39,17 +42,29 @@ fn fmt_is_idempotent_and_keeps_the_ast() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let (before, errors) = parse_module(FileId(0), &text);
         if !errors.is_empty() {
-            assert!(format_source(&text).is_err(), "{}: fmt must refuse a file with syntax errors", path.display());
+            assert!(
+                format_source(&text).is_err(),
+                "{}: fmt must refuse a file with syntax errors",
+                path.display()
+            );
             continue;
         }
         let once = format_source(&text).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         let twice = format_source(&once).expect("formatted output parses");
         assert_eq!(once, twice, "{}: fmt is not idempotent", path.display());
         let (after, errors) = parse_module(FileId(0), &once);
-        assert!(errors.is_empty(), "{}: formatted output does not parse", path.display());
+        assert!(
+            errors.is_empty(),
+            "{}: formatted output does not parse",
+            path.display()
+        );
         assert_eq!(before, after, "{}: fmt changed the meaning", path.display());
         let comments = |s: &str| s.lines().filter(|l| l.contains('#')).count();
-        assert!(comments(&once) >= comments(&text), "{}: fmt lost a comment", path.display());
+        assert!(
+            comments(&once) >= comments(&text),
+            "{}: fmt lost a comment",
+            path.display()
+        );
         checked += 1;
     }
     assert!(checked >= 5);
@@ -58,8 +73,15 @@ fn fmt_is_idempotent_and_keeps_the_ast() {
 #[test]
 fn shipped_sources_are_formatted() {
     for path in clic_files() {
-        let shown = path.strip_prefix(repo()).unwrap_or(&path).to_string_lossy().into_owned();
-        if !(shown.starts_with("policies") || shown.starts_with("examples") || (shown.contains("fixtures/valid") && !shown.contains("messy"))) {
+        let shown = path
+            .strip_prefix(repo())
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        if !(shown.starts_with("policies")
+            || shown.starts_with("examples")
+            || (shown.contains("fixtures/valid") && !shown.contains("messy")))
+        {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("readable");
@@ -70,6 +92,9 @@ fn shipped_sources_are_formatted() {
 
 #[test]
 fn comments_stay_where_they_were() {
-    let text = std::fs::read_to_string(repo().join("compiler/tests/fixtures/valid/comments_and_blank_lines.clic")).expect("fixture");
+    let text = std::fs::read_to_string(
+        repo().join("compiler/tests/fixtures/valid/comments_and_blank_lines.clic"),
+    )
+    .expect("fixture");
     insta::assert_snapshot!(format_source(&text).expect("formats"));
 }

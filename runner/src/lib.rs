@@ -4,8 +4,10 @@
 //! knows nothing of syntax: the Plan and the fact schema are its whole contract with
 //! the compiler.
 
+pub mod engine;
 pub mod eval;
 pub mod evidence;
 pub mod facts;
+pub mod paths;
 pub mod stats;
 pub mod testing;

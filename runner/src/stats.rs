@@ -18,13 +18,28 @@ pub fn wilson95(successes: f64, n: f64) -> (f64, f64) {
 mod tests {
     use super::*;
 
-    /// Reference: statsmodels.stats.proportion.proportion_confint(84, 100, method="wilson")
-    /// = (0.7557901, 0.8990466).
+    /// Golden values from statsmodels 0.14.4:
+    /// `proportion_confint(k, n, alpha=0.05, method="wilson")`.
     #[test]
     fn wilson_matches_statsmodels() {
-        let (lo, hi) = wilson95(84.0, 100.0);
-        assert!((lo - 0.755_790_1).abs() < 1e-6, "{lo}");
-        assert!((hi - 0.899_046_6).abs() < 1e-6, "{hi}");
+        let golden = [
+            (
+                84.0,
+                100.0,
+                0.755_797_306_107_297_6,
+                0.899_047_115_111_952_1,
+            ),
+            (0.0, 10.0, 0.0, 0.277_532_799_862_889_26),
+            (10.0, 10.0, 0.722_467_200_137_110_6, 1.0),
+            (3.0, 7.0, 0.158_219_855_251_469_64, 0.749_541_635_472_342_8),
+        ];
+        for (k, n, lo, hi) in golden {
+            let (l, h) = wilson95(k, n);
+            assert!(
+                (l - lo).abs() < 1e-12 && (h - hi).abs() < 1e-12,
+                "{k}/{n}: ({l}, {h}) vs ({lo}, {hi})"
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::Status;
 use clic_compiler::plan::{Plan, Severity, Stage};
 use clic_runner::evidence::{run as run_checks, Evidence, RunOptions, Status as CheckStatus};
-use clic_runner::facts::{Facts, ModelFacts};
+use clic_runner::facts::{ArtifactFacts, Facts, ModelFacts};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -14,8 +14,9 @@ pub fn run(
     json: bool,
     fail_on: Severity,
     today: Option<String>,
+    threads: usize,
 ) -> Status {
-    let Some((_, compilation)) = super::compile::load(path) else {
+    let Some((project, compilation)) = super::compile::load(path) else {
         return Status::Invalid;
     };
     let Some(plan) = compilation.plan else {
@@ -33,7 +34,24 @@ pub fn run(
         }
         None => today_utc(),
     };
-    let mut facts = Facts::new(vec![Box::new(ModelFacts::new(plan.model.clone()))]);
+    // Paths in a manifest are relative to the manifest's own folder.
+    let manifest_dir = plan.model.as_ref().map_or_else(
+        || project.base.clone(),
+        |m| {
+            project
+                .base
+                .join(Path::new(&m.source.file).parent().unwrap_or(Path::new("")))
+        },
+    );
+    let mut facts = Facts::new(vec![
+        Box::new(ModelFacts::new(plan.model.clone())),
+        Box::new(ArtifactFacts::new(
+            &manifest_dir,
+            &project.root,
+            plan.model.clone(),
+            threads,
+        )),
+    ]);
     let evidence = run_checks(
         &plan,
         &mut facts,
@@ -43,6 +61,19 @@ pub fn run(
             today,
         },
     );
+    if let Some(u) = evidence
+        .results
+        .iter()
+        .filter_map(|r| r.unavailable.as_ref())
+        .find(|u| u.invalid_input)
+    {
+        crate::output::print_error(
+            clic_compiler::Code::E021,
+            &u.reason,
+            Some("fix the manifest's `artifact` path, or restore the file"),
+        );
+        return Status::Invalid;
+    }
     if json {
         println!(
             "{}",

@@ -2,8 +2,10 @@
 
 pub mod check;
 pub mod compile;
+pub mod doctor;
 pub mod explain;
 pub mod fmt;
+pub mod inspect;
 pub mod test;
 
 /// Exit status of a subcommand, per the contract in DESIGN.md.

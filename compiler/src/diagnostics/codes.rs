@@ -39,10 +39,12 @@ pub enum Code {
     E017,
     /// Input file or folder cannot be read.
     E020,
+    /// A model artifact is missing, truncated or not ONNX.
+    E021,
 }
 
 /// Every code, in order.
-pub const ALL: [Code; 18] = [
+pub const ALL: [Code; 19] = [
     Code::E001,
     Code::E002,
     Code::E003,
@@ -61,6 +63,7 @@ pub const ALL: [Code; 18] = [
     Code::E016,
     Code::E017,
     Code::E020,
+    Code::E021,
 ];
 
 impl Code {
@@ -104,6 +107,7 @@ impl Code {
             Code::E015 => ("unknown variable", "A name is used as a variable outside the quantifier that binds it, or a variable shadows a fact root."),
             Code::E016 => ("invalid manifest", "The model manifest holds a value that cannot be right: an unknown claim, an unknown document kind, an unknown interpolation, more than one model in a project."),
             Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
+            Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
             Code::E020 => ("unreadable input", "A file or folder given on the command line cannot be read, or holds no .clic file."),
         }
     }

@@ -73,10 +73,7 @@ impl Printer<'_> {
                 break;
             }
             let text = c.text.clone();
-            if !c.own_line
-                && self.out.ends_with('\n')
-                && !self.out.trim_end().is_empty()
-            {
+            if !c.own_line && self.out.ends_with('\n') && !self.out.trim_end().is_empty() {
                 self.out.pop();
                 self.out.push(' ');
                 self.out.push_str(&text);

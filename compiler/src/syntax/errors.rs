@@ -29,7 +29,10 @@ pub(crate) fn syntax_error(
     if text[at..].trim().is_empty() {
         // The input ran out: some block or expression was never finished.
         let last = text.trim_end().len();
-        let start = text[..last].char_indices().next_back().map_or(0, |(i, _)| i);
+        let start = text[..last]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i);
         return Diagnostic::new(Code::E001, "unexpected end of file", Loc::new(file, start, last), "the file ends here")
             .with_help("a `{` block is not closed, or a statement is unfinished; add the missing `}` or complete it");
     }

@@ -117,7 +117,9 @@ impl<'t> Parse<'t> {
     /// rest of its line to report what was expected, and blanks the partial expression
     /// so it raises no follow-on type error.
     fn cut_short(&mut self, stmts: &mut [Node<ControlStmt>], bad: Loc) -> bool {
-        let Some(last) = stmts.last_mut() else { return false };
+        let Some(last) = stmts.last_mut() else {
+            return false;
+        };
         let expr = match &mut last.node {
             ControlStmt::Expect(e) | ControlStmt::AppliesWhen(e) => e,
             _ => return false,
@@ -128,8 +130,11 @@ impl<'t> Parse<'t> {
         }
         let start = expr.loc.start;
         let slice = self.text.get(start..bad.end).unwrap_or("");
-        let Err(err) = ClicParser::parse(Rule::probe_expr, slice) else { return false };
-        self.diags.push(syntax_error(self.file, self.text, start, &err));
+        let Err(err) = ClicParser::parse(Rule::probe_expr, slice) else {
+            return false;
+        };
+        self.diags
+            .push(syntax_error(self.file, self.text, start, &err));
         expr.node = Expr::None;
         true
     }

@@ -125,7 +125,9 @@ fn missing(
     // A block with a syntax error lost statements to recovery: don't pile on.
     let broken = diags.iter().any(|d| {
         d.code == Code::E001
-            && d.loc().is_some_and(|l| l.file == within.file && (within.start..within.end).contains(&l.start))
+            && d.loc().is_some_and(|l| {
+                l.file == within.file && (within.start..within.end).contains(&l.start)
+            })
     });
     if broken {
         return;

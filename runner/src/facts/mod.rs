@@ -1,8 +1,10 @@
 //! Fact providers. Each provider fills the facts of one root of the fact schema;
 //! [`Facts`] routes a request to its provider and memoises the answer.
 
+pub mod artifact;
 mod model;
 
+pub use artifact::ArtifactFacts;
 pub use model::ModelFacts;
 
 use clic_compiler::plan::Value;
@@ -16,6 +18,36 @@ pub struct Unavailable {
     pub fact: String,
     /// Why, in words.
     pub reason: String,
+    /// Whether the cause is invalid input (a missing or broken file): exit status 2.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invalid_input: bool,
+}
+
+/// Why a provider cannot give a fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactError {
+    /// Why, in words.
+    pub reason: String,
+    /// Whether the cause is invalid input rather than a missing provider or value.
+    pub invalid_input: bool,
+}
+
+impl FactError {
+    /// The fact cannot be computed here.
+    pub fn unavailable(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            invalid_input: false,
+        }
+    }
+
+    /// An input file is missing or broken.
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            invalid_input: true,
+        }
+    }
 }
 
 /// A source of facts for one provider root.
@@ -23,7 +55,7 @@ pub trait FactProvider {
     /// Which root it serves.
     fn provider(&self) -> Provider;
     /// The value of a fact under its root. `Value::Null` means the fact is known to be absent.
-    fn fact(&mut self, path: &str, args: &[Value]) -> Result<Value, String>;
+    fn fact(&mut self, path: &str, args: &[Value]) -> Result<Value, FactError>;
 }
 
 /// A provider root that this build of clic does not fill yet: every fact under it is
@@ -36,11 +68,11 @@ impl FactProvider for NotProvided {
         self.0
     }
 
-    fn fact(&mut self, _: &str, _: &[Value]) -> Result<Value, String> {
-        Err(format!(
+    fn fact(&mut self, _: &str, _: &[Value]) -> Result<Value, FactError> {
+        Err(FactError::unavailable(format!(
             "no provider computes `{}.*` facts in this version of clic",
             self.0.root()
-        ))
+        )))
     }
 }
 
@@ -79,6 +111,7 @@ impl FactSource for GivenFacts {
             .ok_or_else(|| Unavailable {
                 fact: shown(path, args),
                 reason: "the test does not give it".to_string(),
+                invalid_input: false,
             })
     }
 }
@@ -126,19 +159,22 @@ impl FactSource for Facts {
             return hit.clone();
         }
         let result = match schema::fact(path) {
-            None => Err(format!("`{path}` is not in the fact schema")),
+            None => Err(FactError::unavailable(format!(
+                "`{path}` is not in the fact schema"
+            ))),
             Some(def) => match self
                 .providers
                 .iter_mut()
                 .find(|p| p.provider() == def.provider)
             {
                 Some(p) => p.fact(path, args),
-                None => Err("no provider".to_string()),
+                None => Err(FactError::unavailable("no provider")),
             },
         }
-        .map_err(|reason| Unavailable {
+        .map_err(|e| Unavailable {
             fact: key.clone(),
-            reason,
+            reason: e.reason,
+            invalid_input: e.invalid_input,
         });
         self.memo.insert(key, result.clone());
         result

@@ -1,6 +1,6 @@
 //! `model.*` facts: read from the manifest as the Plan carries it.
 
-use super::FactProvider;
+use super::{FactError, FactProvider};
 use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::Provider;
 use std::collections::BTreeMap;
@@ -27,9 +27,9 @@ impl FactProvider for ModelFacts {
         Provider::Model
     }
 
-    fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, String> {
+    fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
         let Some(m) = &self.spec else {
-            return Err("the project has no model manifest".to_string());
+            return Err(FactError::unavailable("the project has no model manifest"));
         };
         let input = m.input.as_ref();
         let resize = input.and_then(|i| {
@@ -92,7 +92,11 @@ impl FactProvider for ModelFacts {
                     .claims
                     .get(claim)
                     .map_or(Value::Null, |v| Value::Number(*v)),
-                None => return Err(format!("`{other}` is not a model fact")),
+                None => {
+                    return Err(FactError::unavailable(format!(
+                        "`{other}` is not a model fact"
+                    )))
+                }
             },
         })
     }

@@ -1,0 +1,348 @@
+//! `artifact.*` facts: the ONNX file the manifest names — its digest, what the graph
+//! declares, whether it loads and runs deterministically, and whether it agrees with
+//! the manifest.
+
+pub mod onnx;
+
+use super::{FactError, FactProvider};
+use crate::engine::{EngineError, Model};
+use clic_compiler::plan::{ModelSpec, Preprocess, Value};
+use clic_compiler::schema::Provider;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Everything clic establishes about a model file.
+#[derive(Debug, Clone)]
+pub struct ArtifactReport {
+    /// The file, as named.
+    pub path: PathBuf,
+    /// sha256 of the bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// What the graph declares.
+    pub info: onnx::OnnxInfo,
+    /// Why the backend refused it, if it did.
+    pub load_error: Option<String>,
+    /// Whether two runs on the same input agreed bitwise (none if it could not run).
+    pub deterministic: Option<bool>,
+    /// The backend that loaded it.
+    pub backend: String,
+}
+
+/// Why a model file cannot be inspected at all: invalid input, reported with exit 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArtifactError {
+    /// Missing or unreadable.
+    #[error("cannot read the model `{path}`: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// Not ONNX, or truncated.
+    #[error("`{path}` is not a readable ONNX model: {reason}")]
+    NotOnnx {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Hex sha256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Reads, hashes, parses and loads a model file, and checks that it runs
+/// deterministically on a fixed input.
+pub fn inspect(path: &Path, threads: usize) -> Result<ArtifactReport, ArtifactError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ArtifactError::Unreadable {
+        path: shown.clone(),
+        reason: io_reason(&e),
+    })?;
+    let info = onnx::read(&bytes).map_err(|e| ArtifactError::NotOnnx {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let backend = crate::engine::backend().name().to_string();
+    let mut report = ArtifactReport {
+        path: path.to_path_buf(),
+        sha256: sha256_hex(&bytes),
+        size_bytes: bytes.len() as u64,
+        info,
+        load_error: None,
+        deterministic: None,
+        backend,
+    };
+    if report.info.external_data {
+        report.load_error = Some(
+            "the model keeps weights in external data files, which clic does not load".to_string(),
+        );
+        return Ok(report);
+    }
+    match Model::load(&bytes, threads) {
+        Ok(mut model) => report.deterministic = determinism(&mut model, &report.info).ok(),
+        Err(e) => report.load_error = Some(e.to_string()),
+    }
+    Ok(report)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Runs the model twice on the same pseudo-random float input (batch 2; symbolic
+/// dimensions set to 2) and compares the first output bitwise.
+fn determinism(model: &mut Model, info: &onnx::OnnxInfo) -> Result<bool, EngineError> {
+    let (Some(input), Some(output)) = (info.inputs.first(), info.outputs.first()) else {
+        return Err(EngineError::Run(
+            "the graph has no input or no output".to_string(),
+        ));
+    };
+    if input.elem_type != "float32" || info.inputs.len() != 1 {
+        return Err(EngineError::Run(
+            "only single float32-input models are exercised".to_string(),
+        ));
+    }
+    let shape: Vec<usize> = input
+        .shape
+        .iter()
+        .map(|d| d.parse::<usize>().ok().filter(|&d| d > 0).unwrap_or(2))
+        .collect();
+    let len: usize = shape.iter().product();
+    // A fixed xorshift sequence: the same input on every run and every machine.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let data: Vec<f32> = (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+        })
+        .collect();
+    let a = model.run(&input.name, &shape, data.clone(), &output.name)?;
+    let b = model.run(&input.name, &shape, data, &output.name)?;
+    Ok(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()))
+}
+
+/// What differs between the manifest's declared input/output and the graph.
+pub fn mismatches(report: &ArtifactReport, spec: &ModelSpec) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(input) = &spec.input {
+        match report.info.inputs.iter().find(|t| t.name == input.tensor) {
+            None => out.push(format!(
+                "the manifest's input `{}` is not a graph input (graph inputs: {})",
+                input.tensor,
+                names(&report.info.inputs)
+            )),
+            Some(t) => {
+                if t.elem_type != "float32" {
+                    out.push(format!(
+                        "input `{}` is {}, but preprocessing produces float32",
+                        t.name, t.elem_type
+                    ));
+                }
+                if t.shape.len() != 4 {
+                    out.push(format!(
+                        "input `{}` has rank {}, but images are fed as [batch, 1, height, width]",
+                        t.name,
+                        t.shape.len()
+                    ));
+                } else if let Some((w, h)) = input.steps.iter().find_map(|s| match s {
+                    Preprocess::Resize { width, height, .. } => Some((*width, *height)),
+                    _ => None,
+                }) {
+                    let expect = [None, Some(1), Some(h), Some(w)];
+                    for (i, (dim, want)) in t.shape.iter().zip(expect).enumerate() {
+                        if let (Ok(d), Some(want)) = (dim.parse::<u32>(), want) {
+                            if d != want {
+                                out.push(format!("input `{}` dimension {i} is {d}, but the manifest gives {want}", t.name));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(output) = &spec.output {
+        match report.info.outputs.iter().find(|t| t.name == output.tensor) {
+            None => out.push(format!(
+                "the manifest's output `{}` is not a graph output (graph outputs: {})",
+                output.tensor,
+                names(&report.info.outputs)
+            )),
+            Some(t) if t.elem_type != "float32" => out.push(format!(
+                "output `{}` is {}, but scores are read as float32",
+                t.name, t.elem_type
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn names(ts: &[onnx::TensorInfo]) -> String {
+    let n: Vec<String> = ts.iter().map(|t| format!("`{}`", t.name)).collect();
+    if n.is_empty() {
+        "none".to_string()
+    } else {
+        n.join(", ")
+    }
+}
+
+fn tensor_value(t: &onnx::TensorInfo) -> Value {
+    let mut r = BTreeMap::new();
+    r.insert("name".to_string(), Value::String(t.name.clone()));
+    r.insert("elem_type".to_string(), Value::String(t.elem_type.clone()));
+    r.insert(
+        "shape".to_string(),
+        Value::List(t.shape.iter().cloned().map(Value::String).collect()),
+    );
+    r.insert("rank".to_string(), Value::Number(t.shape.len() as f64));
+    Value::Record(r)
+}
+
+/// The value of one `artifact.*` fact, given the report and (optionally) the manifest.
+pub fn fact_value(report: &ArtifactReport, spec: Option<&ModelSpec>, path: &str) -> Option<Value> {
+    let info = &report.info;
+    Some(match path {
+        "artifact.exists" => Value::Bool(true),
+        "artifact.sha256" => Value::String(report.sha256.clone()),
+        "artifact.size_bytes" => Value::Number(report.size_bytes as f64),
+        "artifact.sha256_matches" => match spec.and_then(|s| s.artifact.sha256.as_ref()) {
+            Some(pin) => Value::Bool(pin.eq_ignore_ascii_case(&report.sha256)),
+            None => Value::Bool(false),
+        },
+        "artifact.loads" => Value::Bool(report.load_error.is_none()),
+        "artifact.ir_version" => Value::Number(info.ir_version as f64),
+        "artifact.opsets" => Value::List(
+            info.opsets
+                .iter()
+                .map(|(d, v)| {
+                    let mut r = BTreeMap::new();
+                    r.insert("domain".to_string(), Value::String(d.clone()));
+                    r.insert("version".to_string(), Value::Number(*v as f64));
+                    Value::Record(r)
+                })
+                .collect(),
+        ),
+        "artifact.producer.name" => Value::String(info.producer_name.clone()),
+        "artifact.producer.version" => Value::String(info.producer_version.clone()),
+        "artifact.graph.name" => Value::String(info.graph_name.clone()),
+        "artifact.metadata" => Value::List(
+            info.metadata
+                .iter()
+                .map(|(k, v)| {
+                    let mut r = BTreeMap::new();
+                    r.insert("key".to_string(), Value::String(k.clone()));
+                    r.insert("value".to_string(), Value::String(v.clone()));
+                    Value::Record(r)
+                })
+                .collect(),
+        ),
+        "artifact.inputs" => Value::List(info.inputs.iter().map(tensor_value).collect()),
+        "artifact.outputs" => Value::List(info.outputs.iter().map(tensor_value).collect()),
+        "artifact.external_data" => Value::Bool(info.external_data),
+        "artifact.custom_domains" => Value::List(
+            info.custom_domains
+                .iter()
+                .cloned()
+                .map(Value::String)
+                .collect(),
+        ),
+        "artifact.deterministic" => report.deterministic.map_or(Value::Null, Value::Bool),
+        "artifact.matches_manifest" => {
+            Value::Bool(spec.is_some_and(|s| mismatches(report, s).is_empty()))
+        }
+        "artifact.mismatches" => Value::List(
+            spec.map(|s| mismatches(report, s))
+                .unwrap_or_default()
+                .into_iter()
+                .map(Value::String)
+                .collect(),
+        ),
+        _ => return None,
+    })
+}
+
+/// Serves `artifact.*` for the manifest's model, inspecting the file on first use.
+pub struct ArtifactFacts {
+    dir: PathBuf,
+    boundary: PathBuf,
+    spec: Option<ModelSpec>,
+    threads: usize,
+    report: Option<Result<ArtifactReport, FactError>>,
+}
+
+impl ArtifactFacts {
+    /// Facts about the artifact the manifest names: its path is relative to `dir` (the
+    /// manifest's folder) and must stay inside `boundary` (the project).
+    pub fn new(dir: &Path, boundary: &Path, spec: Option<ModelSpec>, threads: usize) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            boundary: boundary.to_path_buf(),
+            spec,
+            threads,
+            report: None,
+        }
+    }
+
+    fn report(&mut self) -> Result<&ArtifactReport, FactError> {
+        if self.report.is_none() {
+            let r = match &self.spec {
+                None => Err(FactError::unavailable("the project has no model manifest")),
+                Some(spec) => {
+                    let named = &spec.artifact.path;
+                    let path = self.dir.join(named);
+                    let inside = std::fs::canonicalize(&path).map_or_else(
+                        |_| crate::paths::normalize(&path).starts_with(&self.boundary),
+                        |real| real.starts_with(&self.boundary),
+                    );
+                    if inside {
+                        inspect(&path, self.threads).map_err(|e| {
+                            FactError::invalid(match e {
+                                ArtifactError::Unreadable { reason, .. } => format!("cannot read the model `{named}` that the manifest names: {reason}"),
+                                ArtifactError::NotOnnx { reason, .. } => format!("the model `{named}` that the manifest names is not a readable ONNX file: {reason}"),
+                            })
+                        })
+                    } else {
+                        Err(FactError::invalid(format!(
+                            "the model `{named}` lies outside the project"
+                        )))
+                    }
+                }
+            };
+            self.report = Some(r);
+        }
+        match &self.report {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(FactError::unavailable("not inspected")),
+        }
+    }
+}
+
+impl FactProvider for ArtifactFacts {
+    fn provider(&self) -> Provider {
+        Provider::Artifact
+    }
+
+    fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
+        let spec = self.spec.clone();
+        let report = self.report()?;
+        fact_value(report, spec.as_ref(), path)
+            .ok_or_else(|| FactError::unavailable(format!("`{path}` is not an artifact fact")))
+    }
+}
