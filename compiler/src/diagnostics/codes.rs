@@ -41,10 +41,12 @@ pub enum Code {
     E020,
     /// A model artifact is missing, truncated or not ONNX.
     E021,
+    /// The reference set cannot be benchmarked: an unreadable scan or labels file.
+    E022,
 }
 
 /// Every code, in order.
-pub const ALL: [Code; 19] = [
+pub const ALL: [Code; 20] = [
     Code::E001,
     Code::E002,
     Code::E003,
@@ -64,6 +66,7 @@ pub const ALL: [Code; 19] = [
     Code::E017,
     Code::E020,
     Code::E021,
+    Code::E022,
 ];
 
 impl Code {
@@ -108,6 +111,7 @@ impl Code {
             Code::E016 => ("invalid manifest", "The model manifest holds a value that cannot be right: an unknown claim, an unknown document kind, an unknown interpolation, more than one model in a project."),
             Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
             Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
+            Code::E022 => ("invalid reference set", "A reference scan cannot be read or decoded (the message names the file and its transfer syntax), the labels file is invalid, or the manifest's reference folder is missing. A benchmark never skips a file silently: it stops with exit status 2."),
             Code::E020 => ("unreadable input", "A file or folder given on the command line cannot be read, or holds no .clic file."),
         }
     }
