@@ -3,6 +3,7 @@
 mod cmd;
 mod output;
 mod project;
+mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -35,15 +36,34 @@ enum Command {
         /// Run the checks of this stage and the ones before it.
         #[arg(long, value_enum, default_value_t = StageArg::Ci)]
         stage: StageArg,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        /// Output format; repeat it for several reports in one run.
+        #[arg(long, value_enum)]
+        format: Vec<CheckFormat>,
+        /// Write the report of the matching `--format` (in order) to FILE, atomically;
+        /// formats without an output go to standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Vec<PathBuf>,
         /// Failures of this severity or above fail the gate.
         #[arg(long, value_enum, default_value_t = FailOn::Major)]
         fail_on: FailOn,
         /// Evaluate waiver expiry as of this date (YYYY-MM-DD); default: today in UTC.
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
+        /// Inference threads (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
+    /// Run the benchmark of the model on the reference scans and store its evidence.
+    Bench {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Write one row per scan (file, sha256, label, score, predicted class, subgroup attributes) to FILE.csv.
+        #[arg(long, value_name = "FILE")]
+        predictions: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
         /// Inference threads (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
@@ -73,6 +93,12 @@ enum Command {
     },
     /// Show which inference backend is active, its version, and how to switch.
     Doctor,
+    /// Scaffold a compliance set-up into a model repository (manifest, pre-commit, CI).
+    Init {
+        /// The repository folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Explain a control id, a fact, a diagnostic code (E001), `facts` or `policies`.
     Explain {
         /// What to explain.
@@ -97,6 +123,14 @@ enum InspectWhat {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
     },
+    /// A DICOM file: attributes (identifying ones only as present or absent), pixel description and statistics.
+    Scan {
+        /// The DICOM file.
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A stage on the command line.
@@ -112,6 +146,15 @@ enum StageArg {
 enum Format {
     Human,
     Json,
+}
+
+/// Report formats of `clic check`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+    Junit,
 }
 
 /// Gate thresholds.
@@ -137,6 +180,7 @@ fn main() -> ExitCode {
             path,
             stage,
             format,
+            output,
             fail_on,
             today,
             threads,
@@ -151,10 +195,28 @@ fn main() -> ExitCode {
                 FailOn::Major => clic_compiler::plan::Severity::Major,
                 FailOn::Minor => clic_compiler::plan::Severity::Minor,
             };
+            let formats = if format.is_empty() {
+                vec![CheckFormat::Human]
+            } else {
+                format
+            };
+            let reports = formats
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let kind = match f {
+                        CheckFormat::Human => cmd::check::Report::Human,
+                        CheckFormat::Json => cmd::check::Report::Json,
+                        CheckFormat::Sarif => cmd::check::Report::Sarif,
+                        CheckFormat::Junit => cmd::check::Report::Junit,
+                    };
+                    (kind, output.get(i).cloned())
+                })
+                .collect();
             cmd::check::run(
                 &path,
                 stage,
-                format == Format::Json,
+                reports,
                 fail_on,
                 today,
                 threads_or_all(threads),
@@ -172,6 +234,21 @@ fn main() -> ExitCode {
                 },
         } => cmd::inspect::model(&file, json, threads_or_all(threads)),
         Command::Doctor => cmd::doctor::run(),
+        Command::Init { dir } => cmd::init::run(&dir),
+        Command::Inspect {
+            what: InspectWhat::Scan { file, json },
+        } => cmd::inspect::scan(&file, json),
+        Command::Bench {
+            path,
+            predictions,
+            format,
+            threads,
+        } => cmd::bench::run(
+            &path,
+            predictions.as_deref(),
+            format == Format::Json,
+            threads_or_all(threads),
+        ),
     };
     ExitCode::from(status as u8)
 }

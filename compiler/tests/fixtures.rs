@@ -1,6 +1,7 @@
 //! The fixture corpus: every `tests/fixtures/{valid,invalid}/*.clic` file states its
 //! expected outcome in its first line (`# expect: ok` or `# expect: E001 E003 ...`);
 //! the rendered diagnostics (or the Plan) are snapshots. Adding a case is adding a file.
+#![expect(clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 
 use clic_compiler::diagnostics::render_plain;
 use clic_compiler::{compile, Loader};
@@ -88,12 +89,11 @@ fn every_code_has_a_fixture() {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "clic") {
             covered.push_str(
-                &std::fs::read_to_string(&path)
+                std::fs::read_to_string(&path)
                     .expect("readable")
                     .lines()
                     .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                    .unwrap_or_default(),
             );
         }
     }

@@ -1,6 +1,7 @@
 //! The formatter over every .clic file of the repository: idempotent, and it changes
 //! no meaning (the AST of the output equals the AST of the input). The standard
 //! library and the examples are kept formatted.
+#![expect(clippy::expect_used, reason = "tests fail loudly")]
 
 use clic_compiler::fmt::format_source;
 use clic_compiler::{parse_module, FileId};

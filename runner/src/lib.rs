@@ -4,10 +4,13 @@
 //! knows nothing of syntax: the Plan and the fact schema are its whole contract with
 //! the compiler.
 
+pub mod bench;
+pub mod dicom;
 pub mod engine;
 pub mod eval;
 pub mod evidence;
 pub mod facts;
+pub mod metrics;
 pub mod paths;
 pub mod stats;
 pub mod testing;

@@ -3,15 +3,30 @@
 use super::Status;
 use clic_compiler::plan::{Plan, Severity, Stage};
 use clic_runner::evidence::{run as run_checks, Evidence, RunOptions, Status as CheckStatus};
-use clic_runner::facts::{ArtifactFacts, Facts, ModelFacts};
+use clic_runner::facts::reference::{BenchmarkFacts, Provenance, ScansFacts};
+use clic_runner::facts::{ArtifactFacts, Facts, GitFacts, ModelFacts};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Runs `clic check`.
+/// A report to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    /// Text for people.
+    Human,
+    /// `clic.check/1` JSON.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+}
+
+/// Runs `clic check`; each report goes to its file, or to standard output.
 pub fn run(
     path: &Path,
     stage: Stage,
-    json: bool,
+    reports: Vec<(Report, Option<std::path::PathBuf>)>,
     fail_on: Severity,
     today: Option<String>,
     threads: usize,
@@ -43,6 +58,7 @@ pub fn run(
                 .join(Path::new(&m.source.file).parent().unwrap_or(Path::new("")))
         },
     );
+    let reference = super::bench::reference(&project.base, plan.model.as_ref(), threads);
     let mut facts = Facts::new(vec![
         Box::new(ModelFacts::new(plan.model.clone())),
         Box::new(ArtifactFacts::new(
@@ -51,6 +67,9 @@ pub fn run(
             plan.model.clone(),
             threads,
         )),
+        Box::new(ScansFacts(reference.clone())),
+        Box::new(BenchmarkFacts(reference.clone())),
+        Box::new(GitFacts::new(&manifest_dir, plan.model.clone())),
     ]);
     let evidence = run_checks(
         &plan,
@@ -61,26 +80,62 @@ pub fn run(
             today,
         },
     );
+    if reference.borrow().provenance() == Some(Provenance::Cached) {
+        eprintln!(
+            "reused cached benchmark evidence (model, scans, labels and preprocessing unchanged)"
+        );
+    }
     if let Some(u) = evidence
         .results
         .iter()
         .filter_map(|r| r.unavailable.as_ref())
         .find(|u| u.invalid_input)
     {
-        crate::output::print_error(
-            clic_compiler::Code::E021,
-            &u.reason,
-            Some("fix the manifest's `artifact` path, or restore the file"),
-        );
+        let (code, help) = if u.fact.starts_with("artifact") {
+            (
+                clic_compiler::Code::E021,
+                "fix the manifest's `artifact` path, or restore the file",
+            )
+        } else {
+            (
+                clic_compiler::Code::E022,
+                "fix or remove the scan, or fix the labels file or the manifest's `reference` line",
+            )
+        };
+        crate::output::print_error(code, &u.reason, Some(help));
         return Status::Invalid;
     }
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json_report(&plan, &evidence)).unwrap_or_default()
-        );
-    } else {
-        print!("{}", human_report(&plan, &evidence));
+    for (kind, target) in reports {
+        let text = match kind {
+            Report::Human => human_report(&plan, &evidence),
+            Report::Json => {
+                serde_json::to_string_pretty(&json_report(&plan, &evidence)).unwrap_or_default()
+                    + "\n"
+            }
+            Report::Sarif => {
+                serde_json::to_string_pretty(&crate::report::sarif::report(&plan, &evidence))
+                    .unwrap_or_default()
+                    + "\n"
+            }
+            Report::Junit => crate::report::junit::report(&plan, &evidence),
+        };
+        match target {
+            Some(file) => {
+                if let Err(e) = crate::output::write_atomic(&file, text.as_bytes()) {
+                    crate::output::print_error(
+                        clic_compiler::Code::E020,
+                        &format!(
+                            "cannot write `{}`: {}",
+                            file.display(),
+                            crate::project::io_reason(&e)
+                        ),
+                        None,
+                    );
+                    return Status::Invalid;
+                }
+            }
+            None => print!("{text}"),
+        }
     }
     if evidence.gate_passed {
         Status::Ok

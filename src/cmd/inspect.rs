@@ -96,3 +96,73 @@ fn record_line(v: &Value) -> String {
         other => other.display(),
     }
 }
+
+/// Runs `clic inspect scan`.
+pub fn scan(file: &Path, json: bool) -> Status {
+    let shown = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let read = clic_runner::dicom::read_scan(file, &shown).and_then(|(info, image)| {
+        let attributes = clic_runner::dicom::attributes(file)?;
+        Ok((info, image, attributes))
+    });
+    let (info, image, attributes) = match read {
+        Ok(x) => x,
+        Err(e) => {
+            print_error(
+                Code::E022,
+                &e.to_string(),
+                Some("give the path of a readable DICOM file"),
+            );
+            return Status::Invalid;
+        }
+    };
+    let (min, max, mean) = clic_runner::dicom::pixel_stats(&image);
+    if json {
+        let attrs: Vec<serde_json::Value> =
+            attributes.iter().map(|(tag, keyword, value)| serde_json::json!({"tag": tag, "keyword": keyword, "value": value})).collect();
+        let out = serde_json::json!({
+            "file": file.display().to_string(),
+            "scan": info,
+            "attributes": attrs,
+            "pixels": {"rows": info.rows, "columns": info.columns, "bits_allocated": info.bits_allocated, "bits_stored": info.bits_stored,
+                       "photometric_interpretation": info.photometric, "frames": info.frames,
+                       "min": min, "max": max, "mean": mean, "after": "modality LUT"},
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Status::Ok;
+    }
+    println!("scan {}", file.display());
+    println!(
+        "  transfer syntax   {} ({})",
+        info.transfer_syntax_name, info.transfer_syntax
+    );
+    println!(
+        "  pixels            {} x {}, {} of {} bits, {}, {} frame(s)",
+        info.columns,
+        info.rows,
+        info.bits_stored,
+        info.bits_allocated,
+        info.photometric,
+        info.frames
+    );
+    println!("  after modality LUT min {min}, max {max}, mean {mean:.3}");
+    println!(
+        "  de-identification identity removed: {}, method declared: {}, findings: {}",
+        info.deid.identity_removed,
+        info.deid.method_declared,
+        info.deid.findings.len()
+    );
+    for f in &info.deid.findings {
+        println!(
+            "    {} {} present (profile action {})",
+            f.tag, f.keyword, f.action
+        );
+    }
+    println!("  attributes");
+    for (tag, keyword, value) in &attributes {
+        println!("    {tag} {keyword:<36} {value}");
+    }
+    Status::Ok
+}

@@ -1,10 +1,12 @@
 //! The subcommands.
 
+pub mod bench;
 pub mod check;
 pub mod compile;
 pub mod doctor;
 pub mod explain;
 pub mod fmt;
+pub mod init;
 pub mod inspect;
 pub mod test;
 

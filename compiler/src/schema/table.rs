@@ -228,6 +228,7 @@ pub const RECORDS: &[RecordDef] = &[
             ("message", "String", "Full message."),
             ("author", "String", "Author name and email."),
             ("signed", "Bool", "Whether it carries a signature."),
+            ("change_request", "String", "The change-request id its message cites (the pattern: CR-, CHG-, JIRA-, ISSUE- and a number); none when none."),
         ],
     },
     RecordDef {

@@ -2,9 +2,12 @@
 //! [`Facts`] routes a request to its provider and memoises the answer.
 
 pub mod artifact;
+pub mod git;
 mod model;
+pub mod reference;
 
 pub use artifact::ArtifactFacts;
+pub use git::GitFacts;
 pub use model::ModelFacts;
 
 use clic_compiler::plan::Value;

@@ -1,0 +1,440 @@
+//! The reference-set benchmark: every scan read and preprocessed as the manifest says,
+//! scored by the model in batches, and the results kept as evidence. Decoding runs on
+//! all cores (rayon) one batch at a time, so memory holds one batch of images however
+//! many scans there are. The evidence is cached in `.clic/cache` under a key of every
+//! input that can change it.
+
+pub mod cache;
+pub mod labels;
+
+use crate::dicom::{self, ScanInfo};
+use crate::engine::{EngineError, Model};
+use crate::facts::artifact::sha256_hex;
+use crate::metrics::{self, Metrics, Scored};
+use clic_compiler::plan::{ModelSpec, Preprocess};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Version of the evidence format; part of the cache key.
+pub const EVIDENCE_FORMAT: u32 = 1;
+
+/// Scans decoded per inference batch.
+pub const BATCH: usize = 64;
+
+/// One scan of the reference set and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanRow {
+    /// What the file says (never an identifying value).
+    pub info: ScanInfo,
+    /// Its label, when the labels file has one.
+    pub label: Option<bool>,
+    /// The model's score.
+    pub score: Option<f64>,
+}
+
+/// The evidence of one benchmark run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchEvidence {
+    /// [`EVIDENCE_FORMAT`].
+    pub format: u32,
+    /// The cache key: sha256 over every input.
+    pub key: String,
+    /// clic's version.
+    pub clic_version: String,
+    /// sha256 of the model file.
+    pub model_sha256: String,
+    /// sha256 of the labels file.
+    pub labels_sha256: String,
+    /// The backend that scored the scans.
+    pub backend: String,
+    /// Every readable scan, sorted by file.
+    pub rows: Vec<ScanRow>,
+    /// Files that could not be read or decoded: `file (transfer syntax): reason`.
+    pub unreadable: Vec<String>,
+    /// Labels that name no file.
+    pub labels_without_file: Vec<String>,
+    /// Patients (hashed) in both the training list and the reference set.
+    pub leakage_patients: u64,
+    /// Studies (hashed StudyInstanceUIDs) in both the training list and the reference set.
+    pub leakage_studies: u64,
+    /// Metrics over every labelled, scored scan; none when there are none.
+    pub overall: Option<Metrics>,
+}
+
+/// Why a benchmark cannot run: invalid input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BenchError {
+    /// The manifest lacks what a benchmark needs.
+    #[error("{0}")]
+    Manifest(String),
+    /// A file the manifest names cannot be read.
+    #[error("cannot read `{path}`: {reason}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The labels file is invalid.
+    #[error("the labels file `{path}` is invalid: {reason}")]
+    Labels {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The model does not load or run.
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+}
+
+/// Where a benchmark reads its inputs.
+#[derive(Debug, Clone)]
+pub struct BenchInputs {
+    /// The manifest's folder: its paths are relative to it.
+    pub dir: PathBuf,
+    /// The manifest.
+    pub spec: ModelSpec,
+    /// Inference threads.
+    pub threads: usize,
+}
+
+/// A reference scan file found on disk, with its digest.
+#[derive(Debug, Clone)]
+struct ScanFile {
+    shown: String,
+    path: PathBuf,
+}
+
+impl BenchInputs {
+    fn reference(&self) -> Result<(PathBuf, PathBuf), BenchError> {
+        let r = self.spec.reference.as_ref().ok_or_else(|| {
+            BenchError::Manifest(
+                "the manifest names no reference set (`reference \"dir\" labels \"file\"`)"
+                    .to_string(),
+            )
+        })?;
+        Ok((self.dir.join(&r.path), self.dir.join(&r.labels)))
+    }
+
+    /// The files of the reference set, sorted: every regular file but the labels file,
+    /// dotfiles and documentation (`.md`, `.txt`, `.yaml`, `.yml`, `.json`, `.csv`).
+    fn scan_files(&self) -> Result<Vec<ScanFile>, BenchError> {
+        let (folder, labels) = self.reference()?;
+        if !folder.is_dir() {
+            return Err(BenchError::Unreadable {
+                path: folder.display().to_string(),
+                reason: "no such folder".to_string(),
+            });
+        }
+        let mut out = Vec::new();
+        for entry in walkdir_sorted(&folder) {
+            let path = entry;
+            if path == labels {
+                continue;
+            }
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            if name.starts_with('.')
+                || matches!(ext.as_str(), "md" | "txt" | "yaml" | "yml" | "json" | "csv")
+            {
+                continue;
+            }
+            let shown = path
+                .strip_prefix(&folder)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push(ScanFile { shown, path });
+        }
+        Ok(out)
+    }
+
+    /// The cache key: clic's version, the evidence format, the model's digest, the
+    /// preprocessing and output spec, the labels' digest, and every scan's digest.
+    pub fn cache_key(&self, files: &cache::FileDigests) -> Result<String, BenchError> {
+        let (_, labels) = self.reference()?;
+        let model = self.dir.join(&self.spec.artifact.path);
+        let mut h = String::new();
+        h.push_str(&format!(
+            "clic {} evidence {EVIDENCE_FORMAT}\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        h.push_str(&format!(
+            "model {}\n",
+            files
+                .digest(&model)
+                .map_err(|reason| BenchError::Unreadable {
+                    path: self.spec.artifact.path.clone(),
+                    reason
+                })?
+        ));
+        h.push_str(&format!(
+            "labels {}\n",
+            files
+                .digest(&labels)
+                .map_err(|reason| BenchError::Unreadable {
+                    path: labels.display().to_string(),
+                    reason
+                })?
+        ));
+        h.push_str(&format!(
+            "input {}\n",
+            serde_json::to_string(&self.spec.input).unwrap_or_default()
+        ));
+        h.push_str(&format!(
+            "output {}\n",
+            serde_json::to_string(&self.spec.output).unwrap_or_default()
+        ));
+        if let Some(t) = &self.spec.training_patients {
+            h.push_str(&format!(
+                "training {}\n",
+                files.digest(&self.dir.join(t)).unwrap_or_default()
+            ));
+        }
+        for f in self.scan_files()? {
+            h.push_str(&format!(
+                "scan {} {}\n",
+                f.shown,
+                files
+                    .digest(&f.path)
+                    .map_err(|reason| BenchError::Unreadable {
+                        path: f.shown.clone(),
+                        reason
+                    })?
+            ));
+        }
+        Ok(sha256_hex(h.as_bytes()))
+    }
+}
+
+fn walkdir_sorted(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs the benchmark. `progress` is called with (done, total) after each batch.
+pub fn run(
+    inputs: &BenchInputs,
+    key: String,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<BenchEvidence, BenchError> {
+    let spec = &inputs.spec;
+    let (_, labels_path) = inputs.reference()?;
+    let labels_text =
+        std::fs::read_to_string(&labels_path).map_err(|e| BenchError::Unreadable {
+            path: labels_path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let labels = labels::parse(&labels_text).map_err(|reason| BenchError::Labels {
+        path: labels_path.display().to_string(),
+        reason,
+    })?;
+    let model_path = inputs.dir.join(&spec.artifact.path);
+    let model_bytes = std::fs::read(&model_path).map_err(|e| BenchError::Unreadable {
+        path: spec.artifact.path.clone(),
+        reason: e.to_string(),
+    })?;
+    let input = spec
+        .input
+        .as_ref()
+        .ok_or_else(|| BenchError::Manifest("the manifest has no `input` spec".to_string()))?;
+    let output = spec
+        .output
+        .as_ref()
+        .ok_or_else(|| BenchError::Manifest("the manifest has no `output` spec".to_string()))?;
+    let (height, width) = input
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Preprocess::Resize { width, height, .. } => Some((*height as usize, *width as usize)),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            BenchError::Manifest(
+                "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
+            )
+        })?;
+    let mut model = Model::load(&model_bytes, inputs.threads)?;
+    let files = inputs.scan_files()?;
+    let total = files.len();
+    let mut rows: Vec<ScanRow> = Vec::with_capacity(total);
+    let mut unreadable = Vec::new();
+    for (done, chunk) in files.chunks(BATCH).enumerate() {
+        let decoded: Vec<Result<(ScanInfo, Vec<f32>), String>> = chunk
+            .par_iter()
+            .map(|f| {
+                let (info, image) =
+                    dicom::read_scan(&f.path, &f.shown).map_err(|e| e.to_string())?;
+                if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
+                    return Err(format!(
+                        "`{}`: modality {} is not among those the manifest accepts ({})",
+                        f.shown,
+                        info.modality,
+                        input.modalities.join(", ")
+                    ));
+                }
+                let tensor = dicom::preprocess(&image, &input.steps)
+                    .map_err(|e| format!("`{}`: {e}", f.shown))?;
+                Ok((info, tensor))
+            })
+            .collect();
+        let mut batch: Vec<f32> = Vec::with_capacity(chunk.len() * height * width);
+        let mut infos = Vec::with_capacity(chunk.len());
+        for r in decoded {
+            match r {
+                Ok((info, tensor)) => {
+                    batch.extend_from_slice(&tensor);
+                    infos.push(info);
+                }
+                Err(e) => unreadable.push(e),
+            }
+        }
+        if !infos.is_empty() {
+            let scores = model.run(
+                &input.tensor,
+                &[infos.len(), 1, height, width],
+                batch,
+                &output.tensor,
+            )?;
+            let per = scores.len() / infos.len();
+            for (i, info) in infos.into_iter().enumerate() {
+                let label = labels.get(&info.file).map(|l| l.positive);
+                rows.push(ScanRow {
+                    info,
+                    label,
+                    score: scores.get(i * per).map(|s| f64::from(*s)),
+                });
+            }
+        }
+        progress(((done + 1) * BATCH).min(total), total);
+    }
+    rows.sort_by(|a, b| a.info.file.cmp(&b.info.file));
+    let present: BTreeSet<&str> = files.iter().map(|f| f.shown.as_str()).collect();
+    let labels_without_file = labels
+        .keys()
+        .filter(|k| !present.contains(k.as_str()))
+        .cloned()
+        .collect();
+    let (leakage_patients, leakage_studies) = match &spec.training_patients {
+        Some(t) => leakage(&inputs.dir.join(t), &rows)?,
+        None => (0, 0),
+    };
+    let overall = score_metrics(&rows, output.threshold, output.inclusive);
+    Ok(BenchEvidence {
+        format: EVIDENCE_FORMAT,
+        key,
+        clic_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_sha256: sha256_hex(&model_bytes),
+        labels_sha256: sha256_hex(labels_text.as_bytes()),
+        backend: crate::engine::backend().name().to_string(),
+        rows,
+        unreadable,
+        labels_without_file,
+        leakage_patients,
+        leakage_studies,
+        overall,
+    })
+}
+
+/// Metrics over the labelled, scored rows.
+pub fn score_metrics<'a>(
+    rows: impl IntoIterator<Item = &'a ScanRow>,
+    threshold: f64,
+    inclusive: bool,
+) -> Option<Metrics> {
+    let cases: Vec<Scored> = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Scored {
+                label: r.label?,
+                score: r.score?,
+            })
+        })
+        .collect();
+    (!cases.is_empty()).then(|| metrics::compute(&cases, threshold, inclusive))
+}
+
+/// Patients and studies of the reference set whose hashed id is in the training list.
+/// The list holds one id per line (a PatientID, or a StudyInstanceUID); it is compared by
+/// sha256, so neither side's plain ids reach the evidence.
+fn leakage(list: &Path, rows: &[ScanRow]) -> Result<(u64, u64), BenchError> {
+    let text = std::fs::read_to_string(list).map_err(|e| BenchError::Unreadable {
+        path: list.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let training: BTreeSet<String> = text
+        .lines()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|id| sha256_hex(id.as_bytes()))
+        .collect();
+    let patients: BTreeSet<&str> = rows.iter().map(|r| r.info.patient_hash.as_str()).collect();
+    let studies: BTreeSet<&str> = rows.iter().map(|r| r.info.study_hash.as_str()).collect();
+    let count = |set: &BTreeSet<&str>| set.iter().filter(|h| training.contains(**h)).count() as u64;
+    Ok((count(&patients), count(&studies)))
+}
+
+/// The DICOM attributes the benchmark can group by, and how to read each from a row.
+pub const GROUPS: [&str; 6] = [
+    "Manufacturer",
+    "ManufacturerModelName",
+    "Modality",
+    "PatientSex",
+    "AgeBand",
+    "TransferSyntax",
+];
+
+/// Rows grouped by an attribute, sorted by value.
+pub fn group_by<'a>(
+    rows: &'a [ScanRow],
+    attribute: &str,
+) -> Option<BTreeMap<String, Vec<&'a ScanRow>>> {
+    let read: fn(&ScanInfo) -> &str = match attribute {
+        "Manufacturer" => |i| &i.manufacturer,
+        "ManufacturerModelName" => |i| &i.model_name,
+        "Modality" => |i| &i.modality,
+        "PatientSex" => |i| &i.sex,
+        "AgeBand" | "PatientAge" => |i| &i.age_band,
+        "TransferSyntax" => |i| &i.transfer_syntax_name,
+        _ => return None,
+    };
+    let mut out: BTreeMap<String, Vec<&ScanRow>> = BTreeMap::new();
+    for r in rows {
+        let v = read(&r.info);
+        out.entry(if v.is_empty() {
+            "unknown".to_string()
+        } else {
+            v.to_string()
+        })
+        .or_default()
+        .push(r);
+    }
+    Some(out)
+}

@@ -1,0 +1,160 @@
+//! Checks of encapsulated pixel data before it reaches a dicom-rs codec that would panic
+//! on it (index out of bounds on truncated or inconsistent data). A panic that still
+//! happens is caught by the caller; these checks keep such files quiet and explain them.
+
+use super::fields::uint;
+use super::open::Object;
+use dicom_core::value::Value;
+use dicom_dictionary_std::tags;
+
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// JPEG 2000 transfer syntaxes (Part 1 and Part 2, lossless and lossy, and HTJ2K).
+const JPEG_2000: &[&str] = &[
+    "1.2.840.10008.1.2.4.90",
+    "1.2.840.10008.1.2.4.91",
+    "1.2.840.10008.1.2.4.92",
+    "1.2.840.10008.1.2.4.93",
+    "1.2.840.10008.1.2.4.201",
+    "1.2.840.10008.1.2.4.202",
+    "1.2.840.10008.1.2.4.203",
+];
+
+/// Checks the first frame's encapsulated data for the codecs known to panic.
+pub(crate) fn check(obj: &Object, ts: &str) -> Result<(), String> {
+    if ts == RLE_LOSSLESS {
+        check_rle(obj)
+    } else if JPEG_2000.contains(&ts) {
+        check_j2k(obj)
+    } else {
+        Ok(())
+    }
+}
+
+fn first_fragment(obj: &Object) -> Result<&[u8], String> {
+    let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
+        return Err(
+            "the pixel data of a compressed transfer syntax is not encapsulated".to_owned(),
+        );
+    };
+    match seq.fragments().first() {
+        Some(fragment) => Ok(fragment),
+        None => Err("the encapsulated pixel data has no fragment".to_owned()),
+    }
+}
+
+/// The image size of a raw JPEG 2000 codestream (SIZ marker segment, ISO 15444-1 A.5.1)
+/// must match Rows x Columns, with no more components than SamplesPerPixel. A JP2 file
+/// wrapper is left to the decoder.
+fn check_j2k(obj: &Object) -> Result<(), String> {
+    let data = first_fragment(obj)?;
+    if data.get(..4) != Some([0xFF, 0x4F, 0xFF, 0x51].as_slice()) {
+        return Ok(());
+    }
+    let be32 = |at: usize| {
+        data.get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let (Some(xsiz), Some(ysiz), Some(xo), Some(yo)) = (be32(8), be32(12), be32(16), be32(20))
+    else {
+        return Err("the JPEG 2000 codestream is truncated in its SIZ marker".to_owned());
+    };
+    let components = data
+        .get(40..42)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]))
+        .ok_or("the JPEG 2000 codestream is truncated in its SIZ marker")?;
+    let (width, height) = (xsiz.saturating_sub(xo), ysiz.saturating_sub(yo));
+    let rows = uint(obj, tags::ROWS).unwrap_or(0);
+    let columns = uint(obj, tags::COLUMNS).unwrap_or(0);
+    let samples = uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+    if (width, height) != (columns, rows) || u32::from(components) > samples {
+        return Err(format!(
+            "the JPEG 2000 codestream is {width} x {height} with {components} component(s), \
+             the attributes say {columns} x {rows} with {samples}"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the first RLE fragment before it reaches the dicom-rs RLE decoder, which
+/// panics on truncated or inconsistent segments (PS3.5 Annex G): a 64-byte header,
+/// ascending segment offsets inside the fragment, one segment per byte of each sample,
+/// each decoding (PackBits) to at least `rows * columns` bytes.
+fn check_rle(obj: &Object) -> Result<(), String> {
+    let rows = uint(obj, tags::ROWS).unwrap_or(0) as usize;
+    let columns = uint(obj, tags::COLUMNS).unwrap_or(0) as usize;
+    let samples = uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1) as usize;
+    let bytes = (uint(obj, tags::BITS_ALLOCATED).unwrap_or(0) as usize).div_ceil(8);
+    let fragment = first_fragment(obj)?;
+    let word = |i: usize| {
+        fragment
+            .get(i * 4..i * 4 + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    let segments = word(0).ok_or("the RLE fragment is shorter than its header")?;
+    if fragment.len() < 64 || segments == 0 || segments > 15 || segments != samples * bytes {
+        return Err(format!(
+            "the RLE header declares {segments} segment(s) in {} bytes; {} expected",
+            fragment.len(),
+            samples * bytes
+        ));
+    }
+    let mut offsets: Vec<usize> = (1..=segments).filter_map(word).collect();
+    offsets.push(fragment.len());
+    for (k, pair) in offsets.windows(2).enumerate() {
+        let segment = fragment
+            .get(pair[0]..pair[1])
+            .filter(|_| pair[0] >= 64)
+            .ok_or_else(|| {
+                format!(
+                    "RLE segment {k} has invalid offsets {}..{}",
+                    pair[0], pair[1]
+                )
+            })?;
+        let len = packbits_len(segment);
+        if len < rows * columns {
+            return Err(format!(
+                "RLE segment {k} decodes to {len} bytes, {} expected (truncated?)",
+                rows * columns
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many bytes a PackBits segment decodes to, stopping where its data runs out.
+fn packbits_len(segment: &[u8]) -> usize {
+    let (mut i, mut out) = (0, 0usize);
+    while i < segment.len() {
+        let n = segment[i] as i8;
+        i += 1;
+        if n >= 0 {
+            let run = n as usize + 1;
+            if i + run > segment.len() {
+                break;
+            }
+            i += run;
+            out += run;
+        } else if n != -128 {
+            if i >= segment.len() {
+                break;
+            }
+            i += 1;
+            out += (1 - n as isize) as usize;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packbits_lengths() {
+        assert_eq!(packbits_len(&[2, 1, 2, 3]), 3);
+        assert_eq!(packbits_len(&[0xFE, 7]), 3);
+        assert_eq!(packbits_len(&[0x80, 0, 9]), 1);
+        assert_eq!(packbits_len(&[2, 1, 2]), 0);
+    }
+}

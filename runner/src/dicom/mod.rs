@@ -1,0 +1,196 @@
+//! DICOM reading for the `scans.*` facts and for inference: what clic records about a
+//! scan ([`ScanInfo`], never a patient-identifying value), the PS3.15 Annex E audit of
+//! its attributes ([`DeidAudit`]), the decoded first frame ([`Image`]) and the
+//! manifest's preprocessing ([`preprocess`]), which reproduces the normative
+//! `tools/preprocess.py` of the example to the last bit of f64 arithmetic.
+//!
+//! Every failure is a per-file [`ScanError`] that names the file and, when known, its
+//! transfer syntax; nothing here panics on a malformed or unsupported file.
+
+mod deid;
+mod fields;
+mod guard;
+mod inspect;
+mod open;
+mod pixels;
+mod preprocess;
+
+pub use deid::{DeidAudit, DeidFinding};
+pub use fields::{age_band, hash_id};
+pub use inspect::attributes;
+pub use pixels::Image;
+pub use preprocess::{pixel_stats, preprocess};
+
+use dicom_dictionary_std::tags;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Everything clic records about one scan, never a patient-identifying value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanInfo {
+    /// Path relative to the reference folder, with `/` separators.
+    pub file: String,
+    /// sha256 (hex) of the file's bytes.
+    pub sha256: String,
+    /// Transfer syntax UID.
+    pub transfer_syntax: String,
+    /// Its name, e.g. `JPEG 2000 Image Compression (Lossless Only)`; empty when unknown.
+    pub transfer_syntax_name: String,
+    /// Whether the file has a DICOM Part 10 header (preamble, `DICM`, file meta group).
+    /// Files without one are read as a bare data set with a guessed transfer syntax.
+    pub part10: bool,
+    /// SOP Class UID (from the data set, else the file meta group).
+    pub sop_class: String,
+    /// Modality, e.g. `CR`.
+    pub modality: String,
+    /// Manufacturer.
+    pub manufacturer: String,
+    /// Manufacturer's Model Name.
+    pub model_name: String,
+    /// PatientSex as stored (`M`, `F`, `O` or empty).
+    pub sex: String,
+    /// PatientAge as stored, e.g. `045Y`, or empty.
+    pub age: String,
+    /// Age band from PatientAge: `0-17`, `18-39`, `40-59`, `60-79`, `80+` or `unknown`.
+    pub age_band: String,
+    /// Rows (0 when absent).
+    pub rows: u32,
+    /// Columns (0 when absent).
+    pub columns: u32,
+    /// BitsAllocated (0 when absent).
+    pub bits_allocated: u16,
+    /// BitsStored (0 when absent).
+    pub bits_stored: u16,
+    /// PixelRepresentation: 0 unsigned, 1 signed.
+    pub pixel_representation: u16,
+    /// PhotometricInterpretation, e.g. `MONOCHROME2`.
+    pub photometric: String,
+    /// NumberOfFrames (1 for a single-frame image, 0 without pixel data).
+    pub frames: u32,
+    /// sha256 (hex) of the PatientID as [`hash_id`] computes it; empty without one.
+    /// Never the id itself.
+    pub patient_hash: String,
+    /// sha256 (hex) of the StudyInstanceUID as [`hash_id`] computes it; empty without one.
+    pub study_hash: String,
+    /// The de-identification audit.
+    pub deid: DeidAudit,
+}
+
+/// A per-file error: names the file and, when known, the transfer syntax.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{file}`{}: {reason}", ts_suffix(.transfer_syntax.as_deref()))]
+pub struct ScanError {
+    /// The file as shown to users.
+    pub file: String,
+    /// Its transfer syntax UID, when the file got that far.
+    pub transfer_syntax: Option<String>,
+    /// What went wrong.
+    pub reason: String,
+}
+
+impl ScanError {
+    pub(crate) fn new(
+        file: &str,
+        transfer_syntax: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            file: file.to_owned(),
+            transfer_syntax: transfer_syntax.map(str::to_owned),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn ts_suffix(uid: Option<&str>) -> String {
+    match uid {
+        None => String::new(),
+        Some(uid) => match open::ts_name(uid) {
+            Some(name) => format!(" (transfer syntax {uid}, {name})"),
+            None => format!(" (transfer syntax {uid}, unknown)"),
+        },
+    }
+}
+
+/// Reads one file: its [`ScanInfo`] (metadata and de-identification audit) and its
+/// decoded first frame. `shown` is the name used in the record and in errors (the path
+/// relative to the reference folder, `/` separators).
+///
+/// Fails for files that cannot be read or parsed, and for images whose first frame cannot
+/// be decoded or is not single-sample grayscale (MONOCHROME1/2).
+pub fn read_scan(path: &Path, shown: &str) -> Result<(ScanInfo, Image), ScanError> {
+    let (info, image) = read_scan_parts(path, shown)?;
+    Ok((info, image?))
+}
+
+/// Like [`read_scan`], but a file that parses yields its [`ScanInfo`] even when its
+/// pixels cannot be decoded, so its metadata and audit can still be recorded.
+pub fn read_scan_parts(
+    path: &Path,
+    shown: &str,
+) -> Result<(ScanInfo, Result<Image, ScanError>), ScanError> {
+    let loaded = open::load(path, shown)?;
+    let info = scan_info(&loaded, shown);
+    let image = pixels::decode_first_frame(&loaded.obj, shown, &info.transfer_syntax);
+    Ok((info, image))
+}
+
+/// Reads one file's [`ScanInfo`] without decoding its pixels.
+pub fn read_info(path: &Path, shown: &str) -> Result<ScanInfo, ScanError> {
+    let loaded = open::load(path, shown)?;
+    Ok(scan_info(&loaded, shown))
+}
+
+fn scan_info(loaded: &open::Loaded, shown: &str) -> ScanInfo {
+    use fields::{text, uint};
+    let obj = &loaded.obj;
+    let meta = obj.meta();
+    let transfer_syntax = open::trim_uid(&meta.transfer_syntax).to_owned();
+    let transfer_syntax_name = open::ts_name(&transfer_syntax)
+        .unwrap_or_default()
+        .to_owned();
+    let sop_class = text(obj, tags::SOP_CLASS_UID)
+        .unwrap_or_else(|| open::trim_uid(&meta.media_storage_sop_class_uid).to_owned());
+    let age = text(obj, tags::PATIENT_AGE).unwrap_or_default();
+    let has_pixels = obj.get(tags::PIXEL_DATA).is_some()
+        || obj.get(tags::FLOAT_PIXEL_DATA).is_some()
+        || obj.get(tags::DOUBLE_FLOAT_PIXEL_DATA).is_some();
+    let frames = text(obj, tags::NUMBER_OF_FRAMES)
+        .and_then(|f| f.parse::<u32>().ok())
+        .unwrap_or(u32::from(has_pixels));
+    let hash_of = |tag| {
+        text(obj, tag)
+            .filter(|v| !v.is_empty())
+            .map_or_else(String::new, |v| hash_id(&v))
+    };
+    ScanInfo {
+        file: shown.to_owned(),
+        sha256: loaded.sha256.clone(),
+        transfer_syntax,
+        transfer_syntax_name,
+        part10: loaded.part10,
+        sop_class,
+        modality: text(obj, tags::MODALITY).unwrap_or_default(),
+        manufacturer: text(obj, tags::MANUFACTURER).unwrap_or_default(),
+        model_name: text(obj, tags::MANUFACTURER_MODEL_NAME).unwrap_or_default(),
+        sex: text(obj, tags::PATIENT_SEX).unwrap_or_default(),
+        age_band: age_band(&age).to_owned(),
+        age,
+        rows: uint(obj, tags::ROWS).unwrap_or(0),
+        columns: uint(obj, tags::COLUMNS).unwrap_or(0),
+        bits_allocated: uint16(obj, tags::BITS_ALLOCATED),
+        bits_stored: uint16(obj, tags::BITS_STORED),
+        pixel_representation: uint16(obj, tags::PIXEL_REPRESENTATION),
+        photometric: text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default(),
+        frames,
+        patient_hash: hash_of(tags::PATIENT_ID),
+        study_hash: hash_of(tags::STUDY_INSTANCE_UID),
+        deid: deid::audit(obj),
+    }
+}
+
+fn uint16(obj: &open::Object, tag: dicom_core::Tag) -> u16 {
+    fields::uint(obj, tag)
+        .and_then(|v| u16::try_from(v).ok())
+        .unwrap_or(0)
+}

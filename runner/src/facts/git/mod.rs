@@ -1,0 +1,338 @@
+//! `git.*` facts: the state of the repository the manifest lives in — whether the work
+//! tree is clean, what is staged, who made HEAD and whether it is signed, which tag it
+//! carries, what changed since the last release, and whether the model and the scans
+//! are stored with Git LFS.
+//!
+//! The repository is discovered once, upwards from the manifest's folder (stopping at
+//! `GIT_CEILING_DIRECTORIES`), and each fact is computed on first request. Outside any
+//! repository every `git.*` fact is unavailable ("not inside a git repository").
+//!
+//! Decisions worth knowing:
+//! - `git.clean` counts untracked (not ignored) files as changes, like an empty
+//!   `git status --porcelain`.
+//! - `git.untracked` and `git.modified` only look at the paths the manifest names (the
+//!   artifact, the reference folder and labels, the training list, the documents); they
+//!   are given relative to the repository root, sorted. Ignored files are not untracked.
+//!   A staged new file is "modified" (it is a staged change), not "untracked".
+//! - On a repository without commits (unborn HEAD) every `git.head.*` fact is none,
+//!   `git.staged` lists every index entry, `git.last_release.*` are none and
+//!   `git.since_release.commits` is empty.
+//! - `git.head.tag`: of several tags at HEAD, the highest in version order
+//!   (`v<semver>` tags above others, semver precedence among them).
+//!   `git.head.tag_matches_version` is true when *any* tag at HEAD is `v` + the version.
+//! - `git.last_release.tag` is the highest `v<MAJOR.MINOR.PATCH>` tag (pre-release tags
+//!   such as `v1.4.0-rc1` are not releases) on a commit reachable from HEAD *other than
+//!   HEAD itself*: when HEAD is the release being made, the last release is the one
+//!   before. `git.last_release.changed_files` diffs that tag's tree against HEAD's tree
+//!   (none without a release); `git.since_release.commits` lists the commits after it
+//!   up to HEAD, newest first (every commit when there is no release).
+//! - `git.head.verified`: false when HEAD is unsigned; for a signed HEAD, none when no
+//!   keyring for its kind of signature is configured (see [`signature`]).
+//! - Each `Commit` record also carries `change_request`: the first match of the
+//!   change-request pattern ([`DEFAULT_CHANGE_REQUEST`] unless
+//!   [`GitFacts::with_change_request`] says otherwise) in its message, or none.
+
+mod history;
+mod paths;
+pub mod signature;
+mod tags;
+pub mod version;
+
+use super::{FactError, FactProvider};
+use clic_compiler::plan::{ModelSpec, Value};
+use clic_compiler::schema::Provider;
+use git2::{ErrorCode, Repository, RepositoryOpenFlags, Status, StatusOptions};
+use regex::Regex;
+use std::path::{Path, PathBuf};
+
+/// The default pattern of a change-request reference in a commit message
+/// (`CR-12`, `CHG 7` is not one, `JIRA-1234`, `issue42`).
+pub const DEFAULT_CHANGE_REQUEST: &str = r"(?i)\b(CR|CHG|JIRA|ISSUE)-?\d+\b";
+
+/// Serves `git.*` from the repository that holds the manifest.
+pub struct GitFacts {
+    dir: PathBuf,
+    spec: Option<ModelSpec>,
+    change_request: Option<Regex>,
+    repo: Option<Result<Repo, FactError>>,
+}
+
+impl std::fmt::Debug for GitFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitFacts")
+            .field("dir", &self.dir)
+            .field("change_request", &self.change_request)
+            .field("discovered", &self.repo.as_ref().map(Result::is_ok))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The discovered repository and what has been computed from it so far.
+struct Repo {
+    repo: Repository,
+    /// The work tree, canonical; none for a bare repository.
+    workdir: Option<PathBuf>,
+    statuses: Option<Vec<(String, Status)>>,
+    tags: Option<Vec<tags::Tag>>,
+    release: Option<Option<tags::Tag>>,
+}
+
+impl GitFacts {
+    /// Facts of the repository holding `dir` (the folder of the manifest; the
+    /// repository is discovered from it, upwards). Paths in `spec` are relative to
+    /// `dir`. Commit messages are searched for [`DEFAULT_CHANGE_REQUEST`].
+    pub fn new(dir: &Path, spec: Option<ModelSpec>) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            spec,
+            change_request: Regex::new(DEFAULT_CHANGE_REQUEST).ok(),
+            repo: None,
+        }
+    }
+
+    /// As [`GitFacts::new`], with another pattern for change-request references in
+    /// commit messages (each `Commit` record carries the first match as
+    /// `change_request`).
+    pub fn with_change_request(dir: &Path, spec: Option<ModelSpec>, change_request: Regex) -> Self {
+        Self {
+            change_request: Some(change_request),
+            ..Self::new(dir, spec)
+        }
+    }
+
+    /// The pattern for change-request references in commit messages.
+    pub fn change_request(&self) -> Option<&Regex> {
+        self.change_request.as_ref()
+    }
+
+    fn repo(&mut self) -> Result<&mut Repo, FactError> {
+        let dir = &self.dir;
+        self.repo
+            .get_or_insert_with(|| discover(dir))
+            .as_mut()
+            .map_err(|e| e.clone())
+    }
+}
+
+fn discover(dir: &Path) -> Result<Repo, FactError> {
+    let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let repo = Repository::open_ext(dir, RepositoryOpenFlags::empty(), &ceilings).map_err(|e| {
+        if e.code() == ErrorCode::NotFound {
+            FactError::unavailable("not inside a git repository")
+        } else {
+            FactError::unavailable(format!("cannot open the git repository: {}", e.message()))
+        }
+    })?;
+    let workdir = repo
+        .workdir()
+        .map(|w| std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()));
+    Ok(Repo {
+        repo,
+        workdir,
+        statuses: None,
+        tags: None,
+        release: None,
+    })
+}
+
+/// A git2 error as a fact error.
+fn git_err(e: &git2::Error) -> FactError {
+    FactError::unavailable(format!("git: {}", e.message()))
+}
+
+fn no_manifest() -> FactError {
+    FactError::unavailable("the project has no model manifest")
+}
+
+fn strings(items: Vec<String>) -> Value {
+    Value::List(items.into_iter().map(Value::String).collect())
+}
+
+impl Repo {
+    fn workdir(&self) -> Result<&Path, FactError> {
+        self.workdir.as_deref().ok_or_else(|| {
+            FactError::unavailable("the git repository is bare: it has no work tree")
+        })
+    }
+
+    /// Every path `git status` reports, with its status, sorted by path.
+    fn statuses(&mut self) -> Result<&[(String, Status)], FactError> {
+        if self.statuses.is_none() {
+            self.workdir()?;
+            let mut opts = StatusOptions::new();
+            opts.include_untracked(true)
+                .recurse_untracked_dirs(true)
+                .include_ignored(false)
+                .renames_head_to_index(false)
+                .renames_index_to_workdir(false);
+            let statuses = self
+                .repo
+                .statuses(Some(&mut opts))
+                .map_err(|e| git_err(&e))?;
+            let mut list: Vec<(String, Status)> = statuses
+                .iter()
+                .map(|e| {
+                    (
+                        String::from_utf8_lossy(e.path_bytes()).into_owned(),
+                        e.status(),
+                    )
+                })
+                .collect();
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            self.statuses = Some(list);
+        }
+        Ok(self.statuses.as_deref().unwrap_or_default())
+    }
+
+    /// Status paths under the manifest's paths whose status satisfies `keep`.
+    fn named(
+        &mut self,
+        dir: &Path,
+        spec: Option<&ModelSpec>,
+        keep: impl Fn(Status) -> bool,
+    ) -> Result<Value, FactError> {
+        let spec = spec.ok_or_else(no_manifest)?;
+        let named = paths::manifest_paths(dir, self.workdir()?, spec);
+        let found = self
+            .statuses()?
+            .iter()
+            .filter(|(p, s)| keep(*s) && named.iter().any(|n| paths::under(p, n)))
+            .map(|(p, _)| p.clone())
+            .collect();
+        Ok(strings(found))
+    }
+
+    fn tags(&mut self) -> Result<&[tags::Tag], FactError> {
+        if self.tags.is_none() {
+            self.tags = Some(tags::all(&self.repo).map_err(|e| git_err(&e))?);
+        }
+        Ok(self.tags.as_deref().unwrap_or_default())
+    }
+
+    fn release(&mut self) -> Result<Option<tags::Tag>, FactError> {
+        if let Some(r) = &self.release {
+            return Ok(r.clone());
+        }
+        let head = history::head_id(&self.repo)?;
+        let found = match head {
+            None => None,
+            Some(head) => {
+                let all = self.tags()?.to_vec();
+                tags::last_release(&self.repo, head, &all).map_err(|e| git_err(&e))?
+            }
+        };
+        self.release = Some(found.clone());
+        Ok(found)
+    }
+}
+
+const UNTRACKED: Status = Status::WT_NEW;
+
+fn is_modified(s: Status) -> bool {
+    s.intersects(
+        Status::INDEX_NEW
+            | Status::INDEX_MODIFIED
+            | Status::INDEX_DELETED
+            | Status::INDEX_RENAMED
+            | Status::INDEX_TYPECHANGE
+            | Status::WT_MODIFIED
+            | Status::WT_DELETED
+            | Status::WT_RENAMED
+            | Status::WT_TYPECHANGE
+            | Status::CONFLICTED,
+    )
+}
+
+impl FactProvider for GitFacts {
+    fn provider(&self) -> Provider {
+        Provider::Git
+    }
+
+    fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
+        self.repo()?;
+        let Some(Ok(r)) = self.repo.as_mut() else {
+            return Err(FactError::unavailable("not inside a git repository"));
+        };
+        let dir = self.dir.as_path();
+        let spec = self.spec.as_ref();
+        Ok(match path {
+            "git.clean" => Value::Bool(r.statuses()?.is_empty()),
+            "git.untracked" => r.named(dir, spec, |s| s.intersects(UNTRACKED))?,
+            "git.modified" => r.named(dir, spec, is_modified)?,
+            "git.staged" => strings(history::staged(&r.repo).map_err(|e| git_err(&e))?),
+            "git.head.id" | "git.head.author" | "git.head.committer" | "git.head.date"
+            | "git.head.signed" => history::head_fact(&r.repo, path)?,
+            "git.head.branch" => history::branch(&r.repo)?,
+            "git.head.verified" => match history::head_id(&r.repo)? {
+                None => Value::Null,
+                Some(id) => signature::verify(&r.repo, id)?,
+            },
+            "git.head.tag" | "git.head.tag_matches_version" => {
+                let Some(head) = history::head_id(&r.repo)? else {
+                    return Ok(Value::Null);
+                };
+                let at_head: Vec<String> = r
+                    .tags()?
+                    .iter()
+                    .filter(|t| t.commit == head)
+                    .map(|t| t.name.clone())
+                    .collect();
+                if path == "git.head.tag" {
+                    at_head
+                        .into_iter()
+                        .max_by(|a, b| version::compare(a, b))
+                        .map_or(Value::Null, Value::String)
+                } else {
+                    let spec = spec.ok_or_else(no_manifest)?;
+                    let wanted = format!("v{}", spec.version);
+                    Value::Bool(at_head.contains(&wanted))
+                }
+            }
+            "git.last_release.tag" => r.release()?.map_or(Value::Null, |t| Value::String(t.name)),
+            "git.last_release.changed_files" => match (r.release()?, history::head_id(&r.repo)?) {
+                (Some(tag), Some(head)) => strings(
+                    history::changed_files(&r.repo, tag.commit, head).map_err(|e| git_err(&e))?,
+                ),
+                _ => Value::Null,
+            },
+            "git.since_release.commits" => {
+                let Some(head) = history::head_id(&r.repo)? else {
+                    return Ok(Value::List(Vec::new()));
+                };
+                let since = r.release()?.map(|t| t.commit);
+                Value::List(
+                    history::commits(&r.repo, head, since, self.change_request.as_ref())
+                        .map_err(|e| git_err(&e))?,
+                )
+            }
+            "git.lfs.model" => {
+                let spec = spec.ok_or_else(no_manifest)?;
+                let workdir = r.workdir()?.to_path_buf();
+                let rel = paths::in_repo(dir, &workdir, &spec.artifact.path).ok_or_else(|| {
+                    FactError::unavailable(format!(
+                        "the artifact `{}` lies outside the repository",
+                        spec.artifact.path
+                    ))
+                })?;
+                Value::Bool(paths::is_lfs(&r.repo, &rel)?)
+            }
+            "git.lfs.scans" => {
+                let spec = spec.ok_or_else(no_manifest)?;
+                match &spec.reference {
+                    None => Value::Null,
+                    Some(reference) => {
+                        let workdir = r.workdir()?.to_path_buf();
+                        paths::scans_lfs(&r.repo, dir, &workdir, reference)?
+                    }
+                }
+            }
+            other => {
+                return Err(FactError::unavailable(format!(
+                    "`{other}` is not a git fact"
+                )))
+            }
+        })
+    }
+}

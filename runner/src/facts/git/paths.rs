@@ -1,0 +1,181 @@
+//! The paths the manifest names, seen from the repository root, and their LFS
+//! attributes.
+
+use super::{git_err, FactError};
+use clic_compiler::plan::{ModelSpec, ReferenceSpec, Value};
+use git2::{AttrCheckFlags, Repository};
+use std::path::{Component, Path, PathBuf};
+
+/// `path` with `.` and `..` resolved without touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `dir` made absolute and canonical, as far as it exists.
+fn absolute_dir(dir: &Path) -> PathBuf {
+    if let Ok(c) = std::fs::canonicalize(dir) {
+        return c;
+    }
+    let joined = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(dir))
+            .unwrap_or_else(|_| dir.to_path_buf())
+    };
+    normalise(&joined)
+}
+
+/// A path the manifest names (relative to `dir`, or absolute), relative to the
+/// repository root with `/` separators; none when it lies outside the work tree. The
+/// root itself is the empty string.
+pub(super) fn in_repo(dir: &Path, workdir: &Path, named: &str) -> Option<String> {
+    let abs = normalise(&absolute_dir(dir).join(named));
+    let rel = abs.strip_prefix(workdir).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
+
+/// Every path the manifest names that lies inside the work tree, relative to its root.
+pub(super) fn manifest_paths(dir: &Path, workdir: &Path, spec: &ModelSpec) -> Vec<String> {
+    let mut named: Vec<&str> = vec![spec.artifact.path.as_str()];
+    if let Some(r) = &spec.reference {
+        named.push(&r.path);
+        named.push(&r.labels);
+    }
+    if let Some(t) = &spec.training_patients {
+        named.push(t);
+    }
+    named.extend(spec.documents.values().map(String::as_str));
+    let mut out: Vec<String> = named
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| in_repo(dir, workdir, n))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether the repository path `path` is `named` or lies under the folder `named`.
+pub(super) fn under(path: &str, named: &str) -> bool {
+    let named = named.trim_end_matches('/');
+    named.is_empty()
+        || path == named
+        || path
+            .strip_prefix(named)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether `.gitattributes` (at the root, in folders on the path, in
+/// `info/attributes` or `core.attributesFile`) gives `rel` the attribute `filter=lfs`.
+pub(super) fn is_lfs(repo: &Repository, rel: &str) -> Result<bool, FactError> {
+    let value = repo
+        .get_attr(Path::new(rel), "filter", AttrCheckFlags::FILE_THEN_INDEX)
+        .map_err(|e| git_err(&e))?;
+    Ok(value == Some("lfs"))
+}
+
+/// Every file under `folder`, recursively, skipping hidden names; sorted.
+fn files_under(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Whether every reference scan (each file in the reference folder but the labels
+/// file) is stored with LFS; none when the folder holds no scan.
+pub(super) fn scans_lfs(
+    repo: &Repository,
+    dir: &Path,
+    workdir: &Path,
+    reference: &ReferenceSpec,
+) -> Result<Value, FactError> {
+    let outside = || {
+        FactError::unavailable(format!(
+            "the reference folder `{}` lies outside the repository",
+            reference.path
+        ))
+    };
+    let folder_rel = in_repo(dir, workdir, &reference.path).ok_or_else(outside)?;
+    let labels_rel = in_repo(dir, workdir, &reference.labels);
+    let folder = workdir.join(&folder_rel);
+    let files = files_under(&folder).map_err(|e| {
+        FactError::unavailable(format!(
+            "cannot list the reference folder `{}`: {e}",
+            reference.path
+        ))
+    })?;
+    let mut any = false;
+    for file in files {
+        let Ok(rel) = file.strip_prefix(workdir) else {
+            continue;
+        };
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let rel = rel.join("/");
+        if labels_rel.as_deref() == Some(rel.as_str()) {
+            continue;
+        }
+        if !is_lfs(repo, &rel)? {
+            return Ok(Value::Bool(false));
+        }
+        any = true;
+    }
+    Ok(if any { Value::Bool(true) } else { Value::Null })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn under_matches_files_and_folders() {
+        assert!(under("scans/a.dcm", "scans"));
+        assert!(under("scans/a.dcm", "scans/"));
+        assert!(under("model.onnx", "model.onnx"));
+        assert!(!under("scans2/a.dcm", "scans"));
+        assert!(under("anything", ""));
+    }
+
+    #[test]
+    fn paths_are_seen_from_the_root() {
+        let root = Path::new("/repo");
+        assert_eq!(
+            in_repo(Path::new("/repo/models/m"), root, "../x.onnx").as_deref(),
+            Some("models/x.onnx")
+        );
+        assert_eq!(in_repo(Path::new("/repo"), root, "../y"), None);
+        assert_eq!(in_repo(Path::new("/repo"), root, ".").as_deref(), Some(""));
+    }
+}

@@ -1,0 +1,283 @@
+//! `clic bench`: the reference-set benchmark, its evidence and per-scan predictions.
+
+use super::Status;
+use crate::output::{print_error, write_atomic};
+use crate::project::io_reason;
+use clic_compiler::plan::ModelSpec;
+use clic_compiler::Code;
+use clic_runner::bench::{self, BenchEvidence, BenchInputs, GROUPS};
+use clic_runner::facts::reference::{Progress, Provenance, Reference};
+use clic_runner::metrics::{Estimate, Metrics};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// The manifest's folder (its paths are relative to it) and its cache folder.
+pub fn manifest_dir(base: &Path, spec: &ModelSpec) -> PathBuf {
+    base.join(
+        Path::new(&spec.source.file)
+            .parent()
+            .unwrap_or(Path::new("")),
+    )
+}
+
+/// A progress bar on a terminal; nothing otherwise.
+pub fn progress() -> Progress {
+    if !std::io::stderr().is_terminal() {
+        return Box::new(|_, _| {});
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "benchmark {bar:40} {pos}/{len} scans {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Box::new(move |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if done >= total {
+            bar.finish_and_clear();
+        }
+    })
+}
+
+/// The shared benchmark of a compiled project.
+pub fn reference(
+    base: &Path,
+    spec: Option<&ModelSpec>,
+    threads: usize,
+) -> std::rc::Rc<std::cell::RefCell<Reference>> {
+    let inputs = spec.map(|s| BenchInputs {
+        dir: manifest_dir(base, s),
+        spec: s.clone(),
+        threads,
+    });
+    let cache = spec.map(|s| manifest_dir(base, s).join(".clic/cache"));
+    Reference::new(inputs, cache, progress())
+}
+
+/// Runs `clic bench`.
+pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) -> Status {
+    let Some((project, compilation)) = super::compile::load(path) else {
+        return Status::Invalid;
+    };
+    let Some(plan) = compilation.plan else {
+        return Status::Invalid;
+    };
+    let Some(spec) = plan.model.as_ref() else {
+        print_error(
+            Code::E020,
+            "the project has no model manifest to benchmark",
+            Some("write a `model` block with `reference` and `labels`"),
+        );
+        return Status::Invalid;
+    };
+    let shared = reference(&project.base, Some(spec), threads);
+    let mut r = shared.borrow_mut();
+    let (ev, provenance) = match r.evidence() {
+        Ok(x) => x,
+        Err(e) => {
+            print_error(
+                Code::E022,
+                &e.reason,
+                Some("fix the reference set, its labels file or the manifest's `reference` line"),
+            );
+            return Status::Invalid;
+        }
+    };
+    if provenance == Provenance::Cached {
+        eprintln!(
+            "reused cached evidence {} (nothing it depends on changed)",
+            &ev.key[..12]
+        );
+    }
+    if let Some(target) = predictions {
+        if let Err(e) = write_atomic(target, predictions_csv(ev, spec).as_bytes()) {
+            print_error(
+                Code::E020,
+                &format!("cannot write `{}`: {}", target.display(), io_reason(&e)),
+                None,
+            );
+            return Status::Invalid;
+        }
+    }
+    if !ev.unreadable.is_empty() {
+        for u in &ev.unreadable {
+            eprintln!("clic::E022 {u}");
+        }
+        print_error(
+            Code::E022,
+            &format!(
+                "{} reference scan(s) cannot be read or decoded; the benchmark fails",
+                ev.unreadable.len()
+            ),
+            None,
+        );
+        return Status::Invalid;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&evidence_json(ev, spec)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", human(ev));
+    }
+    Status::Ok
+}
+
+fn estimate_json(e: &Estimate) -> serde_json::Value {
+    serde_json::json!({"value": e.value, "n": e.n, "successes": e.successes, "ci95": {"low": e.low, "high": e.high, "method": e.method}})
+}
+
+fn metrics_json(m: &Metrics) -> serde_json::Value {
+    serde_json::json!({
+        "n": m.n, "positives": m.positives, "negatives": m.negatives,
+        "threshold": m.threshold, "inclusive": m.inclusive,
+        "confusion": {"tp": m.tp, "fp": m.fp, "tn": m.tn, "fn": m.fn_},
+        "sensitivity": estimate_json(&m.sensitivity),
+        "specificity": estimate_json(&m.specificity),
+        "ppv": estimate_json(&m.ppv),
+        "npv": estimate_json(&m.npv),
+        "accuracy": estimate_json(&m.accuracy),
+        "f1": estimate_json(&m.f1),
+        "auc": m.auc.as_ref().map(estimate_json),
+        "brier": m.brier,
+        "ece": m.ece,
+    })
+}
+
+/// The benchmark evidence as JSON (format `clic.bench/1`): every metric with its n,
+/// interval and method, overall and per subgroup, plus the curves for plots.
+pub fn evidence_json(ev: &BenchEvidence, spec: &ModelSpec) -> serde_json::Value {
+    let (t, inclusive) = spec
+        .output
+        .as_ref()
+        .map_or((0.5, true), |o| (o.threshold, o.inclusive));
+    let mut subgroups = serde_json::Map::new();
+    for attribute in GROUPS {
+        let mut groups = serde_json::Map::new();
+        for (value, rows) in bench::group_by(&ev.rows, attribute).unwrap_or_default() {
+            if let Some(m) = bench::score_metrics(rows, t, inclusive) {
+                groups.insert(value, metrics_json(&m));
+            }
+        }
+        subgroups.insert(attribute.to_string(), groups.into());
+    }
+    serde_json::json!({
+        "format": "clic.bench/1",
+        "key": ev.key,
+        "clic_version": ev.clic_version,
+        "backend": ev.backend,
+        "model_sha256": ev.model_sha256,
+        "labels_sha256": ev.labels_sha256,
+        "scans": ev.rows.len() + ev.unreadable.len(),
+        "unreadable": ev.unreadable,
+        "unlabelled": ev.rows.iter().filter(|r| r.label.is_none()).map(|r| r.info.file.clone()).collect::<Vec<_>>(),
+        "overall": ev.overall.as_ref().map(metrics_json),
+        "roc": ev.overall.as_ref().map(|m| &m.roc),
+        "calibration": ev.overall.as_ref().map(|m| &m.calibration),
+        "subgroups": subgroups,
+    })
+}
+
+fn pct(e: &Estimate) -> String {
+    format!(
+        "{:>6.1}%  [{:.1}–{:.1}]  n={:<5} {}",
+        e.value * 100.0,
+        e.low * 100.0,
+        e.high * 100.0,
+        e.n,
+        e.method
+    )
+}
+
+fn human(ev: &BenchEvidence) -> String {
+    let mut out = format!(
+        "reference set: {} scans, backend {}\n",
+        ev.rows.len(),
+        ev.backend
+    );
+    let Some(m) = &ev.overall else {
+        out.push_str("no scan is both labelled and scored\n");
+        return out;
+    };
+    out.push_str(&format!(
+        "threshold {} ({}): TP {}  FP {}  TN {}  FN {}\n",
+        m.threshold,
+        if m.inclusive { ">=" } else { ">" },
+        m.tp,
+        m.fp,
+        m.tn,
+        m.fn_
+    ));
+    for (name, e) in [
+        ("sensitivity", &m.sensitivity),
+        ("specificity", &m.specificity),
+        ("ppv", &m.ppv),
+        ("npv", &m.npv),
+        ("accuracy", &m.accuracy),
+        ("f1", &m.f1),
+    ] {
+        out.push_str(&format!("  {name:<12} {}\n", pct(e)));
+    }
+    if let Some(auc) = &m.auc {
+        out.push_str(&format!(
+            "  {:<12} {:.4}  [{:.4}–{:.4}]  {}\n",
+            "auc", auc.value, auc.low, auc.high, auc.method
+        ));
+    }
+    out.push_str(&format!(
+        "  {:<12} {:.4}\n  {:<12} {:.4}\n",
+        "brier", m.brier, "ece", m.ece
+    ));
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per scan: file, sha256, label, score, predicted class and the subgroup
+/// attributes (never an identifying value).
+pub fn predictions_csv(ev: &BenchEvidence, spec: &ModelSpec) -> String {
+    let (t, inclusive) = spec
+        .output
+        .as_ref()
+        .map_or((0.5, true), |o| (o.threshold, o.inclusive));
+    let mut out = String::from("file,sha256,label,score,predicted,Manufacturer,ManufacturerModelName,Modality,PatientSex,AgeBand,TransferSyntax\n");
+    for r in &ev.rows {
+        let score = r.score.map_or(String::new(), |s| format!("{s:.9}"));
+        let predicted = r.score.map_or(String::new(), |s| {
+            u8::from(if inclusive { s >= t } else { s > t }).to_string()
+        });
+        let label = r.label.map_or(String::new(), |l| u8::from(l).to_string());
+        let i = &r.info;
+        let fields = [
+            &i.file,
+            &i.sha256,
+            &label,
+            &score,
+            &predicted,
+            &i.manufacturer,
+            &i.model_name,
+            &i.modality,
+            &i.sex,
+            &i.age_band,
+            &i.transfer_syntax,
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,90 @@
+//! `clic init [DIR]`: scaffolds a compliance set-up into an existing model repository —
+//! a model manifest using the standard policies, a pre-commit configuration, a GitHub
+//! Actions workflow and a GitLab CI job. Existing files are never overwritten.
+
+use super::Status;
+use crate::output::{print_error, write_atomic};
+use crate::project::io_reason;
+use clic_compiler::Code;
+use std::path::Path;
+
+const FILES: [(&str, &str); 4] = [
+    (
+        "model.clic",
+        include_str!("../../templates/init/model.clic"),
+    ),
+    (
+        ".pre-commit-config.yaml",
+        include_str!("../../templates/init/pre-commit-config.yaml"),
+    ),
+    (
+        ".github/workflows/clic.yml",
+        include_str!("../../templates/init/github-workflow.yml"),
+    ),
+    (
+        ".gitlab-ci.yml",
+        include_str!("../../templates/init/gitlab-ci.yml"),
+    ),
+];
+
+/// A model name from a folder name: lowercase letters, digits and hyphens.
+fn model_name(dir: &Path) -> String {
+    let raw = std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+        .unwrap_or_default();
+    let mut name: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    name = name.trim_matches('-').to_string();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name = format!("model-{name}");
+    }
+    name.trim_end_matches('-').to_string()
+}
+
+/// Runs `clic init`.
+pub fn run(dir: &Path) -> Status {
+    if !dir.is_dir() {
+        print_error(
+            Code::E020,
+            &format!("`{}` is not a folder", dir.display()),
+            Some("run `clic init` in the model's repository"),
+        );
+        return Status::Invalid;
+    }
+    let name = model_name(dir);
+    for (file, template) in FILES {
+        let target = dir.join(file);
+        if target.exists() {
+            eprintln!("kept      {file} (exists)");
+            continue;
+        }
+        let text = template.replace("{{name}}", &name);
+        if let Some(parent) = target.parent() {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                print_error(
+                    Code::E020,
+                    &format!("cannot create `{}`: {}", parent.display(), io_reason(&e)),
+                    None,
+                );
+                return Status::Invalid;
+            }
+        }
+        if let Err(e) = write_atomic(&target, text.as_bytes()) {
+            print_error(
+                Code::E020,
+                &format!("cannot write `{file}`: {}", io_reason(&e)),
+                None,
+            );
+            return Status::Invalid;
+        }
+        eprintln!("created   {file}");
+    }
+    eprintln!(
+        "\nnext: fill in the TODOs of model.clic, pin the artifact's sha256, then `clic check`;"
+    );
+    eprintln!("      `pip install pre-commit && pre-commit install` runs it before every commit.");
+    Status::Ok
+}

@@ -1,0 +1,166 @@
+//! `clic check` reports: SARIF 2.1.0 that validates against the official schema, JUnit
+//! XML, several formats in one run, written atomically.
+#![expect(
+    clippy::expect_used,
+    reason = "a test that cannot set up its fixture should fail loudly"
+)]
+
+use assert_cmd::Command;
+
+const PROJECT: &str = r#"model demo {
+  version "1.2.0"
+  purpose "Flags chest radiographs for prioritised reading."
+  class IIa by rule 11
+  artifact "model.onnx"
+  claims {
+    sensitivity 90%
+  }
+}
+
+policy local.manifest "The manifest is complete" {
+  control class-rule "The class states its rule" {
+    cites mdr "Annex VIII Rule 11"
+    severity major
+    expect exists model.classification_rule
+  }
+  control claims-sensitivity "A sensitivity claim of at least 95%" {
+    cites mdr "Annex I 15.1", stard "item 24"
+    severity major
+    expect model.claims.sensitivity >= 95%
+  }
+  control claims-ppv "A PPV claim <is> made & kept" {
+    cites mdr "Annex I 15.1"
+    severity minor
+    expect exists model.claims.ppv
+  }
+}
+
+waiver local.manifest.claims-ppv {
+  reason "PPV depends on prevalence; see CER section 4"
+  approved_by "QA lead <qa@example.com>"
+  expires 2099-01-01
+}
+"#;
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("project.clic"), PROJECT).expect("write");
+    dir
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let dir = project();
+    let sarif = dir.path().join("out.sarif");
+    let junit = dir.path().join("out.xml");
+    Command::cargo_bin("clic")
+        .expect("binary")
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "sarif", "--output"])
+        .arg(&sarif)
+        .args(["--format", "junit", "--output"])
+        .arg(&junit)
+        .args(["--format", "human"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("gate: FAILED"));
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif written"))
+            .expect("JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF does not validate: {errors:#?}");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 3, "one rule per control");
+    assert!(rules
+        .iter()
+        .any(|r| r["id"] == "local.manifest.claims-sensitivity"
+            && r["defaultConfiguration"]["level"] == "error"));
+    assert!(rules.iter().any(|r| r["id"] == "local.manifest.claims-ppv"
+        && r["defaultConfiguration"]["level"] == "warning"));
+    let results = run["results"].as_array().expect("results");
+    let failed = results
+        .iter()
+        .find(|r| r["ruleId"] == "local.manifest.claims-sensitivity")
+        .expect("the failing control is a result");
+    assert_eq!(
+        failed["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "project.clic"
+    );
+    assert_eq!(
+        failed["locations"][0]["physicalLocation"]["region"]["startLine"],
+        17
+    );
+    assert!(failed["message"]["text"]
+        .as_str()
+        .expect("text")
+        .contains("model.claims.sensitivity = 0.9"));
+    let waived = results
+        .iter()
+        .find(|r| r["ruleId"] == "local.manifest.claims-ppv")
+        .expect("the waived control is a result");
+    assert_eq!(waived["suppressions"][0]["status"], "accepted");
+    assert!(
+        !results
+            .iter()
+            .any(|r| r["ruleId"] == "local.manifest.class-rule"),
+        "passing controls are not results"
+    );
+}
+
+#[test]
+fn junit_has_one_testcase_per_control() {
+    let dir = project();
+    let out = Command::cargo_bin("clic")
+        .expect("binary")
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "junit"])
+        .assert()
+        .code(1);
+    let xml = String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"clic\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\">"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 3);
+    assert!(
+        xml.contains(
+            "<failure message=\"expected model.claims.sensitivity &gt;= 95%\" type=\"major\">"
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("actual: model.claims.sensitivity = 0.9"),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"claims-ppv\""), "{xml}");
+    assert!(
+        xml.contains("QA lead &lt;qa@example.com&gt;"),
+        "text is escaped: {xml}"
+    );
+    assert!(
+        xml.contains("<skipped message=\"waived: PPV depends on prevalence"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn reports_are_deterministic() {
+    let dir = project();
+    let run = || {
+        Command::cargo_bin("clic")
+            .expect("binary")
+            .arg("check")
+            .arg(dir.path())
+            .args(["--format", "sarif", "--today", "2030-01-01"])
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    assert_eq!(run(), run());
+}
