@@ -1,6 +1,7 @@
 //! `clic`: compliance-as-code for medical-imaging AI. One module per subcommand.
 
 mod cmd;
+mod dossier;
 mod output;
 mod project;
 mod report;
@@ -98,6 +99,32 @@ enum Command {
         /// The repository folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
+    },
+    /// Run the release stage and write the MDR technical file (Markdown + one HTML page).
+    Dossier {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The folder to write; replaced whole, atomically.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Failures of this severity or above fail the gate.
+        #[arg(long, value_enum, default_value_t = FailOn::Major)]
+        fail_on: FailOn,
+        /// Judge waiver expiry as of this date (YYYY-MM-DD); default: the commit's date.
+        #[arg(long, value_name = "DATE")]
+        today: Option<String>,
+        /// Inference threads (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
+    /// Recompute a dossier's hashes; with --repo, also whether its inputs still match.
+    Verify {
+        /// The dossier folder.
+        dir: PathBuf,
+        /// The project the dossier was made from.
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
     },
     /// Explain a control id, a fact, a diagnostic code (E001), `facts` or `policies`.
     Explain {
@@ -225,6 +252,24 @@ fn main() -> ExitCode {
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
         Command::Test { path, coverage } => cmd::test::run(&path, coverage),
         Command::Explain { what, path } => cmd::explain::run(&what, &path),
+        Command::Dossier {
+            path,
+            out,
+            fail_on,
+            today,
+            threads,
+        } => cmd::dossier::run(
+            &path,
+            &out,
+            match fail_on {
+                FailOn::Blocker => clic_compiler::plan::Severity::Blocker,
+                FailOn::Major => clic_compiler::plan::Severity::Major,
+                FailOn::Minor => clic_compiler::plan::Severity::Minor,
+            },
+            today,
+            threads_or_all(threads),
+        ),
+        Command::Verify { dir, repo } => cmd::verify::run(&dir, repo.as_deref()),
         Command::Inspect {
             what:
                 InspectWhat::Model {

@@ -5,6 +5,36 @@ use clic_compiler::SourceMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+/// Writes to standard output. A closed pipe (`clic inspect scan f.dcm | head`) ends
+/// the program quietly, as it does for other command-line tools, instead of panicking.
+pub fn stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// `print!` to standard output through [`stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!` to standard output through [`stdout`].
+macro_rules! outln {
+    () => {
+        $crate::output::stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub(crate) use {out, outln};
+
 /// Prints diagnostics to standard error, in colour on a terminal unless NO_COLOR is set.
 pub fn print_diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -29,6 +29,14 @@ fn example_copy() -> tempfile::TempDir {
         std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
         std::fs::copy(src.join(rel), to).expect("copy");
     }
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).expect("mkdir");
+    for e in std::fs::read_dir(src.join("docs"))
+        .expect("documents")
+        .flatten()
+    {
+        std::fs::copy(e.path(), docs.join(e.file_name())).expect("copy");
+    }
     let refs = dir.path().join("data/reference");
     std::fs::create_dir_all(&refs).expect("mkdir");
     for e in std::fs::read_dir(src.join("data/reference"))

@@ -279,6 +279,30 @@ fn waivers_turn_failures_into_waived_until_they_expire() {
 }
 
 #[test]
+fn a_waiver_for_a_passing_control_is_reported_as_not_needed() {
+    let waiver = "waiver local.manifest.class-rule {\n  reason \"Rule under review\"\n  approved_by \"QA lead <qa@example.com>\"\n  expires 2030-01-31\n}\n";
+    let dir = project(&[
+        ("model.clic", MODEL),
+        ("policy.clic", POLICY),
+        ("waivers.clic", waiver),
+    ]);
+    clic()
+        .args(["check", "--stage", "pre-commit", "--today", "2030-01-01"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "waiver for local.manifest.class-rule (approved by QA lead <qa@example.com>, expires 2030-01-31) is not needed",
+        ));
+    clic()
+        .args(["check", "--stage", "pre-commit", "--today", "2030-02-01"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("has expired"));
+}
+
+#[test]
 fn fmt_checks_rewrites_and_refuses_broken_files() {
     let dir = project(&[(
         "model.clic",
@@ -552,4 +576,27 @@ fn doctor_names_the_backend_and_how_to_switch() {
         .stdout(predicate::str::contains(
             "warning: cannot open `/no/such/libonnxruntime.so`",
         ));
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // The Plan of the whole standard library is larger than a pipe's buffer, so the
+    // writes after the reader has gone fail with a broken pipe.
+    let dir = project(&[(
+        "model.clic",
+        "model m {\n  version \"1.0.0\"\n  purpose \"p\"\n  class IIa by rule 11\n  artifact \"m.onnx\"\n  use mdr, ai_act, iec62304, iso14971, gdpr, dicom_deid, performance\n}\n",
+    )]);
+    let bin = assert_cmd::cargo::cargo_bin("clic");
+    let mut child = std::process::Command::new(bin)
+        .args(["compile", "--emit-plan", "-"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("clic starts");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("clic ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
 }

@@ -23,4 +23,20 @@ pub const FILES: &[StdFile] = &[
         path: "policies/gdpr.clic",
         text: include_str!("../../policies/gdpr.clic"),
     },
+    StdFile {
+        path: "policies/ai_act.clic",
+        text: include_str!("../../policies/ai_act.clic"),
+    },
+    StdFile {
+        path: "policies/iso14971.clic",
+        text: include_str!("../../policies/iso14971.clic"),
+    },
+    StdFile {
+        path: "policies/dicom_deid.clic",
+        text: include_str!("../../policies/dicom_deid.clic"),
+    },
+    StdFile {
+        path: "policies/performance.clic",
+        text: include_str!("../../policies/performance.clic"),
+    },
 ];

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod dicom;
+pub mod documents;
 pub mod engine;
 pub mod eval;
 pub mod evidence;

@@ -116,12 +116,12 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) 
         return Status::Invalid;
     }
     if json {
-        println!(
+        crate::output::outln!(
             "{}",
             serde_json::to_string_pretty(&evidence_json(ev, spec)).unwrap_or_default()
         );
     } else {
-        print!("{}", human(ev));
+        crate::output::out!("{}", human(ev));
     }
     Status::Ok
 }

@@ -4,7 +4,7 @@ use super::Status;
 use clic_compiler::plan::{Plan, Severity, Stage};
 use clic_runner::evidence::{run as run_checks, Evidence, RunOptions, Status as CheckStatus};
 use clic_runner::facts::reference::{BenchmarkFacts, Provenance, ScansFacts};
-use clic_runner::facts::{ArtifactFacts, Facts, GitFacts, ModelFacts};
+use clic_runner::facts::{ArtifactFacts, DocumentsFacts, Facts, GitFacts, ModelFacts};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -58,19 +58,7 @@ pub fn run(
                 .join(Path::new(&m.source.file).parent().unwrap_or(Path::new("")))
         },
     );
-    let reference = super::bench::reference(&project.base, plan.model.as_ref(), threads);
-    let mut facts = Facts::new(vec![
-        Box::new(ModelFacts::new(plan.model.clone())),
-        Box::new(ArtifactFacts::new(
-            &manifest_dir,
-            &project.root,
-            plan.model.clone(),
-            threads,
-        )),
-        Box::new(ScansFacts(reference.clone())),
-        Box::new(BenchmarkFacts(reference.clone())),
-        Box::new(GitFacts::new(&manifest_dir, plan.model.clone())),
-    ]);
+    let (mut facts, reference) = facts(&project, &plan, &manifest_dir, threads);
     let evidence = run_checks(
         &plan,
         &mut facts,
@@ -78,6 +66,9 @@ pub fn run(
             stage,
             fail_on,
             today,
+            only: (stage == Stage::PreCommit)
+                .then(|| staged_scope(&plan, &manifest_dir))
+                .flatten(),
         },
     );
     if reference.borrow().provenance() == Some(Provenance::Cached) {
@@ -85,24 +76,7 @@ pub fn run(
             "reused cached benchmark evidence (model, scans, labels and preprocessing unchanged)"
         );
     }
-    if let Some(u) = evidence
-        .results
-        .iter()
-        .filter_map(|r| r.unavailable.as_ref())
-        .find(|u| u.invalid_input)
-    {
-        let (code, help) = if u.fact.starts_with("artifact") {
-            (
-                clic_compiler::Code::E021,
-                "fix the manifest's `artifact` path, or restore the file",
-            )
-        } else {
-            (
-                clic_compiler::Code::E022,
-                "fix or remove the scan, or fix the labels file or the manifest's `reference` line",
-            )
-        };
-        crate::output::print_error(code, &u.reason, Some(help));
+    if reported_invalid_input(&evidence) {
         return Status::Invalid;
     }
     for (kind, target) in reports {
@@ -134,7 +108,7 @@ pub fn run(
                     return Status::Invalid;
                 }
             }
-            None => print!("{text}"),
+            None => crate::output::out!("{text}"),
         }
     }
     if evidence.gate_passed {
@@ -144,8 +118,88 @@ pub fn run(
     }
 }
 
+/// The fact providers of a run, one per schema root, shared by `check` and `dossier`;
+/// with the benchmark that `scans.*` and `benchmark.*` share (run at most once, or
+/// reused from `.clic/cache`).
+pub fn facts(
+    project: &crate::project::Project,
+    plan: &Plan,
+    manifest_dir: &Path,
+    threads: usize,
+) -> (
+    Facts,
+    std::rc::Rc<std::cell::RefCell<clic_runner::facts::reference::Reference>>,
+) {
+    let reference = super::bench::reference(&project.base, plan.model.as_ref(), threads);
+    let facts = Facts::new(vec![
+        Box::new(ModelFacts::new(plan.model.clone())),
+        Box::new(ArtifactFacts::new(
+            manifest_dir,
+            &project.root,
+            plan.model.clone(),
+            threads,
+        )),
+        Box::new(ScansFacts(reference.clone())),
+        Box::new(BenchmarkFacts(reference.clone())),
+        Box::new(GitFacts::new(manifest_dir, plan.model.clone())),
+        Box::new(DocumentsFacts::new(
+            manifest_dir,
+            &project.root,
+            plan.model.clone(),
+        )),
+    ]);
+    (facts, reference)
+}
+
+/// Prints the diagnostic of the first result whose fact could not be read because an
+/// input file is missing or broken (E021 for the model, E022 for the reference set,
+/// E023 for a document);
+/// whether there was one (then the input is invalid: exit status 2).
+pub fn reported_invalid_input(evidence: &Evidence) -> bool {
+    let Some(u) = evidence
+        .results
+        .iter()
+        .filter_map(|r| r.unavailable.as_ref())
+        .find(|u| u.invalid_input)
+    else {
+        return false;
+    };
+    let (code, help) = if u.fact.starts_with("artifact") {
+        (
+            clic_compiler::Code::E021,
+            "fix the manifest's `artifact` path, or restore the file",
+        )
+    } else if u.fact.starts_with("documents") {
+        (
+            clic_compiler::Code::E023,
+            "fix the document or the manifest's `documents` block",
+        )
+    } else {
+        (
+            clic_compiler::Code::E022,
+            "fix or remove the scan, or fix the labels file or the manifest's `reference` line",
+        )
+    };
+    crate::output::print_error(code, &u.reason, Some(help));
+    true
+}
+
+/// At the pre-commit stage, the checks the staged change touches; none (run every
+/// check) outside a git work tree, where nobody can say what is staged.
+fn staged_scope(plan: &Plan, manifest_dir: &Path) -> Option<std::collections::BTreeSet<String>> {
+    let (workdir, staged) = clic_runner::facts::git::staged_change(manifest_dir)?;
+    let dir = std::fs::canonicalize(manifest_dir).ok()?;
+    let rel = dir.strip_prefix(&workdir).ok()?;
+    let rel = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    Some(clic_runner::evidence::scope::touched(plan, &rel, &staged))
+}
+
 /// Today's date in UTC, from the system clock.
-fn today_utc() -> String {
+pub fn today_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -245,7 +299,27 @@ pub fn human_report(plan: &Plan, evidence: &Evidence) -> String {
             }
         }
     }
+    // Waivers that no longer do anything are reported, so that the register stays true.
+    for r in &evidence.results {
+        if let Some(w) = r.waiver.as_ref().filter(|w| w.state != "applied") {
+            let why = if w.state == "expired" {
+                "has expired: it no longer waives anything, and fails the gate"
+            } else {
+                "is not needed: the control does not fail; remove it"
+            };
+            out.push_str(&format!(
+                "\nwaiver for {} (approved by {}, expires {}) {why}\n",
+                r.id, w.waiver.approved_by, w.waiver.expires
+            ));
+        }
+    }
     let s = &evidence.summary;
+    if !evidence.untouched.is_empty() {
+        out.push_str(&format!(
+            "\n{} check(s) of this stage not run: the staged change does not touch their inputs\n",
+            evidence.untouched.len()
+        ));
+    }
     out.push_str(&format!(
         "\n{} passed, {} failed, {} unavailable, {} waived, {} not applicable; {} not run at stage {}\n",
         s.passed,
@@ -296,5 +370,6 @@ pub fn json_report(plan: &Plan, evidence: &Evidence) -> serde_json::Value {
         "summary": evidence.summary,
         "results": results,
         "not_run": evidence.not_run,
+        "untouched": evidence.untouched,
     })
 }

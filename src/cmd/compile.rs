@@ -40,7 +40,7 @@ pub fn run(path: &Path, emit_plan: Option<&Path>) -> Status {
             }
         };
         if target == Path::new("-") {
-            print!("{json}");
+            crate::output::out!("{json}");
         } else if let Err(e) = write_atomic(target, json.as_bytes()) {
             print_error(
                 Code::E020,

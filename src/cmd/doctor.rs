@@ -6,14 +6,14 @@ use clic_runner::engine::{backend, find_pip_onnxruntime, BackendKind};
 /// Runs `clic doctor`.
 pub fn run() -> Status {
     let b = backend();
-    println!("clic {}", env!("CARGO_PKG_VERSION"));
+    crate::output::outln!("clic {}", env!("CARGO_PKG_VERSION"));
     match &b.kind {
-        BackendKind::Tract => println!(
+        BackendKind::Tract => crate::output::outln!(
             "inference backend: tract (pure Rust, built in), {}",
             b.version
         ),
         BackendKind::OnnxRuntime { library } => {
-            println!(
+            crate::output::outln!(
                 "inference backend: ONNX Runtime {} from {}",
                 b.version,
                 library.display()
@@ -21,16 +21,20 @@ pub fn run() -> Status {
         }
     }
     if let Some(w) = &b.warning {
-        println!("warning: {w}");
+        crate::output::outln!("warning: {w}");
     }
-    println!();
-    println!("to switch:");
-    println!("  ONNX Runtime: set ORT_DYLIB_PATH=/path/to/libonnxruntime.so.<version>,");
-    println!("                or `pip install onnxruntime` (clic finds it in site-packages)");
+    crate::output::outln!();
+    crate::output::outln!("to switch:");
+    crate::output::outln!(
+        "  ONNX Runtime: set ORT_DYLIB_PATH=/path/to/libonnxruntime.so.<version>,"
+    );
+    crate::output::outln!(
+        "                or `pip install onnxruntime` (clic finds it in site-packages)"
+    );
     match find_pip_onnxruntime() {
-        Some(p) => println!("                found here: {}", p.display()),
-        None => println!("                (no pip-installed ONNX Runtime found)"),
+        Some(p) => crate::output::outln!("                found here: {}", p.display()),
+        None => crate::output::outln!("                (no pip-installed ONNX Runtime found)"),
     }
-    println!("  tract:        set CLIC_BACKEND=tract");
+    crate::output::outln!("  tract:        set CLIC_BACKEND=tract");
     Status::Ok
 }

@@ -11,17 +11,17 @@ use std::path::Path;
 /// Runs `clic explain`.
 pub fn run(what: &str, path: &Path) -> Status {
     if let Some(code) = Code::parse(what) {
-        println!("{}: {}\n\n{}", code.id(), code.title(), code.explanation());
+        crate::output::outln!("{}: {}\n\n{}", code.id(), code.title(), code.explanation());
         return Status::Ok;
     }
     match what {
         "facts" => {
-            print!("{}", facts_reference());
+            crate::output::out!("{}", facts_reference());
             return Status::Ok;
         }
         "policies" => {
             for c in std_plan().map(|p| p.checks).unwrap_or_default() {
-                println!(
+                crate::output::outln!(
                     "{:<50} [{}, {}] {}",
                     c.id,
                     c.severity.as_str(),
@@ -33,7 +33,7 @@ pub fn run(what: &str, path: &Path) -> Status {
         }
         "codes" => {
             for c in ALL_CODES {
-                println!("{}  {}", c.id(), c.title());
+                crate::output::outln!("{}  {}", c.id(), c.title());
             }
             return Status::Ok;
         }
@@ -45,7 +45,7 @@ pub fn run(what: &str, path: &Path) -> Status {
         } else {
             format!("({})", def.params.join(", "))
         };
-        println!(
+        crate::output::outln!(
             "{}{params} : {}\n\n{}\n\nprovided by: {}",
             def.path,
             def.ty,
@@ -56,9 +56,9 @@ pub fn run(what: &str, path: &Path) -> Status {
             schema::Type::List(inner) => inner.record(),
             _ => None,
         }) {
-            println!("\n{} fields:", record.name);
+            crate::output::outln!("\n{} fields:", record.name);
             for (n, t, d) in record.fields {
-                println!("  {n:<18} {t:<14} {d}");
+                crate::output::outln!("  {n:<18} {t:<14} {d}");
             }
         }
         return Status::Ok;
@@ -73,7 +73,7 @@ pub fn run(what: &str, path: &Path) -> Status {
         .find(|c| c.id == what);
     match found {
         Some(check) => {
-            print!("{}", control_text(&check));
+            crate::output::out!("{}", control_text(&check));
             Status::Ok
         }
         None => {

@@ -1,6 +1,9 @@
 //! `clic init [DIR]`: scaffolds a compliance set-up into an existing model repository —
 //! a model manifest using the standard policies, a pre-commit configuration, a GitHub
-//! Actions workflow and a GitLab CI job. Existing files are never overwritten.
+//! Actions workflow, a GitLab CI job, and the document templates (intended use, risk
+//! management file, ..., the DPIA and Team-NB questionnaires) under `docs/`, which the
+//! manifest's `documents` block names. Existing files are never overwritten: each one
+//! kept is reported.
 
 use super::Status;
 use crate::output::{print_error, write_atomic};
@@ -55,13 +58,19 @@ pub fn run(dir: &Path) -> Status {
         return Status::Invalid;
     }
     let name = model_name(dir);
-    for (file, template) in FILES {
-        let target = dir.join(file);
+    let documents = clic_runner::documents::TEMPLATES
+        .iter()
+        .map(|t| (t.scaffold_path(), t.text.to_string()));
+    let files = FILES
+        .iter()
+        .map(|(file, template)| (file.to_string(), template.replace("{{name}}", &name)))
+        .chain(documents);
+    for (file, text) in files {
+        let target = dir.join(&file);
         if target.exists() {
             eprintln!("kept      {file} (exists)");
             continue;
         }
-        let text = template.replace("{{name}}", &name);
         if let Some(parent) = target.parent() {
             if let Err(e) = std::fs::create_dir_all(parent) {
                 print_error(
@@ -85,6 +94,10 @@ pub fn run(dir: &Path) -> Status {
     eprintln!(
         "\nnext: fill in the TODOs of model.clic, pin the artifact's sha256, then `clic check`;"
     );
+    eprintln!(
+        "      write the documents in docs/ (answer each `**Answer:** TODO`, fill in the approval"
+    );
+    eprintln!("      front matter) and `use` the policies that check them.");
     eprintln!("      `pip install pre-commit && pre-commit install` runs it before every commit.");
     Status::Ok
 }

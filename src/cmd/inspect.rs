@@ -44,10 +44,10 @@ pub fn model(file: &Path, json: bool, threads: usize) -> Status {
                 serde_json::to_value(v).unwrap_or_default(),
             );
         }
-        println!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
+        crate::output::outln!("{}", serde_json::to_string_pretty(&map).unwrap_or_default());
         return Status::Ok;
     }
-    println!("model {}", file.display());
+    crate::output::outln!("model {}", file.display());
     for (path, v) in &facts {
         let shown = match (path, v) {
             (_, Value::List(items))
@@ -61,11 +61,11 @@ pub fn model(file: &Path, json: bool, threads: usize) -> Status {
             }
             _ => v.display(),
         };
-        println!("  {:<28} {shown}", path.trim_start_matches("artifact."));
+        crate::output::outln!("  {:<28} {shown}", path.trim_start_matches("artifact."));
     }
-    println!("  {:<28} {}", "backend", report.backend);
+    crate::output::outln!("  {:<28} {}", "backend", report.backend);
     if let Some(e) = &report.load_error {
-        println!("  {:<28} {e}", "load error");
+        crate::output::outln!("  {:<28} {e}", "load error");
     }
     Status::Ok
 }
@@ -130,15 +130,16 @@ pub fn scan(file: &Path, json: bool) -> Status {
                        "photometric_interpretation": info.photometric, "frames": info.frames,
                        "min": min, "max": max, "mean": mean, "after": "modality LUT"},
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        crate::output::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Status::Ok;
     }
-    println!("scan {}", file.display());
-    println!(
+    crate::output::outln!("scan {}", file.display());
+    crate::output::outln!(
         "  transfer syntax   {} ({})",
-        info.transfer_syntax_name, info.transfer_syntax
+        info.transfer_syntax_name,
+        info.transfer_syntax
     );
-    println!(
+    crate::output::outln!(
         "  pixels            {} x {}, {} of {} bits, {}, {} frame(s)",
         info.columns,
         info.rows,
@@ -147,22 +148,24 @@ pub fn scan(file: &Path, json: bool) -> Status {
         info.photometric,
         info.frames
     );
-    println!("  after modality LUT min {min}, max {max}, mean {mean:.3}");
-    println!(
+    crate::output::outln!("  after modality LUT min {min}, max {max}, mean {mean:.3}");
+    crate::output::outln!(
         "  de-identification identity removed: {}, method declared: {}, findings: {}",
         info.deid.identity_removed,
         info.deid.method_declared,
         info.deid.findings.len()
     );
     for f in &info.deid.findings {
-        println!(
+        crate::output::outln!(
             "    {} {} present (profile action {})",
-            f.tag, f.keyword, f.action
+            f.tag,
+            f.keyword,
+            f.action
         );
     }
-    println!("  attributes");
+    crate::output::outln!("  attributes");
     for (tag, keyword, value) in &attributes {
-        println!("    {tag} {keyword:<36} {value}");
+        crate::output::outln!("    {tag} {keyword:<36} {value}");
     }
     Status::Ok
 }

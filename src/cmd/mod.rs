@@ -4,11 +4,13 @@ pub mod bench;
 pub mod check;
 pub mod compile;
 pub mod doctor;
+pub mod dossier;
 pub mod explain;
 pub mod fmt;
 pub mod init;
 pub mod inspect;
 pub mod test;
+pub mod verify;
 
 /// Exit status of a subcommand, per the contract in DESIGN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,14 +15,14 @@ pub fn run(path: &Path, with_coverage: bool) -> Status {
     let results: Vec<_> = plan.tests.iter().map(|t| run_test(&plan, t)).collect();
     let mut failed = 0;
     for r in &results {
-        println!(
+        crate::output::outln!(
             "{} {}  ({})",
             if r.ok { "ok  " } else { "FAIL" },
             r.name,
             r.location
         );
         for e in r.expectations.iter().filter(|e| !e.ok) {
-            println!(
+            crate::output::outln!(
                 "       expected {} to {}, but it {}",
                 e.control,
                 outcome_word(e.expected),
@@ -31,16 +31,16 @@ pub fn run(path: &Path, with_coverage: bool) -> Status {
         }
         failed += usize::from(!r.ok);
     }
-    println!("\n{} passed, {} failed", results.len() - failed, failed);
+    crate::output::outln!("\n{} passed, {} failed", results.len() - failed, failed);
     let mut uncovered = 0;
     if with_coverage {
-        println!("\ncoverage (a control should be seen to pass and to fail):");
+        crate::output::outln!("\ncoverage (a control should be seen to pass and to fail):");
         for (id, passes, fails) in coverage(&plan, &results) {
             let mark = |b: bool| if b { "yes" } else { "NO " };
-            println!("  passes {}  fails {}  {id}", mark(passes), mark(fails));
+            crate::output::outln!("  passes {}  fails {}  {id}", mark(passes), mark(fails));
             uncovered += usize::from(!(passes && fails));
         }
-        println!(
+        crate::output::outln!(
             "{} of {} controls exercised both ways",
             plan.checks.len() - uncovered,
             plan.checks.len()

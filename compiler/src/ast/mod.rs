@@ -116,6 +116,24 @@ pub enum ModelStmt {
     Documents(Vec<(Node<String>, Node<String>)>),
     /// `use mdr.performance, ...` — the policies in force.
     Use(Vec<Node<UseTarget>>),
+    /// `override mdr.performance.auc-claim stage pre-commit` — a control's stage, set by
+    /// the project instead of its policy.
+    Override {
+        /// Control id.
+        control: Node<String>,
+        /// Stage name.
+        stage: Node<String>,
+    },
+    /// `significance drive-management situation serious` — what MDR Annex VIII Rule 11
+    /// turns on, in the terms of MDCG 2019-11.
+    Significance {
+        /// Significance of the information to the healthcare decision, as written.
+        significance: Node<String>,
+        /// State of the healthcare situation or patient condition, as written.
+        situation: Option<Node<String>>,
+    },
+    /// `safety class B` — the IEC 62304 software safety class.
+    SafetyClass(Node<String>),
 }
 
 /// A device class under MDR Annex VIII.

@@ -43,10 +43,13 @@ pub enum Code {
     E021,
     /// The reference set cannot be benchmarked: an unreadable scan or labels file.
     E022,
+    /// A document the manifest names cannot be read: outside the project, not UTF-8 text,
+    /// or with malformed front matter.
+    E023,
 }
 
 /// Every code, in order.
-pub const ALL: [Code; 20] = [
+pub const ALL: [Code; 21] = [
     Code::E001,
     Code::E002,
     Code::E003,
@@ -67,6 +70,7 @@ pub const ALL: [Code; 20] = [
     Code::E020,
     Code::E021,
     Code::E022,
+    Code::E023,
 ];
 
 impl Code {
@@ -112,6 +116,7 @@ impl Code {
             Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
             Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
             Code::E022 => ("invalid reference set", "A reference scan cannot be read or decoded (the message names the file and its transfer syntax), the labels file is invalid, or the manifest's reference folder is missing. A benchmark never skips a file silently: it stops with exit status 2."),
+            Code::E023 => ("invalid document", "A document that the manifest's `documents` block names lies outside the project, is a folder, cannot be read, is not UTF-8 text, or has front matter that is not valid YAML (the message names the file and the line), e.g. an approval `date` that is not a calendar date YYYY-MM-DD. A missing document is not this error: it is reported by the checks that need it. The run stops with exit status 2."),
             Code::E020 => ("unreadable input", "A file or folder given on the command line cannot be read, or holds no .clic file."),
         }
     }

@@ -244,6 +244,20 @@ impl Printer<'_> {
                 );
             }
             ModelStmt::Use(targets) => self.line(&use_text(targets)),
+            ModelStmt::Override { control, stage } => {
+                self.line(&format!("override {} stage {}", control.node, stage.node));
+            }
+            ModelStmt::Significance {
+                significance,
+                situation,
+            } => {
+                let situation = situation
+                    .as_ref()
+                    .map(|s| format!(" situation {}", s.node))
+                    .unwrap_or_default();
+                self.line(&format!("significance {}{situation}", significance.node));
+            }
+            ModelStmt::SafetyClass(c) => self.line(&format!("safety class {}", c.node)),
         }
     }
 

@@ -25,6 +25,17 @@ pub(crate) fn lower(program: &Program, sources: &SourceMap) -> Plan {
         }
     }
     checks.sort_by(|a, b| a.id.cmp(&b.id));
+    // The project's `override` statements set a control's stage.
+    for stmt in program.model.iter().flat_map(|m| &m.node.stmts) {
+        if let ModelStmt::Override { control, stage } = &stmt.node {
+            if let (Some(c), Some(s)) = (
+                checks.iter_mut().find(|c| c.id == control.node),
+                Stage::parse(&stage.node),
+            ) {
+                c.stage = s;
+            }
+        }
+    }
     let mut waivers: Vec<WaiverSpec> = program.waivers.iter().map(|w| waiver(w, &at)).collect();
     waivers.sort_by(|a, b| a.control.cmp(&b.control));
     let tests = program.tests.iter().map(|t| test(t, &at)).collect();
@@ -88,6 +99,9 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
         purpose: String::new(),
         class: String::new(),
         classification_rule: None,
+        significance: None,
+        situation: None,
+        safety_class: None,
         artifact: ArtifactSpec {
             path: String::new(),
             sha256: None,
@@ -207,6 +221,15 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                     }
                 }
             }
+            ModelStmt::Override { .. } => {}
+            ModelStmt::Significance {
+                significance,
+                situation,
+            } => {
+                spec.significance = Some(significance.node.clone());
+                spec.situation = situation.as_ref().map(|s| s.node.clone());
+            }
+            ModelStmt::SafetyClass(c) => spec.safety_class = Some(c.node.clone()),
         }
     }
     // The policies in force that the manifest's `use` names, by exact name or module.

@@ -70,6 +70,16 @@ pub struct ModelSpec {
     pub class: String,
     /// Classification rule.
     pub classification_rule: Option<String>,
+    /// Rule 11: significance of the information to the healthcare decision (MDCG 2019-11).
+    /// Absent fields are left out of the Plan, so manifests without them keep their Plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub significance: Option<String>,
+    /// Rule 11: state of the healthcare situation or patient condition (MDCG 2019-11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub situation: Option<String>,
+    /// IEC 62304 software safety class: A, B or C.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_class: Option<String>,
     /// The ONNX artifact.
     pub artifact: ArtifactSpec,
     /// The input and its preprocessing.

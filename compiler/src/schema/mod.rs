@@ -200,7 +200,7 @@ pub const CLAIMS: [&str; 9] = [
 ];
 
 /// The document kinds a manifest may name, each read as `documents.<kind>`.
-pub const DOCUMENT_KINDS: [&str; 10] = [
+pub const DOCUMENT_KINDS: [&str; 11] = [
     "intended_use",
     "risk_management",
     "software_development_plan",
@@ -211,4 +211,5 @@ pub const DOCUMENT_KINDS: [&str; 10] = [
     "pms_plan",
     "dpia",
     "ai_questionnaire",
+    "release_notes",
 ];

@@ -266,6 +266,20 @@ impl<'t> Parse<'t> {
                 ModelStmt::Documents(docs)
             }
             Rule::use_decl => ModelStmt::Use(self.use_targets(inner)),
+            Rule::override_stmt => {
+                let control = self.text_node(&inner.next()?);
+                let stage = self.text_node(&inner.next()?);
+                ModelStmt::Override { control, stage }
+            }
+            Rule::significance_stmt => {
+                let significance = self.text_node(&inner.next()?);
+                let situation = inner.next().map(|s| self.text_node(&s));
+                ModelStmt::Significance {
+                    significance,
+                    situation,
+                }
+            }
+            Rule::safety_stmt => ModelStmt::SafetyClass(self.text_node(&inner.next()?)),
             _ => return None,
         })
     }
@@ -837,6 +851,8 @@ fn unknown_statement(probe: Rule, file: FileId, rest: &str, offset: usize) -> Op
             "training",
             "claims",
             "documents",
+            "significance",
+            "safety",
             "use",
         ],
         Rule::probe_control_stmt => &["cites", "severity", "stage", "applies", "expect", "help"],

@@ -35,6 +35,9 @@ pub(crate) fn check_program(program: &Program, diags: &mut Vec<Diagnostic>) {
             check_control(control, diags);
         }
     }
+    if let Some(model) = &program.model {
+        check_overrides(model, &ids, diags);
+    }
     let mut waived: BTreeMap<&str, Loc> = BTreeMap::new();
     for waiver in &program.waivers {
         let id = waiver.node.control.node.as_str();
@@ -67,6 +70,28 @@ pub(crate) fn check_program(program: &Program, diags: &mut Vec<Diagnostic>) {
             );
         }
         check_test(test, &ids, diags);
+    }
+}
+
+/// Each `override` names a control in force, once.
+fn check_overrides(model: &Node<Model>, ids: &BTreeMap<String, Loc>, diags: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, Loc> = BTreeMap::new();
+    for stmt in &model.node.stmts {
+        let ModelStmt::Override { control, .. } = &stmt.node else {
+            continue;
+        };
+        known_control(&control.node, control.loc, ids, diags);
+        if let Some(first) = seen.insert(control.node.as_str(), control.loc) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E014,
+                    format!("the stage of `{}` is overridden twice", control.node),
+                    control.loc,
+                    "second time",
+                )
+                .with_label(first, "first time"),
+            );
+        }
     }
 }
 
@@ -243,6 +268,8 @@ fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             }
             ModelStmt::Reference { .. } => once(&mut seen, "reference", stmt, diags),
             ModelStmt::Training(_) => once(&mut seen, "training", stmt, diags),
+            ModelStmt::Significance { .. } => once(&mut seen, "significance", stmt, diags),
+            ModelStmt::SafetyClass(_) => once(&mut seen, "safety class", stmt, diags),
             ModelStmt::Claims(claims) => {
                 once(&mut seen, "claims", stmt, diags);
                 let mut names = BTreeMap::new();
@@ -304,7 +331,7 @@ fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
                     }
                 }
             }
-            ModelStmt::Use(_) => {}
+            ModelStmt::Use(_) | ModelStmt::Override { .. } => {}
         }
     }
     missing(

@@ -280,13 +280,13 @@ pub fn run(
                 "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
             )
         })?;
-    let mut model = Model::load(&model_bytes, inputs.threads)?;
+    // One intra-op thread: inference of one batch overlaps the decoding of the next on
+    // the other cores, and no idle inference pool spins against the decoders.
+    let mut model = Model::load(&model_bytes, 1)?;
     let files = inputs.scan_files()?;
     let total = files.len();
-    let mut rows: Vec<ScanRow> = Vec::with_capacity(total);
-    let mut unreadable = Vec::new();
-    for (done, chunk) in files.chunks(BATCH).enumerate() {
-        let decoded: Vec<Result<(ScanInfo, Vec<f32>), String>> = chunk
+    let decode = |chunk: &[ScanFile]| -> Vec<Result<(ScanInfo, Vec<f32>), String>> {
+        chunk
             .par_iter()
             .map(|f| {
                 let (info, image) =
@@ -303,9 +303,21 @@ pub fn run(
                     .map_err(|e| format!("`{}`: {e}", f.shown))?;
                 Ok((info, tensor))
             })
-            .collect();
-        let mut batch: Vec<f32> = Vec::with_capacity(chunk.len() * height * width);
-        let mut infos = Vec::with_capacity(chunk.len());
+            .collect()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(inputs.threads.max(1))
+        .build()
+        .map_err(|e| BenchError::Manifest(format!("cannot start the decoding threads: {e}")))?;
+    let mut rows: Vec<ScanRow> = Vec::with_capacity(total);
+    let mut unreadable = Vec::new();
+    let mut chunks = files.chunks(BATCH);
+    let mut done = 0;
+    let mut pending = chunks.next().map(|c| pool.install(|| decode(c)));
+    while let Some(decoded) = pending.take() {
+        let mut batch: Vec<f32> = Vec::with_capacity(decoded.len() * height * width);
+        let mut infos = Vec::with_capacity(decoded.len());
+        done += decoded.len();
         for r in decoded {
             match r {
                 Ok((info, tensor)) => {
@@ -315,14 +327,27 @@ pub fn run(
                 Err(e) => unreadable.push(e),
             }
         }
-        if !infos.is_empty() {
-            let scores = model.run(
-                &input.tensor,
-                &[infos.len(), 1, height, width],
-                batch,
-                &output.tensor,
-            )?;
-            let per = scores.len() / infos.len();
+        let next = chunks.next();
+        let (scores, next_decoded) = pool.install(|| {
+            rayon::join(
+                || {
+                    (!infos.is_empty())
+                        .then(|| {
+                            model.run(
+                                &input.tensor,
+                                &[infos.len(), 1, height, width],
+                                batch,
+                                &output.tensor,
+                            )
+                        })
+                        .transpose()
+                },
+                || next.map(decode),
+            )
+        });
+        pending = next_decoded;
+        if let Some(scores) = scores? {
+            let per = scores.len() / infos.len().max(1);
             for (i, info) in infos.into_iter().enumerate() {
                 let label = labels.get(&info.file).map(|l| l.positive);
                 rows.push(ScanRow {
@@ -332,7 +357,7 @@ pub fn run(
                 });
             }
         }
-        progress(((done + 1) * BATCH).min(total), total);
+        progress(done, total);
     }
     rows.sort_by(|a, b| a.info.file.cmp(&b.info.file));
     let present: BTreeSet<&str> = files.iter().map(|f| f.shown.as_str()).collect();

@@ -4,6 +4,9 @@ use crate::eval::Env;
 use crate::facts::FactSource;
 use clic_compiler::plan::{Check, Plan, Severity, Stage, Value, WaiverSpec};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+pub mod scope;
 
 /// Version of the Evidence format.
 pub const EVIDENCE_FORMAT: u32 = 1;
@@ -70,6 +73,9 @@ pub struct RunOptions {
     pub fail_on: Severity,
     /// Today (YYYY-MM-DD, UTC), for waiver expiry.
     pub today: String,
+    /// When set, only these checks run (those a staged change touches, see
+    /// [`scope::touched`]); the others are reported as untouched.
+    pub only: Option<BTreeSet<String>>,
 }
 
 /// Everything a run established.
@@ -83,6 +89,9 @@ pub struct Evidence {
     pub results: Vec<CheckResult>,
     /// Checks of later stages, not run.
     pub not_run: Vec<String>,
+    /// Checks of this stage that the staged change does not touch, not run.
+    #[serde(default)]
+    pub untouched: Vec<String>,
     /// Counts by status.
     pub summary: Summary,
     /// Whether the gate passed.
@@ -154,9 +163,18 @@ pub fn evaluate(check: &Check, facts: &mut dyn FactSource) -> CheckResult {
 pub fn run(plan: &Plan, facts: &mut dyn FactSource, options: &RunOptions) -> Evidence {
     let mut results = Vec::new();
     let mut not_run = Vec::new();
+    let mut untouched = Vec::new();
     for check in &plan.checks {
         if check.stage > options.stage {
             not_run.push(check.id.clone());
+            continue;
+        }
+        if options
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.contains(&check.id))
+        {
+            untouched.push(check.id.clone());
             continue;
         }
         let mut r = evaluate(check, facts);
@@ -181,6 +199,7 @@ pub fn run(plan: &Plan, facts: &mut dyn FactSource, options: &RunOptions) -> Evi
         stage: options.stage,
         results,
         not_run,
+        untouched,
         summary,
         gate_passed,
         fail_on: options.fail_on,

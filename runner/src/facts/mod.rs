@@ -2,11 +2,13 @@
 //! [`Facts`] routes a request to its provider and memoises the answer.
 
 pub mod artifact;
+pub mod documents;
 pub mod git;
 mod model;
 pub mod reference;
 
 pub use artifact::ArtifactFacts;
+pub use documents::DocumentsFacts;
 pub use git::GitFacts;
 pub use model::ModelFacts;
 

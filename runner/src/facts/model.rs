@@ -73,6 +73,9 @@ impl FactProvider for ModelFacts {
             "model.reference.path" => opt(m.reference.as_ref().map(|r| &r.path)),
             "model.reference.labels" => opt(m.reference.as_ref().map(|r| &r.labels)),
             "model.training.patients" => opt(m.training_patients.as_ref()),
+            "model.safety_class" => opt(m.safety_class.as_ref()),
+            "model.significance" => opt(m.significance.as_ref()),
+            "model.situation" => opt(m.situation.as_ref()),
             "model.documents" => Value::List(
                 m.documents
                     .iter()

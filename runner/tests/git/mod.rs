@@ -120,6 +120,9 @@ pub(crate) fn spec(version: &str) -> ModelSpec {
         purpose: "triage".into(),
         class: "IIa".into(),
         classification_rule: None,
+        significance: None,
+        situation: None,
+        safety_class: None,
         artifact: ArtifactSpec {
             path: "model/classifier.onnx".into(),
             sha256: None,

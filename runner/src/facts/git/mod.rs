@@ -114,6 +114,16 @@ impl GitFacts {
     }
 }
 
+/// The staged change of the repository holding `dir`: the work tree (canonical) and the
+/// paths the index changes against HEAD, relative to it. None outside a repository, in
+/// a bare one, or when the index cannot be read: then nobody can say what is staged.
+pub fn staged_change(dir: &Path) -> Option<(PathBuf, Vec<String>)> {
+    let repo = discover(dir).ok()?;
+    let workdir = repo.workdir?;
+    let paths = history::staged(&repo.repo).ok()?;
+    Some((workdir, paths))
+}
+
 fn discover(dir: &Path) -> Result<Repo, FactError> {
     let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
         .map(|v| std::env::split_paths(&v).collect())

@@ -1,0 +1,608 @@
+//! The data every template reads: one `serde_json::Value` assembled from the manifest,
+//! the check results, the benchmark evidence, the documents, git and the file hashes.
+//!
+//! Numbers are formatted here, once, so templates only place strings. A field the inputs
+//! cannot fill is `{"gap": "why"}` and is recorded in the gap list at the same time, so
+//! the gap report names every section left unfilled and no template shows a blank.
+
+use super::integrity::FileHash;
+use clic_compiler::plan::{Check, ModelSpec, Plan, Preprocess};
+use clic_runner::bench::{self, BenchEvidence};
+use clic_runner::evidence::{CheckResult, Evidence, Status};
+use clic_runner::metrics::{Estimate, Metrics};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// A section the inputs could not fill.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Gap {
+    /// The document.
+    pub document: String,
+    /// The section or field.
+    pub section: String,
+    /// Why it is empty.
+    pub reason: String,
+}
+
+/// Collects gaps as the context is built.
+#[derive(Debug, Default)]
+pub struct Gaps(pub Vec<Gap>);
+
+impl Gaps {
+    /// The value, or a gap marker recorded under `document` / `section`.
+    pub fn fill(
+        &mut self,
+        document: &str,
+        section: &str,
+        value: Option<String>,
+        why: &str,
+    ) -> Value {
+        match value.filter(|v| !v.trim().is_empty()) {
+            Some(v) => Value::String(v),
+            None => self.gap(document, section, why),
+        }
+    }
+
+    /// Records a gap and returns its marker.
+    pub fn gap(&mut self, document: &str, section: &str, why: &str) -> Value {
+        self.0.push(Gap {
+            document: document.to_string(),
+            section: section.to_string(),
+            reason: why.to_string(),
+        });
+        json!({ "gap": why })
+    }
+}
+
+/// What git says about the release.
+#[derive(Debug, Clone, Default)]
+pub struct GitInfo {
+    /// HEAD commit id.
+    pub commit: Option<String>,
+    /// HEAD commit date (YYYY-MM-DD, UTC).
+    pub date: Option<String>,
+    /// Tag at HEAD.
+    pub tag: Option<String>,
+    /// Branch.
+    pub branch: Option<String>,
+    /// The inputs the manifest names that differ from HEAD; none when git cannot say.
+    pub changed: Option<Vec<String>>,
+    /// Why the above are missing: not under version control, no commit yet.
+    pub missing: Option<String>,
+}
+
+/// A fraction as a percentage with one decimal.
+pub fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        "n/a".to_string()
+    }
+}
+
+fn method_name(m: &str) -> String {
+    match m {
+        "wilson" => "Wilson score".to_string(),
+        "delong" => "DeLong".to_string(),
+        "bootstrap-percentile" => "percentile bootstrap (seeded)".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An estimate with its interval, n and method, formatted. `percent`: shown as a
+/// percentage (proportions), else with three decimals (AUC).
+pub fn estimate(e: &Estimate, percent: bool) -> Value {
+    let f = |x: f64| {
+        if percent {
+            pct(x)
+        } else if x.is_finite() {
+            format!("{x:.3}")
+        } else {
+            "n/a".to_string()
+        }
+    };
+    let count = e
+        .successes
+        .map_or_else(|| format!("n = {}", e.n), |s| format!("{s}/{}", e.n));
+    json!({
+        "value": f(e.value),
+        "low": f(e.low),
+        "high": f(e.high),
+        "ci": format!("{}–{}", f(e.low), f(e.high)),
+        "method": method_name(&e.method),
+        "count": count,
+        "n": e.n,
+        "raw": { "value": e.value, "low": e.low, "high": e.high },
+    })
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "passed",
+        Status::Failed => "FAILED",
+        Status::Waived => "waived",
+        Status::Skipped => "not applicable",
+        Status::Unavailable => "NOT AVAILABLE",
+    }
+}
+
+/// The hash that ties a control's row in the traceability matrix to its entry in
+/// `results.json`: sha256 of the result's canonical JSON.
+pub fn result_hash(r: &CheckResult) -> String {
+    super::integrity::sha256(&serde_json::to_vec(r).unwrap_or_default())
+}
+
+/// The release status: what the first page of every document says.
+pub fn status(evidence: &Evidence, plan: &Plan) -> Value {
+    let blocking: Vec<Value> = evidence
+        .results
+        .iter()
+        .filter(|r| clic_runner::evidence::blocks(r, evidence.fail_on))
+        .map(|r| {
+            let title = plan
+                .checks
+                .iter()
+                .find(|c| c.id == r.id)
+                .map_or("", |c| c.title.as_str());
+            json!({
+                "id": r.id,
+                "title": title,
+                "severity": r.severity.as_str(),
+                "status": status_word(r.status),
+                "expired_waiver": r.waiver.as_ref().is_some_and(|w| w.state == "expired"),
+            })
+        })
+        .collect();
+    let s = &evidence.summary;
+    json!({
+        "passed": evidence.gate_passed,
+        "stage": evidence.stage.as_str(),
+        "fail_on": evidence.fail_on.as_str(),
+        "counts": {
+            "passed": s.passed, "failed": s.failed, "waived": s.waived,
+            "skipped": s.skipped, "unavailable": s.unavailable,
+            "total": evidence.results.len(),
+        },
+        "blocking": blocking,
+    })
+}
+
+/// One control with its result, for the GSPR checklist and the traceability matrix.
+pub fn control(check: &Check, r: Option<&CheckResult>) -> Value {
+    let citations: Vec<Value> = check
+        .citations
+        .iter()
+        .map(|c| json!({ "framework": c.framework, "framework_name": c.framework_name, "clause": c.clause }))
+        .collect();
+    let (status, hash, failed, observed, unavailable) = match r {
+        Some(r) => (
+            status_word(r.status).to_string(),
+            result_hash(r),
+            r.failed.clone(),
+            r.observed
+                .iter()
+                .map(|o| json!({ "fact": o.fact, "value": o.value.display() }))
+                .collect::<Vec<_>>(),
+            r.unavailable
+                .as_ref()
+                .map(|u| format!("{}: {}", u.fact, u.reason)),
+        ),
+        None => (
+            "not run at this stage".to_string(),
+            String::new(),
+            Vec::new(),
+            Vec::new(),
+            None,
+        ),
+    };
+    json!({
+        "id": check.id,
+        "policy": check.policy,
+        "title": check.title,
+        "severity": check.severity.as_str(),
+        "stage": check.stage.as_str(),
+        "status": status,
+        "passed": r.is_some_and(|r| r.status == Status::Passed),
+        "citations": citations,
+        "expectations": check.expect.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
+        "applies_when": check.applies_when.as_ref().map(|e| e.text.clone()),
+        "failed": failed,
+        "observed": observed,
+        "unavailable": unavailable,
+        "waiver": r.and_then(|r| r.waiver.as_ref()).map(|w| json!({
+            "state": w.state, "reason": w.waiver.reason, "approved_by": w.waiver.approved_by,
+            "expires": w.waiver.expires,
+        })),
+        "result_sha256": hash,
+        "declared": format!("{}:{}", check.source.file, check.source.line),
+    })
+}
+
+/// Every control of the plan, sorted by id, with its result.
+pub fn controls(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+    plan.checks
+        .iter()
+        .map(|c| control(c, evidence.results.iter().find(|r| r.id == c.id)))
+        .collect()
+}
+
+/// The traceability matrix: regulation clause -> control -> result -> evidence hash,
+/// one row per citation, sorted by framework (catalogue order), clause and control.
+pub fn traceability(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+    let order = |fw: &str| {
+        clic_compiler::frameworks::FRAMEWORKS
+            .iter()
+            .position(|f| f.id == fw)
+            .unwrap_or(usize::MAX)
+    };
+    let mut rows: Vec<(usize, String, String, Value)> = Vec::new();
+    for c in &plan.checks {
+        let r = evidence.results.iter().find(|r| r.id == c.id);
+        for cite in &c.citations {
+            rows.push((
+                order(&cite.framework),
+                cite.clause.clone(),
+                c.id.clone(),
+                json!({
+                    "framework": cite.framework_name,
+                    "clause": cite.clause,
+                    "control": c.id,
+                    "title": c.title,
+                    "status": r.map_or("not run at this stage", |r| status_word(r.status)),
+                    "result_sha256": r.map(result_hash).unwrap_or_default(),
+                }),
+            ));
+        }
+    }
+    rows.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+    rows.into_iter().map(|r| r.3).collect()
+}
+
+/// The waiver register: every waiver of the plan, with what became of it.
+pub fn waivers(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+    plan.waivers
+        .iter()
+        .map(|w| {
+            let r = evidence.results.iter().find(|r| r.id == w.control);
+            let title = plan
+                .checks
+                .iter()
+                .find(|c| c.id == w.control)
+                .map_or(String::new(), |c| c.title.clone());
+            let state = r
+                .and_then(|r| r.waiver.as_ref())
+                .map_or("not evaluated at this stage".to_string(), |s| {
+                    s.state.clone()
+                });
+            json!({
+                "control": w.control,
+                "title": title,
+                "reason": w.reason,
+                "approved_by": w.approved_by,
+                "expires": w.expires,
+                "risk": w.risk.clone().unwrap_or_else(|| "none given".to_string()),
+                "state": state,
+                "control_status": r.map_or("not run at this stage", |r| status_word(r.status)),
+                "declared": format!("{}:{}", w.source.file, w.source.line),
+            })
+        })
+        .collect()
+}
+
+/// The device as the manifest describes it.
+pub fn device(spec: &ModelSpec, gaps: &mut Gaps) -> Value {
+    let steps: Vec<String> = spec
+        .input
+        .as_ref()
+        .map(|i| i.steps.iter().map(step).collect())
+        .unwrap_or_default();
+    let claims: Vec<Value> = spec
+        .claims
+        .iter()
+        .map(|(name, v)| json!({ "name": name, "value": claim_shown(name, *v) }))
+        .collect();
+    let documents: Vec<Value> = spec
+        .documents
+        .iter()
+        .map(|(k, p)| json!({ "kind": k, "path": p }))
+        .collect();
+    let rule = gaps.fill(
+        "annex-ii.md",
+        "1.1 Classification rule",
+        spec.classification_rule
+            .clone()
+            .map(|r| format!("rule {r}")),
+        "the manifest gives no classification rule (class IIa by rule 11)",
+    );
+    json!({
+        "name": spec.name,
+        "version": spec.version,
+        "purpose": spec.purpose,
+        "class": spec.class,
+        "rule": rule,
+        "artifact": spec.artifact.path,
+        "pinned_sha256": spec.artifact.sha256.clone().unwrap_or_default(),
+        "input_tensor": spec.input.as_ref().map(|i| i.tensor.clone()).unwrap_or_default(),
+        "modalities": spec.input.as_ref().map(|i| i.modalities.join(", ")).unwrap_or_default(),
+        "preprocessing": steps,
+        "output_tensor": spec.output.as_ref().map(|o| o.tensor.clone()).unwrap_or_default(),
+        "operating_point": spec.output.as_ref().map(|o| format!(
+            "score {} {} is called positive",
+            if o.inclusive { ">=" } else { ">" },
+            o.threshold
+        )).unwrap_or_default(),
+        "positive_meaning": spec.output.as_ref().map(|o| o.positive.clone()).unwrap_or_default(),
+        "reference": spec.reference.as_ref().map(|r| r.path.clone()).unwrap_or_default(),
+        "labels": spec.reference.as_ref().map(|r| r.labels.clone()).unwrap_or_default(),
+        "training_patients": spec.training_patients.clone().unwrap_or_default(),
+        "claims": claims,
+        "documents": documents,
+        "policies": spec.policies,
+        "manifest": format!("{}:{}", spec.source.file, spec.source.line),
+    })
+}
+
+/// A claim as written: percentages for proportions, plain numbers for AUC.
+pub fn claim_shown(name: &str, v: f64) -> String {
+    if name == "auc" {
+        format!("{v:.3}")
+    } else {
+        pct(v)
+    }
+}
+
+fn step(s: &Preprocess) -> String {
+    match s {
+        Preprocess::Rescale { fixed: None } => {
+            "modality LUT from the file (RescaleSlope / RescaleIntercept)".to_string()
+        }
+        Preprocess::Rescale {
+            fixed: Some((slope, intercept)),
+        } => format!("rescale with slope {slope} and intercept {intercept}"),
+        Preprocess::Window {
+            source,
+            fixed,
+            else_minmax,
+        } => match (source.as_str(), fixed) {
+            ("fixed", Some((c, w))) => format!("VOI window centre {c}, width {w}"),
+            ("minmax", _) => "window to the image's own range".to_string(),
+            _ => format!(
+                "VOI window from the file{}",
+                if *else_minmax {
+                    ", else the image's own range"
+                } else {
+                    ""
+                }
+            ),
+        },
+        Preprocess::InvertMonochrome1 => "MONOCHROME1 images inverted".to_string(),
+        Preprocess::Resize {
+            width,
+            height,
+            interpolation,
+        } => format!("resized to {width} x {height} ({interpolation})"),
+        Preprocess::Normalize { mean, std } => format!("normalised: (x - {mean}) / {std}"),
+    }
+}
+
+fn metrics_rows(m: &Metrics) -> Vec<Value> {
+    let mut rows = vec![
+        ("Sensitivity (recall)", estimate(&m.sensitivity, true)),
+        ("Specificity", estimate(&m.specificity, true)),
+        (
+            "Positive predictive value (sample prevalence)",
+            estimate(&m.ppv, true),
+        ),
+        (
+            "Negative predictive value (sample prevalence)",
+            estimate(&m.npv, true),
+        ),
+        ("Accuracy", estimate(&m.accuracy, true)),
+        ("F1 score", estimate(&m.f1, true)),
+    ];
+    if let Some(auc) = &m.auc {
+        rows.push(("ROC AUC", estimate(auc, false)));
+    }
+    rows.into_iter()
+        .map(|(name, mut e)| {
+            if let Value::Object(o) = &mut e {
+                o.insert("name".into(), Value::String(name.to_string()));
+            }
+            e
+        })
+        .collect()
+}
+
+fn counts(rows: &[&bench::ScanRow], read: fn(&bench::ScanRow) -> &str) -> Vec<Value> {
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows {
+        let v = read(r);
+        *by.entry(if v.is_empty() {
+            "unknown".to_string()
+        } else {
+            v.to_string()
+        })
+        .or_default() += 1;
+    }
+    by.into_iter()
+        .map(|(value, n)| json!({ "value": value, "n": n }))
+        .collect()
+}
+
+/// The clinical performance evidence, formatted for the STARD report; `figures` holds
+/// the names of the figure files the report may show.
+pub fn benchmark(
+    spec: &ModelSpec,
+    ev: &BenchEvidence,
+    figures: &BTreeMap<String, String>,
+    gaps: &mut Gaps,
+) -> Value {
+    let doc = "clinical-performance.md";
+    let all: Vec<&bench::ScanRow> = ev.rows.iter().collect();
+    let labelled = ev.rows.iter().filter(|r| r.label.is_some()).count();
+    let mut by_size: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &ev.rows {
+        *by_size
+            .entry(format!("{} x {}", r.info.columns, r.info.rows))
+            .or_default() += 1;
+    }
+    let sizes: Vec<Value> = by_size
+        .into_iter()
+        .map(|(value, n)| json!({ "value": value, "n": n }))
+        .collect();
+    let dataset = json!({
+        "scans": ev.rows.len() + ev.unreadable.len(),
+        "readable": ev.rows.len(),
+        "labelled": labelled,
+        "unlabelled": ev.rows.len() - labelled,
+        "unreadable": ev.unreadable,
+        "unreadable_count": ev.unreadable.len(),
+        "labels_without_file": ev.labels_without_file,
+        "labels_without_file_count": ev.labels_without_file.len(),
+        "patients": ev.rows.iter().map(|r| r.info.patient_hash.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+        "studies": ev.rows.iter().map(|r| r.info.study_hash.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
+        "leakage_patients": ev.leakage_patients,
+        "leakage_studies": ev.leakage_studies,
+        "by": [
+            { "attribute": "Manufacturer", "values": counts(&all, |r| &r.info.manufacturer) },
+            { "attribute": "Manufacturer's model", "values": counts(&all, |r| &r.info.model_name) },
+            { "attribute": "Modality", "values": counts(&all, |r| &r.info.modality) },
+            { "attribute": "Patient sex", "values": counts(&all, |r| &r.info.sex) },
+            { "attribute": "Age band", "values": counts(&all, |r| &r.info.age_band) },
+            { "attribute": "Transfer syntax", "values": counts(&all, |r| &r.info.transfer_syntax_name) },
+            { "attribute": "Image size", "values": sizes },
+        ],
+    });
+    let Some(m) = &ev.overall else {
+        let why = "no reference scan is both labelled and scored";
+        return json!({
+            "available": false,
+            "dataset": dataset,
+            "backend": ev.backend,
+            "key": ev.key,
+            "reason": gaps.gap(doc, "Cross-tabulation and estimates (STARD 23-24)", why),
+        });
+    };
+    let (t, inclusive) = spec
+        .output
+        .as_ref()
+        .map_or((m.threshold, m.inclusive), |o| (o.threshold, o.inclusive));
+    let mut subgroups = Vec::new();
+    for attribute in bench::GROUPS {
+        let mut groups = Vec::new();
+        for (value, rows) in bench::group_by(&ev.rows, attribute).unwrap_or_default() {
+            if let Some(g) = bench::score_metrics(rows, t, inclusive) {
+                groups.push(json!({
+                    "value": value,
+                    "n": g.n,
+                    "positives": g.positives,
+                    "negatives": g.negatives,
+                    "sensitivity": estimate(&g.sensitivity, true),
+                    "specificity": estimate(&g.specificity, true),
+                    "auc": g.auc.as_ref().map_or_else(|| json!({ "value": "n/a (one class only)", "ci": "n/a", "method": "" }), |a| estimate(a, false)),
+                }));
+            }
+        }
+        subgroups.push(json!({ "attribute": attribute, "groups": groups }));
+    }
+    let claims: Vec<Value> = spec
+        .claims
+        .iter()
+        .map(|(name, claimed)| {
+            let e = match name.as_str() {
+                "sensitivity" => Some(&m.sensitivity),
+                "specificity" => Some(&m.specificity),
+                "ppv" => Some(&m.ppv),
+                "npv" => Some(&m.npv),
+                "accuracy" => Some(&m.accuracy),
+                "f1" => Some(&m.f1),
+                "auc" => m.auc.as_ref(),
+                _ => None,
+            };
+            let percent = name != "auc";
+            match e {
+                Some(e) => json!({
+                    "name": name,
+                    "claimed": claim_shown(name, *claimed),
+                    "observed": estimate(e, percent),
+                    "met": e.low >= *claimed,
+                    "verdict": if e.low >= *claimed { "met: the 95% lower bound clears the claim" } else { "NOT MET: the 95% lower bound is below the claim" },
+                }),
+                None => json!({
+                    "name": name,
+                    "claimed": claim_shown(name, *claimed),
+                    "observed": { "value": "not measured", "ci": "n/a", "method": "", "count": "" },
+                    "met": false,
+                    "verdict": "not measured by the benchmark",
+                }),
+            }
+        })
+        .collect();
+    json!({
+        "available": true,
+        "dataset": dataset,
+        "backend": ev.backend,
+        "key": ev.key,
+        "threshold": format!("{} {}", if m.inclusive { ">=" } else { ">" }, m.threshold),
+        "crosstab": {
+            "tp": m.tp, "fp": m.fp, "fn": m.fn_, "tn": m.tn,
+            "test_positive": m.tp + m.fp, "test_negative": m.fn_ + m.tn,
+            "positives": m.positives, "negatives": m.negatives, "n": m.n,
+        },
+        "metrics": metrics_rows(m),
+        "brier": format!("{:.4}", m.brier),
+        "ece": format!("{:.4}", m.ece),
+        "claims": claims,
+        "subgroups": subgroups,
+        "figures": figures.keys().cloned().collect::<Vec<_>>(),
+        "has_roc": figures.contains_key("figures/roc.svg"),
+        "has_calibration": figures.contains_key("figures/calibration.svg"),
+        "has_forest": figures.contains_key("figures/forest.svg"),
+    })
+}
+
+/// The release's git state, with gaps where it is missing.
+pub fn release(git: &GitInfo, gaps: &mut Gaps) -> Value {
+    let why = git
+        .missing
+        .clone()
+        .unwrap_or_else(|| "git does not say".to_string());
+    let commit = gaps.fill(
+        "evidence-appendix.md",
+        "Git commit",
+        git.commit.clone(),
+        &why,
+    );
+    let date = gaps.fill("annex-ii.md", "Date of the release", git.date.clone(), &why);
+    json!({
+        "commit": commit,
+        "date": date,
+        "tag": git.tag.clone().unwrap_or_else(|| "none".to_string()),
+        "branch": git.branch.clone().unwrap_or_else(|| "none".to_string()),
+        "clean": match &git.changed {
+            Some(c) if c.is_empty() => "yes: the model, reference set, labels, training list and documents are as committed".to_string(),
+            Some(c) => format!("NO: these inputs differ from the commit, so the dossier does not document it: {}", c.join(", ")),
+            None => "unknown".to_string(),
+        },
+        "versioned": git.commit.is_some(),
+    })
+}
+
+/// The evidence appendix: every input's hash, grouped by role.
+pub fn appendix(inputs: &[FileHash], scans_manifest: (&str, &str, usize)) -> Value {
+    let mut by_role: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for f in inputs.iter().filter(|f| f.role != "reference scan") {
+        by_role
+            .entry(f.role.as_str())
+            .or_default()
+            .push(json!({ "path": f.path, "sha256": if f.sha256.is_empty() { "missing".to_string() } else { f.sha256.clone() } }));
+    }
+    let mut m = Map::new();
+    for (role, files) in by_role {
+        m.insert(role.to_string(), Value::Array(files));
+    }
+    json!({
+        "groups": m.into_iter().map(|(role, files)| json!({ "role": role, "files": files })).collect::<Vec<_>>(),
+        "scans_manifest": { "file": scans_manifest.0, "sha256": scans_manifest.1, "count": scans_manifest.2 },
+    })
+}

@@ -1,0 +1,276 @@
+//! The MDR technical file: `clic dossier` renders it, `clic verify` checks it.
+//!
+//! [`assemble`] is pure: from the Plan, the check results, the benchmark evidence, the
+//! documents, git and the input hashes it makes every file of the dossier in memory —
+//! the Markdown documents, `index.html`, the figures, `results.json`, `benchmark.json`,
+//! `scans.sha256` and `evidence.json`. Nothing in it reads the clock, so two runs on
+//! the same inputs give the same bytes. [`write::replace_dir`] puts them in place.
+
+pub mod adapt;
+pub mod catalogue;
+pub mod context;
+pub mod escape;
+pub mod figures;
+pub mod fill;
+pub mod integrity;
+pub mod render;
+pub mod sections;
+pub mod write;
+
+use clic_compiler::plan::{ModelSpec, Plan};
+use clic_runner::bench::BenchEvidence;
+use clic_runner::evidence::Evidence;
+use context::{Gaps, GitInfo};
+use integrity::{FileHash, GitState, Record};
+use render::{RenderFailure, Templates, DOCUMENTS};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Name of the scans manifest in the dossier: one `sha256  path` line per reference scan.
+pub const SCANS_MANIFEST: &str = "scans.sha256";
+
+/// Everything a dossier is made from.
+pub struct Sources<'a> {
+    /// The compiled project.
+    pub plan: &'a Plan,
+    /// Its model manifest.
+    pub spec: &'a ModelSpec,
+    /// The release-stage results.
+    pub evidence: &'a Evidence,
+    /// The benchmark evidence, or why there is none.
+    pub bench: Result<&'a BenchEvidence, String>,
+    /// The documents the manifest names, as read.
+    pub documents: &'a [clic_runner::documents::LoadedDocument],
+    /// Git state.
+    pub git: &'a GitInfo,
+    /// Every input with its hash.
+    pub inputs: &'a [FileHash],
+    /// The date waivers were evaluated as of.
+    pub waivers_as_of: &'a str,
+}
+
+fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
+    let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
+    b.push(b'\n');
+    b
+}
+
+/// The figures of the clinical report, by their path in the dossier.
+fn figures(spec: &ModelSpec, bench: Result<&BenchEvidence, String>) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(ev) = bench else {
+        return out;
+    };
+    for (name, svg) in figures::all(spec, ev) {
+        out.insert(format!("figures/{name}.svg"), svg);
+    }
+    out
+}
+
+/// The context of every template.
+pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String, String>) -> Value {
+    let mut gaps = Gaps::default();
+    let spec = src.spec;
+    let release = context::release(src.git, &mut gaps);
+    let device = context::device(spec, &mut gaps);
+    let benchmark = match &src.bench {
+        Ok(ev) => context::benchmark(spec, ev, figs, &mut gaps),
+        Err(why) => json!({
+            "available": false,
+            "backend": gaps.gap("clinical-performance.md", "Inference backend", why),
+            "reason": gaps.gap("clinical-performance.md", "Clinical performance (STARD 2015)", why),
+        }),
+    };
+    let hash_of = |role: &str| {
+        src.inputs
+            .iter()
+            .find(|f| f.role == role && !f.sha256.is_empty())
+            .map(|f| f.sha256.clone())
+    };
+    let scans: Vec<&FileHash> = src
+        .inputs
+        .iter()
+        .filter(|f| f.role == "reference scan")
+        .collect();
+    let scans_text = scans_manifest(src.inputs);
+    let mut appendix = context::appendix(
+        src.inputs,
+        (
+            SCANS_MANIFEST,
+            &integrity::sha256(scans_text.as_bytes()),
+            scans.len(),
+        ),
+    );
+    let model_sha = hash_of("model");
+    let doc = "evidence-appendix.md";
+    let extra = json!({
+        "model_sha256": gaps.fill(doc, "Model sha256", model_sha, "the model file named by the manifest is missing"),
+        "pinned_sha256": gaps.fill(doc, "Pinned model sha256", spec.artifact.sha256.clone(), "the manifest does not pin the artifact's sha256"),
+        "labels_sha256": gaps.fill(doc, "Labels sha256", hash_of("labels"), "the manifest names no labels file, or it is missing"),
+        "manifest": spec.source.file,
+        "manifest_sha256": gaps.fill(doc, "Manifest sha256", src.plan.sources.iter().find(|s| s.path == spec.source.file).map(|s| s.sha256.clone()), "the manifest's source is not recorded"),
+        "bench_key": gaps.fill(doc, "Benchmark cache key", src.bench.as_ref().ok().map(|b| b.key.clone()), "no benchmark evidence"),
+        "templates": templates.sources.iter().map(|t| json!({
+            "name": t.name,
+            "source": t.overridden_by.as_ref().map_or_else(|| "built into clic".to_string(), |p| format!("overridden by {p}")),
+            "sha256": t.sha256,
+        })).collect::<Vec<_>>(),
+    });
+    if let (Value::Object(a), Value::Object(e)) = (&mut appendix, extra) {
+        a.extend(e);
+    }
+    let views = sections::doc_views(src.documents);
+    let docs = sections::documents(&views, &mut gaps);
+    let text = sections::texts(&views, &mut gaps);
+    let regulatory = sections::regulatory(src, &views, &benchmark, &mut gaps);
+    let controls = context::controls(src.plan, src.evidence);
+    let traceability = context::traceability(src.plan, src.evidence);
+    let gap_clauses = sections::uncovered(src.plan, src.evidence);
+    let mut unfilled = gaps.0;
+    unfilled.sort();
+    unfilled.dedup();
+    let mut frameworks: Vec<&str> = Vec::new();
+    for f in clic_compiler::frameworks::FRAMEWORKS {
+        if src
+            .plan
+            .checks
+            .iter()
+            .any(|c| c.citations.iter().any(|x| x.framework == f.id))
+        {
+            frameworks.push(f.short);
+        }
+    }
+    json!({
+        "clic_version": env!("CARGO_PKG_VERSION"),
+        "status": context::status(src.evidence, src.plan),
+        "release": release,
+        "device": device,
+        "benchmark": benchmark,
+        "documents": docs,
+        "text": text,
+        "regulatory": regulatory,
+        "controls": controls,
+        "traceability": traceability,
+        "waivers": context::waivers(src.plan, src.evidence),
+        "waivers_as_of": src.waivers_as_of,
+        "appendix": appendix,
+        "gaps": {
+            "frameworks": frameworks,
+            "clauses": gap_clauses,
+            "sections": unfilled.iter().map(|g| json!({ "document": g.document, "section": g.section, "reason": g.reason })).collect::<Vec<_>>(),
+        },
+    })
+}
+
+/// `scans.sha256`: one `sha256  path` line per reference scan, sorted by path.
+pub fn scans_manifest(inputs: &[FileHash]) -> String {
+    inputs
+        .iter()
+        .filter(|f| f.role == "reference scan")
+        .map(|f| format!("{}  {}\n", f.sha256, f.path))
+        .collect()
+}
+
+/// Every file of the dossier, by its path inside the dossier folder.
+pub fn assemble(
+    src: &Sources<'_>,
+    templates: &Templates,
+) -> Result<BTreeMap<String, Vec<u8>>, RenderFailure> {
+    let figs = figures(src.spec, src.bench.clone());
+    let ctx = context(src, templates, &figs);
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut pages = Vec::new();
+    for d in DOCUMENTS {
+        let md = templates.markdown(d, &ctx)?;
+        pages.push(json!({
+            "id": d.output.trim_end_matches(".md"),
+            "title": d.title,
+            "html": render::markdown_to_html(&md, &figs),
+        }));
+        files.insert(d.output.to_string(), md.into_bytes());
+    }
+    let release = &ctx["release"];
+    let shown = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| {
+                v.get("gap")
+                    .and_then(Value::as_str)
+                    .map(|g| format!("not filled — {g}"))
+            })
+            .unwrap_or_default()
+    };
+    let page = json!({
+        "name": src.spec.name,
+        "version": src.spec.version,
+        "purpose": src.spec.purpose,
+        "class": ctx["device"]["class"],
+        "commit": shown(&release["commit"]),
+        "date": shown(&release["date"]),
+        "clic_version": env!("CARGO_PKG_VERSION"),
+        "status": ctx["status"],
+        "documents": pages,
+    });
+    files.insert(
+        "index.html".to_string(),
+        templates.html(&page)?.into_bytes(),
+    );
+    for (name, svg) in &figs {
+        files.insert(name.clone(), format!("{svg}\n").into_bytes());
+    }
+    files.insert(
+        SCANS_MANIFEST.to_string(),
+        scans_manifest(src.inputs).into_bytes(),
+    );
+    let results: Vec<Value> = src
+        .evidence
+        .results
+        .iter()
+        .map(|r| json!({ "sha256": context::result_hash(r), "result": r }))
+        .collect();
+    files.insert(
+        "results.json".to_string(),
+        json_bytes(&json!({
+            "format": "clic.dossier-results/1",
+            "stage": src.evidence.stage,
+            "fail_on": src.evidence.fail_on,
+            "gate": if src.evidence.gate_passed { "passed" } else { "failed" },
+            "summary": src.evidence.summary,
+            "waivers_as_of": src.waivers_as_of,
+            "results": results,
+        })),
+    );
+    if let Ok(ev) = src.bench {
+        files.insert(
+            "benchmark.json".to_string(),
+            json_bytes(&crate::cmd::bench::evidence_json(ev, src.spec)),
+        );
+    }
+    let record = Record {
+        format: integrity::FORMAT.to_string(),
+        clic_version: env!("CARGO_PKG_VERSION").to_string(),
+        model: format!("{} {}", src.spec.name, src.spec.version),
+        gate: if src.evidence.gate_passed {
+            "passed"
+        } else {
+            "failed"
+        }
+        .to_string(),
+        git: GitState {
+            commit: src.git.commit.clone(),
+            date: src.git.date.clone(),
+            clean: src.git.changed.as_ref().map(Vec::is_empty),
+        },
+        inputs: src.inputs.to_vec(),
+        outputs: files
+            .iter()
+            .map(|(path, bytes)| FileHash {
+                path: path.clone(),
+                role: String::new(),
+                sha256: integrity::sha256(bytes),
+            })
+            .collect(),
+    };
+    files.insert(integrity::RECORD.to_string(), json_bytes(&record));
+    Ok(files)
+}

@@ -1,0 +1,478 @@
+//! The regulatory documents' sections: MDR Annex II items, the Annex III surveillance
+//! plan, the GSPR checklist, AI Act Annex IV items, the documents the manifest names,
+//! and the gap report's clauses. The catalogues of requirements come from
+//! [`super::catalogue`]; this module fills each requirement from the inputs — the
+//! manifest, the documents, the benchmark and the check results — or names the gap.
+
+use super::context::Gaps;
+use super::Sources;
+use clic_compiler::plan::Plan;
+use clic_runner::evidence::{Evidence, Status};
+use serde_json::{json, Value};
+
+/// A document the manifest names, as the dossier shows it.
+#[derive(Debug, Clone, Default)]
+pub struct DocView {
+    /// Its kind in the manifest (`risk_management`, `dpia`, ...).
+    pub kind: String,
+    /// Its title, e.g. "Risk management file".
+    pub title: String,
+    /// Its path, relative to the manifest; empty when the manifest does not name it.
+    pub path: String,
+    /// Whether the manifest names it.
+    pub declared: bool,
+    /// Whether the file exists and could be read.
+    pub exists: bool,
+    /// Front matter: who approved it.
+    pub approved_by: Option<String>,
+    /// Front matter: when.
+    pub date: Option<String>,
+    /// Front matter: its version.
+    pub version: Option<String>,
+    /// Its headings, in order.
+    pub headings: Vec<String>,
+    /// Sections: (heading, text under it up to the next heading).
+    pub sections: Vec<(String, String)>,
+    /// Questionnaire items: (question, answer; empty when unanswered).
+    pub answers: Vec<(String, String)>,
+    /// Required headings of its template that it lacks.
+    pub missing_headings: Vec<String>,
+    /// Questions left unanswered.
+    pub unanswered: Vec<String>,
+}
+
+/// Whether a section's text says nothing yet: empty once the template's guidance
+/// (quoted lines) is dropped, or a `TODO` placeholder.
+fn placeholder(text: &str) -> bool {
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let t = kept.trim().trim_start_matches("**Answer:**").trim();
+    t.is_empty() || t == "TODO" || t.starts_with("TODO:")
+}
+
+/// The documents the manifest names (and, as not declared, the kinds it does not),
+/// as the dossier shows them, sorted by kind.
+pub fn doc_views(docs: &[clic_runner::documents::LoadedDocument]) -> Vec<DocView> {
+    let mut out: Vec<DocView> = docs
+        .iter()
+        .map(|d| {
+            let answers: Vec<(String, String)> = d
+                .items
+                .iter()
+                .map(|i| (i.question.clone(), i.answer.clone().unwrap_or_default()))
+                .collect();
+            let sections = d
+                .headings
+                .iter()
+                .filter_map(|h| {
+                    if let Some((_, a)) = answers.iter().find(|(q, _)| q == &h.text) {
+                        return (!a.trim().is_empty()).then(|| (h.text.clone(), a.clone()));
+                    }
+                    let body = d.section(&h.text)?;
+                    let kept: String = body
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with('>'))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    (!placeholder(&body)).then(|| (h.text.clone(), kept.trim().to_string()))
+                })
+                .collect();
+            DocView {
+                kind: d.kind.clone(),
+                title: d.title.clone(),
+                path: d.path.clone().unwrap_or_default(),
+                declared: d.declared,
+                exists: d.exists && d.error.is_none(),
+                approved_by: d.front_matter.approved_by.clone(),
+                date: d.front_matter.date.clone(),
+                version: d.front_matter.version.clone(),
+                headings: d.headings.iter().map(|h| h.text.clone()).collect(),
+                missing_headings: d.missing_headings.clone(),
+                sections,
+                answers,
+                unanswered: d.unanswered.clone(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.kind.cmp(&b.kind));
+    out
+}
+
+fn approval(d: &DocView) -> Option<String> {
+    if !d.exists {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(v) = &d.version {
+        parts.push(format!("version {v}"));
+    }
+    if let Some(a) = &d.approved_by {
+        parts.push(format!("approved by {a}"));
+    }
+    if let Some(t) = &d.date {
+        parts.push(format!("dated {t}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Every kind of document, for every template: declared or not, present or not,
+/// its approval, the headings its template asks for that it lacks, and its unanswered
+/// questions. Each shortfall is a gap.
+pub fn documents(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
+    let doc = "annex-ii.md";
+    docs.iter()
+        .map(|d| {
+            let state = if !d.declared {
+                gaps.gap(
+                    doc,
+                    &format!("{} ({})", d.title, d.kind),
+                    &format!("the manifest names no {} document", d.kind),
+                )
+            } else if !d.exists {
+                gaps.gap(
+                    doc,
+                    &format!("{} ({})", d.title, d.kind),
+                    &format!("the manifest names {}, which does not exist", d.path),
+                )
+            } else {
+                gaps.fill(
+                    doc,
+                    &format!("Approval of {} ({})", d.title, d.kind),
+                    approval(d),
+                    &format!("{} records no version, approver or date in its front matter", d.path),
+                )
+            };
+            if d.exists {
+                for h in &d.missing_headings {
+                    gaps.gap(
+                        doc,
+                        &format!("{} ({}): {h}", d.title, d.kind),
+                        &format!("{} lacks this heading of its template", d.path),
+                    );
+                }
+                for q in &d.unanswered {
+                    gaps.gap(
+                        "ai-act-annex-iv.md",
+                        &format!("{} ({}): {q}", d.title, d.kind),
+                        &format!("{} leaves it unanswered", d.path),
+                    );
+                }
+            }
+            json!({
+                "kind": d.kind,
+                "title": d.title,
+                "path": if d.path.is_empty() { "not named by the manifest".to_string() } else { d.path.clone() },
+                "declared": d.declared,
+                "exists": d.exists,
+                "state": state,
+                "headings": d.headings,
+            })
+        })
+        .collect()
+}
+
+/// The text of the section of a document of one of `kinds` whose heading contains one
+/// of `words` (case-insensitive), with where it comes from.
+pub fn find_section(docs: &[DocView], kinds: &[&str], words: &[&str]) -> Option<String> {
+    for d in docs.iter().filter(|d| d.exists) {
+        if !kinds.is_empty() && !kinds.contains(&d.kind.as_str()) {
+            continue;
+        }
+        for (heading, body) in &d.sections {
+            let h = heading.to_lowercase();
+            if words.iter().any(|w| h.contains(w)) && !body.trim().is_empty() {
+                return Some(format!(
+                    "{} (from {}, section \"{heading}\")",
+                    body.trim(),
+                    d.path
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The short texts other templates need from the documents.
+pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
+    let doc = "clinical-performance.md";
+    json!({
+        "reference_standard": gaps.fill(
+            doc,
+            "Reference standard (STARD 10b)",
+            super::fill::gather(docs, &[("ai_questionnaire", "4.1"), ("ai_questionnaire", "4.2"), ("ai_questionnaire", "4.3")])
+                .or_else(|| find_section(docs, &[], &["reference standard", "ground truth", "annotation"])),
+            "no document the manifest names has a section on the reference standard (a heading with \"reference standard\", \"ground truth\" or \"annotation\")",
+        ),
+        "sample_size": gaps.fill(
+            doc,
+            "Sample size (STARD 18)",
+            find_section(docs, &[], &["sample size"])
+                .or_else(|| super::fill::gather(docs, &[("ai_questionnaire", "3.2")])),
+            "no document the manifest names has a \"sample size\" section or answers the AI questionnaire's 3.2 (sufficiency of the data)",
+        ),
+    })
+}
+
+/// Controls whose citations match, with their results.
+fn controls_citing(
+    plan: &Plan,
+    evidence: &Evidence,
+    matches: &dyn Fn(&str, &str) -> bool,
+) -> Vec<Value> {
+    plan.checks
+        .iter()
+        .filter(|c| c.citations.iter().any(|x| matches(&x.framework, &x.clause)))
+        .map(|c| {
+            let r = evidence.results.iter().find(|r| r.id == c.id);
+            json!({
+                "id": c.id,
+                "title": c.title,
+                "status": r.map_or("not run at this stage", |r| match r.status {
+                    Status::Passed => "passed",
+                    Status::Failed => "FAILED",
+                    Status::Waived => "waived",
+                    Status::Skipped => "not applicable",
+                    Status::Unavailable => "NOT AVAILABLE",
+                }),
+                "passed": r.is_some_and(|r| r.status == Status::Passed),
+                "result_sha256": r.map(super::context::result_hash).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Whether a clause cited as `cited` covers the catalogue clause `item`: the same
+/// clause, or one of its sub-clauses (`Annex I 17.2(a)` and `Annex I 17.2.1` count towards
+/// `Annex I 17.2`). White space does not count.
+pub fn covers(cited: &str, item: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let (c, i) = (norm(cited), norm(item));
+    !i.is_empty() && (c == i || c.starts_with(&format!("{i}.")) || c.starts_with(&format!("{i}(")))
+}
+
+/// The regulatory sections of every template.
+pub fn regulatory(
+    src: &Sources<'_>,
+    docs: &[DocView],
+    benchmark: &Value,
+    gaps: &mut Gaps,
+) -> Value {
+    let questionnaire = questionnaire(docs);
+    let no_questionnaire = if questionnaire.is_empty() {
+        gaps.gap(
+            "ai-act-annex-iv.md",
+            "Data governance questionnaire (Team-NB / IG-NB)",
+            "no questionnaire document (ai_questionnaire, dpia) that the manifest names holds answers",
+        )
+    } else {
+        Value::Null
+    };
+    json!({
+        "annex_ii": super::adapt::annex_ii(src, docs, benchmark, gaps),
+        "annex_iii": annex_iii(src, docs, benchmark, gaps),
+        "gspr": gspr(src),
+        "ai_act": super::adapt::ai_act(src, docs, benchmark, gaps),
+        "questionnaire": questionnaire,
+        "no_questionnaire": no_questionnaire,
+    })
+}
+
+fn questionnaire(docs: &[DocView]) -> Vec<Value> {
+    docs.iter()
+        .filter(|d| d.exists)
+        .flat_map(|d| {
+            d.answers.iter().map(move |(q, a)| {
+                json!({
+                    "question": q,
+                    "answer": if a.trim().is_empty() { json!({ "gap": "not answered" }) } else { json!(a) },
+                    "source": d.path,
+                })
+            })
+        })
+        .collect()
+}
+
+/// The GSPR checklist: every requirement of the catalogue with the controls covering it.
+fn gspr(src: &Sources<'_>) -> Vec<Value> {
+    super::adapt::gspr_items()
+        .into_iter()
+        .map(|g| {
+            let controls = controls_citing(src.plan, src.evidence, &|fw, clause| {
+                fw == "mdr" && covers(clause, &g.reference)
+            });
+            let passing = controls.iter().any(|c| c["passed"] == json!(true));
+            let verdict = match (g.applies, controls.is_empty(), passing) {
+                _ if g.heading => "see its sub-items",
+                (false, _, _) => "not applicable",
+                (true, true, _) => "OPEN: no control of the policies in force covers it",
+                (true, false, true) => "yes: a passing control covers it",
+                (true, false, false) => "OPEN: no covering control passes",
+            };
+            json!({
+                "ref": g.reference,
+                "title": g.title,
+                "applies": if g.heading { "—" } else if g.applies { "yes" } else { "no" },
+                "rationale": g.rationale,
+                "method": g.method,
+                "standards": g.standards,
+                "controls": controls,
+                "verdict": verdict,
+            })
+        })
+        .collect()
+}
+
+/// The Annex III plan: indicators and thresholds from the claims, the reporting cycle
+/// from the class, and the catalogue's items filled from the documents.
+fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut Gaps) -> Value {
+    let spec = src.spec;
+    let indicators: Vec<Value> = spec
+        .claims
+        .iter()
+        .map(|(name, claimed)| {
+            let observed = benchmark["claims"]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c["name"] == json!(name)))
+                .map(|c| {
+                    format!(
+                        "{} ({})",
+                        c["observed"]["value"].as_str().unwrap_or("n/a"),
+                        c["observed"]["ci"].as_str().unwrap_or("n/a")
+                    )
+                })
+                .unwrap_or_else(|| "not measured at release".to_string());
+            let method = match name.as_str() {
+                "auc" => "ROC AUC of the scores against the confirmed diagnoses, DeLong interval",
+                "sensitivity" => "confirmed positive cases flagged / confirmed positive cases, Wilson interval",
+                "specificity" => "confirmed negative cases not flagged / confirmed negative cases, Wilson interval",
+                "ppv" => "confirmed positives among flagged cases, Wilson interval",
+                "npv" => "confirmed negatives among unflagged cases, Wilson interval",
+                _ => "as at release, on the field data of the period",
+            };
+            json!({
+                "name": name,
+                "threshold": super::context::claim_shown(name, *claimed),
+                "baseline": observed,
+                "method": method,
+            })
+        })
+        .collect();
+    let no_indicators = if spec.claims.is_empty() {
+        gaps.gap(
+            "annex-iii.md",
+            "Monitoring indicators and thresholds (Annex III 1.1(b))",
+            "the manifest makes no performance claim, so there is no threshold to monitor",
+        )
+    } else {
+        Value::Null
+    };
+    let psur = match spec.class.as_str() {
+        "I" => "Class I: a post-market surveillance report (Article 85), updated when necessary and made available to the competent authority on request.".to_string(),
+        "IIa" => "Class IIa: a periodic safety update report (Article 86) when necessary and at least every two years.".to_string(),
+        c => format!("Class {c}: a periodic safety update report (Article 86) at least annually."),
+    };
+    let subgroups: Vec<&str> = clic_runner::bench::GROUPS.to_vec();
+    json!({
+        "indicators": indicators,
+        "no_indicators": no_indicators,
+        "subgroups": subgroups,
+        "psur": format!("{psur} {}", pct_line(benchmark)),
+        "items": super::adapt::annex_iii_items(docs, gaps),
+    })
+}
+
+fn pct_line(benchmark: &Value) -> String {
+    match benchmark["crosstab"]["n"].as_u64() {
+        Some(n) => format!(
+            "The release baseline rests on {n} reference cases; field estimates are compared with it in each report."
+        ),
+        None => String::new(),
+    }
+}
+
+/// Every clause of the frameworks in use that no passing control covers: the clauses
+/// clic catalogues for those frameworks (the GSPRs, Annex II and III items, AI Act
+/// Annex IV items) that apply, and every other clause a control cites whose controls do
+/// not pass. Sorted by framework, then in the catalogue's order.
+pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+    use clic_compiler::frameworks::{CLAUSES, FRAMEWORKS};
+    let passing = |c: &clic_compiler::plan::Check| {
+        evidence
+            .results
+            .iter()
+            .any(|r| r.id == c.id && r.status == Status::Passed)
+    };
+    let in_use: Vec<&str> = FRAMEWORKS
+        .iter()
+        .map(|f| f.id)
+        .filter(|f| {
+            plan.checks
+                .iter()
+                .any(|c| c.citations.iter().any(|x| x.framework == *f))
+        })
+        .collect();
+    let short = |fw: &str| {
+        clic_compiler::frameworks::framework(fw)
+            .map_or_else(|| fw.to_string(), |f| f.short.to_string())
+    };
+    let why = |covering: &[&clic_compiler::plan::Check]| {
+        if covering.is_empty() {
+            "no control of the policies in force cites it".to_string()
+        } else {
+            format!(
+                "its controls do not pass: {}",
+                covering
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    };
+    let mut out = Vec::new();
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for fw in &in_use {
+        for cl in CLAUSES.iter().filter(|c| c.framework == *fw) {
+            // A clause with sub-clauses in the catalogue is shown through them.
+            let parent = CLAUSES
+                .iter()
+                .any(|o| o.framework == *fw && o.id != cl.id && covers(o.id, cl.id));
+            if parent || !super::adapt::applicable_clause(fw, cl.id) {
+                continue;
+            }
+            let covering: Vec<&clic_compiler::plan::Check> = plan
+                .checks
+                .iter()
+                .filter(|c| {
+                    c.citations
+                        .iter()
+                        .any(|x| x.framework == *fw && covers(&x.clause, cl.id))
+                })
+                .collect();
+            if !covering.iter().any(|c| passing(c)) {
+                out.push(json!({ "framework": short(fw), "clause": format!("{} — {}", cl.id, cl.title), "why": why(&covering) }));
+                listed.push((fw.to_string(), cl.id.to_string()));
+            }
+        }
+        let mut cited: std::collections::BTreeMap<&str, Vec<&clic_compiler::plan::Check>> =
+            std::collections::BTreeMap::new();
+        for c in &plan.checks {
+            for x in c.citations.iter().filter(|x| x.framework == *fw) {
+                if clic_compiler::frameworks::clause(fw, &x.clause).is_none() {
+                    cited.entry(x.clause.as_str()).or_default().push(c);
+                }
+            }
+        }
+        for (clause, checks) in cited {
+            if !checks.iter().any(|c| passing(c))
+                && !listed.contains(&(fw.to_string(), clause.to_string()))
+            {
+                out.push(json!({ "framework": short(fw), "clause": clause, "why": why(&checks) }));
+            }
+        }
+    }
+    out
+}

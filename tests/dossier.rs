@@ -1,0 +1,851 @@
+//! `clic dossier` and `clic verify` end to end on the example, copied into a git
+//! repository with a fixed commit date so dates and hashes are real: every document is
+//! written, two runs are byte-identical, `verify` passes and catches any change, hostile
+//! strings are escaped in every format, a failing render leaves the previous dossier
+//! intact, and the HTML renders in headless Chromium without a single network request.
+//!
+//! Under `CI=true` a missing Chromium fails the browser test; elsewhere it says so and
+//! passes.
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test that cannot set up its fixture should fail loudly"
+)]
+
+use assert_cmd::Command;
+use pulldown_cmark::{Event, Parser, Tag};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const DOCUMENTS: [&str; 9] = [
+    "annex-ii.md",
+    "annex-iii.md",
+    "gspr-checklist.md",
+    "ai-act-annex-iv.md",
+    "clinical-performance.md",
+    "traceability.md",
+    "waivers.md",
+    "gaps.md",
+    "evidence-appendix.md",
+];
+
+fn clic() -> Command {
+    let mut cmd = Command::cargo_bin("clic").expect("binary");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("readable folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_tree(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+/// Runs git in `dir` with a fixed identity and date and no user or system configuration.
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "RA Manager")
+        .env("GIT_AUTHOR_EMAIL", "ra@example.com")
+        .env("GIT_COMMITTER_NAME", "RA Manager")
+        .env("GIT_COMMITTER_EMAIL", "ra@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-02-03T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-02-03T10:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Commits every change as the release the standard policies ask for: a change request
+/// in the message, signed (with an ssh key kept inside `.git/`, so the work tree stays
+/// clean), and tagged `v` + the manifest's version.
+fn release(root: &Path, message: &str) {
+    let key = root.join(".git/clic-test-signing-key");
+    if !key.exists() {
+        let out = std::process::Command::new("ssh-keygen")
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "ra@example.com",
+                "-f",
+            ])
+            .arg(&key)
+            .output()
+            .expect("ssh-keygen runs (openssh-client; .ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let key = key.display().to_string();
+    git(root, &["add", "-A"]);
+    git(
+        root,
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &format!("user.signingkey={key}"),
+            "commit",
+            "-S",
+            "-q",
+            "-m",
+            message,
+        ],
+    );
+    git(root, &["tag", "-f", "v1.4.0"]);
+}
+
+/// The example (manifest, model, reference set, training list) plus `extra` files, as
+/// the one commit of a new repository.
+fn repo_with(
+    extra: &[(&str, &str)],
+    manifest_edit: impl Fn(String) -> String,
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let src = example();
+    copy_tree(&src.join("model"), &root.join("model"));
+    copy_tree(&src.join("data/reference"), &root.join("data/reference"));
+    if src.join("docs").is_dir() {
+        copy_tree(&src.join("docs"), &root.join("docs"));
+    }
+    std::fs::copy(
+        src.join("data/training-patients.txt"),
+        root.join("data/training-patients.txt"),
+    )
+    .expect("copy");
+    let manifest = std::fs::read_to_string(src.join("model.clic")).expect("manifest");
+    std::fs::write(root.join("model.clic"), manifest_edit(manifest)).expect("write");
+    for (rel, text) in extra {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    std::fs::write(root.join(".gitignore"), ".clic/\nout*/\n").expect("write");
+    git(root, &["init", "-q", "-b", "main"]);
+    release(root, "CR-1 Release 1.4.0");
+    dir
+}
+
+fn repo() -> tempfile::TempDir {
+    repo_with(&[], |m| m)
+}
+
+fn dossier(project: &Path, out: &Path) -> Output {
+    clic()
+        .arg("dossier")
+        .arg(project)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("clic runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn verify(dir: &Path, repo: Option<&Path>) -> Output {
+    let mut c = clic();
+    c.arg("verify").arg(dir);
+    if let Some(r) = repo {
+        c.arg("--repo").arg(r);
+    }
+    c.output().expect("clic runs")
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("folder").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").display().to_string();
+                out.push((rel, std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn the_example_gives_every_document_twice_the_same_bytes_and_verifies() {
+    let repo = repo();
+    let a = repo.path().join("out-a");
+    let out = dossier(repo.path(), &a);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for doc in DOCUMENTS {
+        let md = read(&a, doc);
+        assert!(md.starts_with("# "), "{doc} starts with its title");
+        assert!(
+            md.contains("Release gate: passed"),
+            "{doc} states the gate on its first lines"
+        );
+        assert!(!md.contains("{{"), "{doc}: no template syntax left");
+    }
+    for f in [
+        "index.html",
+        "evidence.json",
+        "results.json",
+        "benchmark.json",
+        "scans.sha256",
+        "figures/roc.svg",
+        "figures/calibration.svg",
+        "figures/forest.svg",
+    ] {
+        assert!(a.join(f).is_file(), "{f} written");
+    }
+    // The date shown is the commit's, never the clock's.
+    let appendix = read(&a, "evidence-appendix.md");
+    assert!(appendix.contains("2026-02-03"), "{appendix}");
+    let head = String::from_utf8_lossy(&git(repo.path(), &["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string();
+    assert!(appendix.contains(&head), "the commit id is in the appendix");
+    // One sha256 line per reference scan.
+    let scans = read(&a, "scans.sha256");
+    assert_eq!(scans.lines().count(), 309);
+    // The clinical report: cross-tab, intervals with their method, subgroups, figures.
+    let report = read(&a, "clinical-performance.md");
+    for needle in [
+        "Reference positive",
+        "95% CI",
+        "Wilson",
+        "DeLong",
+        "Manufacturer",
+    ] {
+        assert!(report.contains(needle), "clinical report has {needle}");
+    }
+    let html = read(&a, "index.html");
+    assert!(html.contains("Release gate: PASSED"));
+    assert_eq!(html.matches("<svg").count(), 3, "three inline figures");
+    for doc in DOCUMENTS {
+        let id = doc.trim_end_matches(".md");
+        assert!(
+            html.contains(&format!("id=\"doc-{id}\"")),
+            "{id} in the page"
+        );
+    }
+
+    // Two runs: byte-identical, into another folder and over the first one.
+    let b = repo.path().join("out-b");
+    assert_eq!(dossier(repo.path(), &b).status.code(), Some(0));
+    assert_eq!(files(&a), files(&b), "two runs give the same bytes");
+    let before = files(&a);
+    assert_eq!(dossier(repo.path(), &a).status.code(), Some(0));
+    assert_eq!(
+        before,
+        files(&a),
+        "a rerun over the dossier gives the same bytes"
+    );
+
+    let out = verify(&a, Some(repo.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The record's digest, printed by both commands, pins every file.
+    let printed = |o: &Output| {
+        text(o)
+            .lines()
+            .find_map(|l| l.strip_prefix("evidence.json sha256 "))
+            .map(|l| l.chars().take(64).collect::<String>())
+            .expect("the record's digest")
+    };
+    assert_eq!(printed(&out), printed(&dossier(repo.path(), &b)));
+    assert!(text(&out).contains("repository: matches"), "{}", text(&out));
+}
+
+#[test]
+fn verify_fails_on_one_changed_byte_a_missing_file_an_extra_file_and_a_changed_model() {
+    let repo = repo();
+    let d = repo.path().join("out");
+    assert_eq!(dossier(repo.path(), &d).status.code(), Some(0));
+    assert_eq!(verify(&d, None).status.code(), Some(0));
+
+    // One byte.
+    let target = d.join("annex-ii.md");
+    let original = std::fs::read(&target).expect("read");
+    let mut changed = original.clone();
+    let last = changed.len() - 2;
+    changed[last] ^= 0x01;
+    std::fs::write(&target, &changed).expect("write");
+    let out = verify(&d, None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("changed: annex-ii.md"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&target, &original).expect("restore");
+    assert_eq!(verify(&d, None).status.code(), Some(0));
+
+    // The record itself is covered too: a changed output hash in it no longer matches.
+    let svg = d.join("figures/roc.svg");
+    let bytes = std::fs::read(&svg).expect("read");
+    std::fs::remove_file(&svg).expect("remove");
+    let out = verify(&d, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("missing: figures/roc.svg"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&svg, bytes).expect("restore");
+
+    std::fs::write(d.join("notes.txt"), "added later").expect("write");
+    let out = verify(&d, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("extra: notes.txt"), "{}", text(&out));
+    std::fs::remove_file(d.join("notes.txt")).expect("remove");
+    assert_eq!(verify(&d, Some(repo.path())).status.code(), Some(0));
+
+    // The repository moves on: the model is retrained.
+    let model = repo.path().join("model/cxr.onnx");
+    let mut bytes = std::fs::read(&model).expect("read");
+    let i = bytes.len() - 1;
+    bytes[i] ^= 0x01;
+    std::fs::write(&model, bytes).expect("write");
+    let out = verify(&d, Some(repo.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("input changed: model/cxr.onnx"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("DOES NOT MATCH"), "{}", text(&out));
+    // The dossier's own files still match their record.
+    assert!(text(&out).contains("match evidence.json"), "{}", text(&out));
+}
+
+#[test]
+fn a_folder_without_a_record_is_invalid_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = verify(dir.path(), None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("clic::E020"), "{}", text(&out));
+    // Nor will the dossier overwrite a folder of the user's that is not a dossier.
+    std::fs::write(dir.path().join("thesis.docx"), "mine").expect("write");
+    let repo = repo();
+    let out = dossier(repo.path(), dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(read(dir.path(), "thesis.docx"), "mine");
+}
+
+const HOSTILE_LINK: &str = "[click me](https://evil.example/x)";
+const HOSTILE_SCRIPT: &str = "<script>alert(1)</script>";
+const HOSTILE_HBS: &str = "{{device.name}}{{#each controls}}X{{/each}}";
+
+fn hostile(tag: &str) -> String {
+    format!(
+        "{tag} {HOSTILE_SCRIPT} {HOSTILE_LINK} {HOSTILE_HBS} <img src=x onerror=alert(2)> *b* | c"
+    )
+}
+
+/// Every link in a Markdown file points inside the dossier, and it holds no raw HTML.
+fn assert_markdown_inert(name: &str, md: &str) {
+    for ev in Parser::new_ext(md, pulldown_cmark::Options::all()) {
+        match ev {
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => {
+                assert!(
+                    !dest_url.contains(':') && !dest_url.starts_with("//"),
+                    "{name}: a link to {dest_url}"
+                );
+            }
+            Event::Html(h) | Event::InlineHtml(h) => panic!("{name}: raw HTML {h}"),
+            _ => {}
+        }
+    }
+    assert!(
+        !md.contains(HOSTILE_LINK),
+        "{name}: the link text is escaped"
+    );
+}
+
+/// The tags of an HTML text: (lower-case name, attribute text). Escaped text (`&lt;`)
+/// holds no tag, so user strings shown as text do not appear here.
+fn tags(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let inner = rest[..end].trim_start_matches('/');
+        let name: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!' || *c == '-' || *c == ':')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let attrs = inner.get(name.len()..).unwrap_or("").to_ascii_lowercase();
+        out.push((name, attrs));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// No tag of the page can run script or fetch anything: no script, image, frame, link
+/// or object element, no event handler or source attribute, links only to anchors of
+/// the page, and no external reference in the style sheet.
+fn assert_html_inert(html: &str) {
+    for (name, attrs) in tags(html) {
+        assert!(
+            !matches!(
+                name.as_str(),
+                "script"
+                    | "img"
+                    | "iframe"
+                    | "frame"
+                    | "link"
+                    | "object"
+                    | "embed"
+                    | "image"
+                    | "use"
+                    | "base"
+                    | "form"
+                    | "audio"
+                    | "video"
+                    | "source"
+            ),
+            "a live <{name}> element"
+        );
+        for attr in attrs.split_whitespace() {
+            let key = attr.split('=').next().unwrap_or("");
+            assert!(!key.starts_with("on"), "an event handler: <{name}{attrs}>");
+            assert!(
+                !matches!(
+                    key,
+                    "src"
+                        | "srcset"
+                        | "action"
+                        | "formaction"
+                        | "xlink:href"
+                        | "background"
+                        | "poster"
+                ),
+                "a reference: <{name}{attrs}>"
+            );
+            if key == "href" {
+                assert!(
+                    attr.starts_with("href=\"#"),
+                    "a link out of the page: <{name}{attrs}>"
+                );
+            }
+        }
+    }
+    let style = html
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    for needle in ["url(", "@import", "http:", "https:", "//"] {
+        assert!(
+            !style.contains(needle),
+            "the style sheet references {needle}"
+        );
+    }
+}
+
+#[test]
+fn hostile_strings_in_every_field_stay_text() {
+    let policy = format!(
+        "policy local.hostile {:?} {{\n  control probe {:?} {{\n    cites mdr \"Annex I 17.1\"\n    severity minor\n    stage release\n    expect model.class == IIb\n    help {:?}\n  }}\n}}\n\nwaiver local.hostile.probe {{\n  reason {:?}\n  approved_by {:?}\n  expires 2099-01-01\n  risk {:?}\n}}\n",
+        hostile("policy title"),
+        hostile("control title"),
+        hostile("help"),
+        hostile("waiver reason"),
+        hostile("approver"),
+        hostile("risk"),
+    );
+    let document = format!(
+        "---\napproved_by: \"{}\"\ndate: 2026-01-10\nversion: \"1\"\n---\n# Risk management file\n\n## Risk control\n\n{}\n\n<script>alert(3)</script>\n\n## Overall residual risk\n\n{}\n",
+        hostile("approver of the risk file"),
+        hostile("risk control"),
+        hostile("residual risk")
+    );
+    let questionnaire = format!(
+        "{}\n### 9.9 {}\n\n**Answer:** {}\n",
+        std::fs::read_to_string(example().join("docs/ai-questionnaire.md")).unwrap_or_default(),
+        hostile("question"),
+        hostile("answer")
+    );
+    let repo = repo_with(
+        &[
+            ("policies/local.clic", &policy),
+            ("docs/risk-management.md", &document),
+            ("docs/ai-questionnaire.md", &questionnaire),
+        ],
+        |m| {
+            m.lines()
+                .map(|l| {
+                    if l.trim_start().starts_with("purpose ") {
+                        format!("  purpose {:?}", hostile("purpose"))
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                .replace(
+                    "means \"pneumothorax suspected\"",
+                    &format!("means {:?}", hostile("meaning")),
+                )
+                .replace("  use ", "  use local.hostile, ")
+        },
+    );
+    // A DICOM Manufacturer too: overwrite "Kestrel Diagnostics" (19 bytes) in place.
+    let mut planted = 0;
+    let mut scans: Vec<PathBuf> = std::fs::read_dir(repo.path().join("data/reference"))
+        .expect("reference set")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "dcm"))
+        .collect();
+    scans.sort();
+    let mut bad = ["<script>xx</script>", "[a](http://e.io/xy)"].into_iter();
+    for p in scans {
+        let mut bytes = std::fs::read(&p).expect("scan");
+        let needle = b"Kestrel Diagnostics";
+        if let Some(at) = bytes.windows(needle.len()).position(|w| w == needle) {
+            let Some(b) = bad.next() else { break };
+            bytes[at..at + needle.len()].copy_from_slice(b.as_bytes());
+            std::fs::write(&p, bytes).expect("write");
+            planted += 1;
+        }
+    }
+    assert_eq!(planted, 2, "the example's scans name their manufacturer");
+    release(repo.path(), "CR-2 Hostile scans");
+
+    let d = repo.path().join("out");
+    let out = dossier(repo.path(), &d);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "the dossier is written: {}",
+        text(&out)
+    );
+    let mut seen_purpose = false;
+    for doc in DOCUMENTS {
+        let md = read(&d, doc);
+        assert_markdown_inert(doc, &md);
+        // Handlebars syntax in data is shown as written, never expanded.
+        if md.contains("purpose ") {
+            seen_purpose |= md.contains("{{device.name}}{{\\#each controls}}X{{/each}}");
+        }
+    }
+    assert!(
+        seen_purpose,
+        "the purpose is shown with its braces as written"
+    );
+    // The hostile texts did reach the documents (as text).
+    assert!(
+        read(&d, "annex-ii.md").contains("risk control"),
+        "the risk file's text"
+    );
+    assert!(
+        read(&d, "annex-ii.md").contains("approver of the risk file"),
+        "its approver"
+    );
+    assert!(
+        read(&d, "ai-act-annex-iv.md").contains("answer"),
+        "the questionnaire's answer"
+    );
+    assert!(
+        read(&d, "clinical-performance.md").contains("meaning"),
+        "the output's meaning"
+    );
+    assert!(
+        read(&d, "traceability.md").contains("control title"),
+        "the control's title"
+    );
+    let waivers = read(&d, "waivers.md");
+    assert!(waivers.contains("waiver reason"), "{waivers}");
+    let report = read(&d, "clinical-performance.md");
+    assert!(
+        report.contains("\\<script\\>xx\\</script\\>"),
+        "the manufacturer, escaped"
+    );
+    let html = read(&d, "index.html");
+    assert_html_inert(&html);
+    assert!(
+        html.contains("&lt;script&gt;alert(1)"),
+        "the hostile text is shown, escaped"
+    );
+    assert!(html.contains(HOSTILE_HBS), "braces shown as written");
+    assert!(
+        html.contains("&lt;script&gt;xx&lt;/script&gt;"),
+        "the manufacturer, escaped"
+    );
+    for (name, bytes) in files(&d) {
+        if name.ends_with(".svg") {
+            let svg = String::from_utf8(bytes).expect("utf-8");
+            assert!(!svg.to_ascii_lowercase().contains("<script"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_failing_render_leaves_the_previous_dossier_intact() {
+    let repo = repo();
+    let d = repo.path().join("out");
+    assert_eq!(dossier(repo.path(), &d).status.code(), Some(0));
+    let before = files(&d);
+    // A team's template that names a field the context does not have: strict mode.
+    let t = repo.path().join("compliance/templates/waivers.md.hbs");
+    std::fs::create_dir_all(t.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&t, "# Waivers\n\n{{no_such.field}}\n").expect("write");
+    let out = dossier(repo.path(), &d);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("waivers.md.hbs"), "{}", text(&out));
+    assert_eq!(before, files(&d), "the previous dossier is untouched");
+    // A template that does not parse.
+    std::fs::write(&t, "{{#if status.passed}}unclosed\n").expect("write");
+    assert_eq!(dossier(repo.path(), &d).status.code(), Some(2));
+    assert_eq!(before, files(&d));
+    let leftovers: Vec<_> = std::fs::read_dir(repo.path())
+        .expect("folder")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("clic-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary folder is left behind");
+    assert_eq!(verify(&d, None).status.code(), Some(0));
+}
+
+#[test]
+fn a_team_template_overrides_the_built_in_one_and_is_an_input() {
+    let repo = repo_with(
+        &[(
+            "compliance/templates/waivers.md.hbs",
+            "# Our waiver register\n\n{{> status}}\n\n{{#each waivers}}- {{control}}\n{{else}}No waiver.\n{{/each}}\n",
+        )],
+        |m| m,
+    );
+    let d = repo.path().join("out");
+    let out = dossier(repo.path(), &d);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let md = read(&d, "waivers.md");
+    assert!(md.starts_with("# Our waiver register"), "{md}");
+    assert!(md.contains("No waiver."));
+    let record = read(&d, "evidence.json");
+    assert!(
+        record.contains("compliance/templates/waivers.md.hbs"),
+        "{record}"
+    );
+    assert!(read(&d, "evidence-appendix.md").contains("overridden by"));
+}
+
+#[test]
+fn a_failing_release_says_so_on_its_first_page_and_exits_1() {
+    let repo = repo_with(&[], |m| m.replace("sensitivity 72%", "sensitivity 99%"));
+    let d = repo.path().join("out");
+    let out = dossier(repo.path(), &d);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let html = read(&d, "index.html");
+    let banner = html.find("RELEASE GATE FAILED").expect("the banner");
+    let first_document = html.find("<section class=\"doc\"").expect("documents");
+    assert!(banner < first_document, "the banner comes first");
+    assert!(!html.contains("Release gate: PASSED"));
+    for doc in DOCUMENTS {
+        let md = read(&d, doc);
+        let head: String = md.lines().take(4).collect::<Vec<_>>().join("\n");
+        assert!(head.contains("RELEASE GATE FAILED"), "{doc}: {head}");
+    }
+    assert!(read(&d, "evidence.json").contains("\"gate\": \"failed\""));
+    assert_eq!(verify(&d, Some(repo.path())).status.code(), Some(0));
+}
+
+#[test]
+fn outside_version_control_the_gap_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = example();
+    copy_tree(&src.join("model"), &dir.path().join("model"));
+    copy_tree(
+        &src.join("data/reference"),
+        &dir.path().join("data/reference"),
+    );
+    std::fs::copy(
+        src.join("data/training-patients.txt"),
+        dir.path().join("data/training-patients.txt"),
+    )
+    .expect("copy");
+    std::fs::copy(src.join("model.clic"), dir.path().join("model.clic")).expect("copy");
+    let d = dir.path().join("out");
+    let out = clic()
+        .arg("dossier")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&d)
+        .arg("--today")
+        .arg("2026-02-03")
+        .env(
+            "GIT_CEILING_DIRECTORIES",
+            dir.path().parent().expect("parent"),
+        )
+        .output()
+        .expect("runs");
+    // The release controls read git facts, which are not available: the gate fails,
+    // and the dossier is still written, saying so.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(read(&d, "index.html").contains("RELEASE GATE FAILED"));
+    let gaps = read(&d, "gaps.md");
+    assert!(gaps.contains("not under version control"), "{gaps}");
+    assert!(read(&d, "evidence-appendix.md").contains("Not filled"));
+}
+
+/// Requests made by the page itself (not the browser's own housekeeping) in a Chromium
+/// net log: those whose network isolation key is the file's.
+fn page_requests(netlog: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(netlog).expect("net log written");
+    let log: serde_json::Value = serde_json::from_str(&text)
+        .or_else(|_| serde_json::from_str(&format!("{}]}}", text.trim_end().trim_end_matches(','))))
+        .expect("net log is JSON");
+    let start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].as_u64();
+    log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"].as_u64() == start)
+        .filter(|e| {
+            e["params"]["network_isolation_key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("file://"))
+        })
+        .filter_map(|e| e["params"]["url"].as_str().map(str::to_string))
+        .filter(|u| !u.starts_with("file:") && !u.starts_with("data:"))
+        .collect()
+}
+
+fn chromium(page: &Path, profile: &Path, netlog: &Path) -> String {
+    let out = std::process::Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--log-net-log={}", netlog.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_html_renders_in_headless_chromium_without_any_request() {
+    let repo = repo();
+    let d = repo.path().join("out");
+    assert_eq!(dossier(repo.path(), &d).status.code(), Some(0));
+    let html = read(&d, "index.html");
+    // Statically: nothing outside the page is referenced.
+    assert_html_inert(&html);
+    assert!(html.contains("@media print"), "a print stylesheet");
+
+    if !Path::new("/usr/bin/chromium").exists() {
+        let why = "/usr/bin/chromium is not installed";
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must render the dossier in a browser: {why} (`apt-get install chromium`)"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    // The detector sees a page's requests: a page that makes some is caught.
+    let bait = work.path().join("bait.html");
+    std::fs::write(
+        &bait,
+        "<!DOCTYPE html><html><body><img src=\"http://img.invalid/x.png\"></body></html>",
+    )
+    .expect("write");
+    let log = work.path().join("bait.json");
+    chromium(&bait, &work.path().join("profile-bait"), &log);
+    assert_eq!(page_requests(&log), ["http://img.invalid/x.png"]);
+
+    let log = work.path().join("dossier.json");
+    let dom = chromium(&d.join("index.html"), &work.path().join("profile"), &log);
+    assert!(
+        dom.contains("Technical documentation of cxr-pneumothorax"),
+        "rendered"
+    );
+    assert!(dom.contains("id=\"doc-clinical-performance\""));
+    assert_eq!(dom.matches("<svg").count(), 3, "the figures render inline");
+    assert!(page_requests(&log).is_empty(), "{:?}", page_requests(&log));
+
+    // Printed, the cover and each document start a page of their own.
+    let pdf = work.path().join("dossier.pdf");
+    let out = std::process::Command::new("/usr/bin/chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.path().join("profile-pdf").display()
+        ))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", d.join("index.html").display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&pdf).expect("a PDF is printed");
+    assert!(bytes.starts_with(b"%PDF"));
+    let pages = bytes
+        .windows(12)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's')
+        .count();
+    assert!(pages > DOCUMENTS.len(), "{pages} pages");
+}

@@ -1,0 +1,121 @@
+//! `clic init` scaffolds the document templates into `docs/` and a manifest that names
+//! them; it never overwrites a file; and the scaffolded documents are then checked:
+//! unfilled they fail the gate, broken they are invalid input (`clic::E023`).
+#![expect(clippy::expect_used, reason = "tests fail loudly")]
+
+use assert_cmd::Command;
+use clic_runner::documents::TEMPLATES;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn clic() -> Command {
+    Command::cargo_bin("clic").expect("the clic binary")
+}
+
+fn init(dir: &Path) -> String {
+    let out = clic()
+        .arg("init")
+        .arg(dir)
+        .output()
+        .expect("clic init runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn init_copies_every_document_template_and_names_it_in_the_manifest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let said = init(dir.path());
+    for t in TEMPLATES {
+        let path = t.scaffold_path();
+        let text = std::fs::read_to_string(dir.path().join(&path)).expect("scaffolded");
+        assert_eq!(text, t.text, "{path} is the template as shipped");
+        assert!(said.contains(&format!("created   {path}")), "{said}");
+    }
+    // The manifest names exactly those files, by kind.
+    let out = clic()
+        .args(["compile", "--emit-plan", "-"])
+        .arg(dir.path().join("model.clic"))
+        .output()
+        .expect("clic compile runs");
+    assert!(out.status.success(), "{out:?}");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON plan");
+    let named = plan["model"]["documents"]
+        .as_object()
+        .expect("a documents block");
+    assert_eq!(named.len(), TEMPLATES.len());
+    for t in TEMPLATES {
+        assert_eq!(
+            named.get(t.kind).and_then(|p| p.as_str()),
+            Some(t.scaffold_path().as_str()),
+            "{}",
+            t.kind
+        );
+    }
+}
+
+#[test]
+fn init_keeps_existing_documents_and_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("docs")).expect("docs");
+    let ours = "---\napproved_by: DPO\ndate: 2024-01-01\nversion: 3\n---\n# Our DPIA\n";
+    std::fs::write(dir.path().join("docs/dpia.md"), ours).expect("write");
+    let said = init(dir.path());
+    assert!(said.contains("kept      docs/dpia.md (exists)"), "{said}");
+    assert!(!said.contains("created   docs/dpia.md"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("docs/dpia.md")).expect("kept"),
+        ours
+    );
+    assert!(dir.path().join("docs/ifu.md").is_file());
+    // A second run creates nothing.
+    let again = init(dir.path());
+    assert!(!again.contains("created"), "{again}");
+    assert_eq!(again.matches("kept").count(), TEMPLATES.len() + 4);
+}
+
+/// A scaffolded project whose manifest uses `policies` instead of the default ones.
+fn scaffold_using(policies: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    init(dir.path());
+    let manifest = dir.path().join("model.clic");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let used = text.replace(
+        "use iec62304.configuration, mdr.performance, gdpr.dicom_deid",
+        &format!("use {policies}"),
+    );
+    assert_ne!(used, text, "the scaffold's `use` line");
+    std::fs::write(&manifest, used).expect("write");
+    dir
+}
+
+#[test]
+fn unfilled_templates_fail_the_gate_with_what_is_missing() {
+    let dir = scaffold_using("gdpr.dpia, iec62304.deliverables");
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("✗ FAIL         dpia-approved"))
+        .stdout(predicate::str::contains("approved: false"))
+        .stdout(predicate::str::contains("A.1 Purposes of the processing"))
+        .stdout(predicate::str::contains("UNAVAILABLE").not());
+}
+
+#[test]
+fn a_broken_document_is_invalid_input() {
+    let dir = scaffold_using("gdpr.dpia");
+    let dpia = dir.path().join("docs/dpia.md");
+    let text = std::fs::read_to_string(&dpia).expect("dpia");
+    std::fs::write(&dpia, text.replacen("date: \"\"", "date: 2024-02-30", 1)).expect("write");
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("clic::E023"))
+        .stderr(predicate::str::contains(
+            "`docs/dpia.md` line 4: `date` is `2024-02-30`, not a calendar date",
+        ));
+}
