@@ -164,3 +164,59 @@ fn reports_are_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// `clic check --format json` output of `dir` at `stage`.
+fn json_report(dir: &std::path::Path, stage: &str) -> serde_json::Value {
+    let out = Command::cargo_bin("clic")
+        .expect("binary")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stage",
+            stage,
+            "--today",
+            "2030-01-01",
+        ])
+        .arg(dir)
+        .output()
+        .expect("clic runs");
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+#[test]
+fn json_reports_validate_against_the_documented_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/schemas/clic.check-1.schema.json"))
+            .expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = project();
+    // Waived, failed, passed and unavailable results; the example's records and
+    // proportions; an expired waiver; an identifying scan; a missing document.
+    let reports = [
+        json_report(dir.path(), "release"),
+        json_report(&root.join("examples/chest-xray-triage"), "ci"),
+        json_report(&root.join("examples/failing/expired-waiver"), "ci"),
+        json_report(&root.join("examples/failing/identifying-scan"), "ci"),
+        json_report(&root.join("examples/failing/missing-document"), "release"),
+    ];
+    let mut statuses = std::collections::BTreeSet::new();
+    for report in &reports {
+        let errors: Vec<String> = validator
+            .iter_errors(report)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "does not validate: {errors:#?}");
+        for r in report["results"].as_array().expect("results") {
+            statuses.insert(r["status"].as_str().expect("status").to_string());
+        }
+    }
+    for s in ["passed", "failed", "waived", "skipped"] {
+        assert!(statuses.contains(s), "no `{s}` result exercised the schema");
+    }
+    // The schema is strict: an undocumented field is an error.
+    let mut extra = reports[0].clone();
+    extra["surprise"] = serde_json::json!(1);
+    assert!(!validator.is_valid(&extra));
+}
