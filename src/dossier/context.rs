@@ -344,7 +344,7 @@ pub fn device(spec: &ModelSpec, gaps: &mut Gaps) -> Value {
 
 /// A claim as written: percentages for proportions, plain numbers for AUC.
 pub fn claim_shown(name: &str, v: f64) -> String {
-    if name == "auc" {
+    if matches!(name, "auc" | "ece" | "brier") {
         format!("{v:.3}")
     } else {
         pct(v)
@@ -509,6 +509,27 @@ pub fn benchmark(
         .claims
         .iter()
         .map(|(name, claimed)| {
+            // Calibration claims are upper bounds on an error, met by a point estimate.
+            let bound = match name.as_str() {
+                "ece" => Some((m.ece, "expected calibration error, equal-width bins")),
+                "brier" => Some((m.brier, "Brier score (mean squared error of the scores)")),
+                _ => None,
+            };
+            if let Some((v, method)) = bound {
+                let met = v <= *claimed;
+                return json!({
+                    "name": name,
+                    "claimed": format!("at most {}", claim_shown(name, *claimed)),
+                    "observed": {
+                        "value": format!("{v:.4}"),
+                        "ci": "point estimate",
+                        "method": method,
+                        "count": format!("n = {}", m.n),
+                    },
+                    "met": met,
+                    "verdict": if met { "met: the estimate stays within the claimed bound" } else { "NOT MET: the estimate exceeds the claimed bound" },
+                });
+            }
             let e = match name.as_str() {
                 "sensitivity" => Some(&m.sensitivity),
                 "specificity" => Some(&m.specificity),

@@ -350,6 +350,8 @@ fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut 
                 "specificity" => "confirmed negative cases not flagged / confirmed negative cases, Wilson interval",
                 "ppv" => "confirmed positives among flagged cases, Wilson interval",
                 "npv" => "confirmed negatives among unflagged cases, Wilson interval",
+                "ece" => "expected calibration error of the scores against the confirmed diagnoses (an upper bound: a reassessment is triggered when it exceeds the threshold)",
+                "brier" => "Brier score of the scores against the confirmed diagnoses (an upper bound: a reassessment is triggered when it exceeds the threshold)",
                 _ => "as at release, on the field data of the period",
             };
             json!({
