@@ -239,3 +239,22 @@ fn inspect_scan_shows_identifying_attributes_only_as_present() {
         .code(2)
         .stderr(predicate::str::contains("clic::E022"));
 }
+
+#[test]
+fn an_inference_error_stops_the_benchmark_instead_of_hanging() {
+    // The model takes 64x64 images; 32x32 tensors make every batch fail in the engine
+    // while the decoding threads still have most of the 309 scans ahead of them.
+    let dir = example_copy();
+    let manifest = dir.path().join("model.clic");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, text.replace("resize 64 x 64", "resize 32 x 32")).expect("write");
+    let out = clic()
+        .arg("bench")
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("clic runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -1,8 +1,9 @@
 //! The reference-set benchmark: every scan read and preprocessed as the manifest says,
-//! scored by the model in batches, and the results kept as evidence. Decoding runs on
-//! all cores (rayon) one batch at a time, so memory holds one batch of images however
-//! many scans there are. The evidence is cached in `.clic/cache` under a key of every
-//! input that can change it.
+//! scored by the model in batches, and the results kept as evidence. One decoding
+//! thread per core streams tensors through a bounded queue to the scoring thread, so
+//! memory holds a few batches of images however many scans there are, and batches are
+//! formed in file order, so scores are the same bit for bit from run to run. The
+//! evidence is cached in `.clic/cache` under a key of every input that can change it.
 
 pub mod cache;
 pub mod labels;
@@ -12,7 +13,6 @@ use crate::engine::{EngineError, Model};
 use crate::facts::artifact::sha256_hex;
 use crate::metrics::{self, Metrics, Scored};
 use clic_compiler::plan::{ModelSpec, Preprocess};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -280,45 +280,66 @@ pub fn run(
                 "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
             )
         })?;
-    // One intra-op thread: inference of one batch overlaps the decoding of the next on
-    // the other cores, and no idle inference pool spins against the decoders.
+    // Streaming: the decoding threads turn files into tensors without pause, through a
+    // bounded queue (memory holds a few batches, however many scans there are); this
+    // thread scores them in batches with one intra-op thread, so no idle inference pool
+    // spins against the decoders.
     let mut model = Model::load(&model_bytes, 1)?;
     let files = inputs.scan_files()?;
     let total = files.len();
-    let decode = |chunk: &[ScanFile]| -> Vec<Result<(ScanInfo, Vec<f32>), String>> {
-        chunk
-            .par_iter()
-            .map(|f| {
-                let (info, image) =
-                    dicom::read_scan(&f.path, &f.shown).map_err(|e| e.to_string())?;
-                if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
-                    return Err(format!(
-                        "`{}`: modality {} is not among those the manifest accepts ({})",
-                        f.shown,
-                        info.modality,
-                        input.modalities.join(", ")
-                    ));
-                }
-                let tensor = dicom::preprocess(&image, &input.steps)
-                    .map_err(|e| format!("`{}`: {e}", f.shown))?;
-                Ok((info, tensor))
-            })
-            .collect()
+    let decode = |f: &ScanFile| -> Result<(ScanInfo, Vec<f32>), String> {
+        let (info, image) = dicom::read_scan(&f.path, &f.shown).map_err(|e| e.to_string())?;
+        if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
+            return Err(format!(
+                "`{}`: modality {} is not among those the manifest accepts ({})",
+                f.shown,
+                info.modality,
+                input.modalities.join(", ")
+            ));
+        }
+        let tensor =
+            dicom::preprocess(&image, &input.steps).map_err(|e| format!("`{}`: {e}", f.shown))?;
+        Ok((info, tensor))
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(inputs.threads.max(1))
-        .build()
-        .map_err(|e| BenchError::Manifest(format!("cannot start the decoding threads: {e}")))?;
     let mut rows: Vec<ScanRow> = Vec::with_capacity(total);
     let mut unreadable = Vec::new();
-    let mut chunks = files.chunks(BATCH);
-    let mut done = 0;
-    let mut pending = chunks.next().map(|c| pool.install(|| decode(c)));
-    while let Some(decoded) = pending.take() {
-        let mut batch: Vec<f32> = Vec::with_capacity(decoded.len() * height * width);
-        let mut infos = Vec::with_capacity(decoded.len());
-        done += decoded.len();
-        for r in decoded {
+    // Workers take the files in order from a shared counter, so results arrive nearly in
+    // order and a small reorder buffer restores it: every batch holds the same scans
+    // (files BATCH*k ..) whatever the timing, and scores are reproducible bit for bit.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::sync_channel(2 * BATCH);
+    let scored: Result<(), BenchError> = std::thread::scope(|scope| {
+        for _ in 0..inputs.threads.max(1) {
+            let tx = tx.clone();
+            let (files, decode, next) = (&files, &decode, &next);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                // A send fails once the scoring side has stopped (on an inference
+                // error): decoding stops with it.
+                if tx.send((i, decode(f))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        // Owned here, so that an inference error drops it and stops the workers.
+        let rx = rx;
+        let mut waiting = BTreeMap::new();
+        let mut batch: Vec<f32> = Vec::with_capacity(BATCH * height * width);
+        let mut infos: Vec<ScanInfo> = Vec::with_capacity(BATCH);
+        let mut done = 0;
+        while done < total {
+            let Some(r) = waiting.remove(&done) else {
+                match rx.recv() {
+                    Ok((i, r)) => {
+                        waiting.insert(i, r);
+                        continue;
+                    }
+                    Err(_) => break,
+                }
+            };
+            done += 1;
             match r {
                 Ok((info, tensor)) => {
                     batch.extend_from_slice(&tensor);
@@ -326,39 +347,30 @@ pub fn run(
                 }
                 Err(e) => unreadable.push(e),
             }
-        }
-        let next = chunks.next();
-        let (scores, next_decoded) = pool.install(|| {
-            rayon::join(
-                || {
-                    (!infos.is_empty())
-                        .then(|| {
-                            model.run(
-                                &input.tensor,
-                                &[infos.len(), 1, height, width],
-                                batch,
-                                &output.tensor,
-                            )
-                        })
-                        .transpose()
-                },
-                || next.map(decode),
-            )
-        });
-        pending = next_decoded;
-        if let Some(scores) = scores? {
-            let per = scores.len() / infos.len().max(1);
-            for (i, info) in infos.into_iter().enumerate() {
-                let label = labels.get(&info.file).map(|l| l.positive);
-                rows.push(ScanRow {
-                    info,
-                    label,
-                    score: scores.get(i * per).map(|s| f64::from(*s)),
-                });
+            if (done % BATCH == 0 || done == total) && !infos.is_empty() {
+                let scores = model.run(
+                    &input.tensor,
+                    &[infos.len(), 1, height, width],
+                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH * height * width)),
+                    &output.tensor,
+                )?;
+                let per = scores.len() / infos.len().max(1);
+                for (i, info) in std::mem::take(&mut infos).into_iter().enumerate() {
+                    let label = labels.get(&info.file).map(|l| l.positive);
+                    rows.push(ScanRow {
+                        info,
+                        label,
+                        score: scores.get(i * per).map(|s| f64::from(*s)),
+                    });
+                }
+            }
+            if done % BATCH == 0 || done == total {
+                progress(done, total);
             }
         }
-        progress(done, total);
-    }
+        Ok(())
+    });
+    scored?;
     rows.sort_by(|a, b| a.info.file.cmp(&b.info.file));
     let present: BTreeSet<&str> = files.iter().map(|f| f.shown.as_str()).collect();
     let labels_without_file = labels
