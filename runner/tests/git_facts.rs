@@ -19,7 +19,8 @@ fn outside_any_repository_every_git_fact_is_unavailable() {
     std::fs::create_dir_all(&dir).expect("dir");
     let mut facts = GitFacts::new(&dir, Some(spec("1.0.0")));
     assert_eq!(facts.provider(), Provider::Git);
-    for path in git_facts() {
+    // But for the stray scans, which are then read from the disk.
+    for path in git_facts().filter(|p| *p != "git.stray_scans") {
         assert_eq!(
             facts.fact(path, &[]),
             Err(FactError::unavailable("not inside a git repository")),
@@ -130,6 +131,58 @@ fn manifest_paths_are_reported_from_the_repository_root() {
 }
 
 #[test]
+fn dicom_files_outside_the_reference_set_are_stray() {
+    let sb = Sandbox::new();
+    let dir = sb.init("repo");
+    let mut preamble = vec![0u8; 128];
+    preamble.extend_from_slice(b"DICM");
+    preamble.extend_from_slice(&[2, 0, 0, 0]);
+    write(&dir, "project/data/reference/a.dcm", "scan");
+    write(&dir, "project/data/originals/p42.DCM", "scan");
+    write(&dir, "project/notes.txt", "not a scan");
+    std::fs::write(dir.join("project/IM0001"), &preamble).expect("write");
+    std::fs::write(dir.join("project/README"), b"no preamble here").expect("write");
+    write(&dir, "elsewhere/b.dcm", "another project's scan");
+    sb.commit(&dir, "Initial");
+    // Staged, not yet committed: caught before the commit.
+    write(&dir, "project/tmp/export.dicom", "scan");
+    sb.git(&dir, &["add", "project/tmp/export.dicom"]);
+    // Untracked: not in the repository, so not reported.
+    write(&dir, "project/scratch.dcm", "scan");
+    let mut m = spec("1.0.0");
+    m.reference = Some(clic_compiler::plan::ReferenceSpec {
+        path: "data/reference".into(),
+        labels: "data/reference/labels.yaml".into(),
+    });
+    let mut f = GitFacts::new(&dir.join("project"), Some(m));
+    assert_eq!(
+        fact(&mut f, "git.stray_scans"),
+        list(&[
+            "project/IM0001",
+            "project/data/originals/p42.DCM",
+            "project/tmp/export.dicom"
+        ])
+    );
+}
+
+#[test]
+fn outside_any_repository_stray_scans_are_read_from_the_disk() {
+    let sb = Sandbox::new();
+    let dir = sb.path("plain");
+    write(&dir, "data/reference/a.dcm", "scan");
+    write(&dir, "exports/p1.dcm", "scan");
+    write(&dir, ".cache/p2.dcm", "hidden: skipped");
+    write(&dir, "notes.md", "text");
+    let mut m = spec("1.0.0");
+    m.reference = Some(clic_compiler::plan::ReferenceSpec {
+        path: "data/reference".into(),
+        labels: "data/reference/labels.yaml".into(),
+    });
+    let mut f = GitFacts::new(&dir, Some(m));
+    assert_eq!(fact(&mut f, "git.stray_scans"), list(&["exports/p1.dcm"]));
+}
+
+#[test]
 fn without_a_manifest_path_facts_are_unavailable_but_the_rest_is_served() {
     let sb = Sandbox::new();
     let dir = sb.init("repo");
@@ -142,6 +195,7 @@ fn without_a_manifest_path_facts_are_unavailable_but_the_rest_is_served() {
         "git.modified",
         "git.lfs.model",
         "git.lfs.scans",
+        "git.stray_scans",
         "git.head.tag_matches_version",
     ] {
         assert_eq!(

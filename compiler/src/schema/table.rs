@@ -70,6 +70,7 @@ pub const FACTS: &[FactDef] = &[
     FactDef { path: "git.modified", ty: "List<String>", params: &[], provider: Provider::Git, doc: "Modified or staged files under the paths the manifest names." },
     FactDef { path: "git.since_release.commits", ty: "List<Commit>", params: &[], provider: Provider::Git, doc: "Commits since the last release tag (or all commits)." },
     FactDef { path: "git.staged", ty: "List<String>", params: &[], provider: Provider::Git, doc: "Files the staged change touches (index vs HEAD)." },
+    FactDef { path: "git.stray_scans", ty: "List<String>", params: &[], provider: Provider::Git, doc: "DICOM files in the index (committed or staged) under the manifest's folder but outside its reference set: scans that escaped de-identification review. Outside a repository, such files on disk under the manifest's folder." },
     FactDef { path: "git.untracked", ty: "List<String>", params: &[], provider: Provider::Git, doc: "Untracked files under the paths the manifest names." },
     FactDef { path: "model.artifact.path", ty: "String", params: &[], provider: Provider::Model, doc: "Path of the ONNX artifact, relative to the project root." },
     FactDef { path: "model.artifact.sha256", ty: "String", params: &[], provider: Provider::Model, doc: "The sha256 pinned in the manifest; none when not pinned." },

@@ -261,6 +261,11 @@ impl FactProvider for GitFacts {
     }
 
     fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
+        if path == "git.stray_scans" && self.repo().is_err() {
+            // Outside a repository, what would be committed is what is on disk.
+            let spec = self.spec.as_ref().ok_or_else(no_manifest)?;
+            return Ok(strings(paths::stray_scans_on_disk(&self.dir, spec)?));
+        }
         self.repo()?;
         let Some(Ok(r)) = self.repo.as_mut() else {
             return Err(FactError::unavailable("not inside a git repository"));
@@ -316,6 +321,11 @@ impl FactProvider for GitFacts {
                     history::commits(&r.repo, head, since, self.change_request.as_ref())
                         .map_err(|e| git_err(&e))?,
                 )
+            }
+            "git.stray_scans" => {
+                let spec = spec.ok_or_else(no_manifest)?;
+                let workdir = r.workdir()?.to_path_buf();
+                strings(paths::stray_scans(&r.repo, dir, &workdir, spec)?)
             }
             "git.lfs.model" => {
                 let spec = spec.ok_or_else(no_manifest)?;

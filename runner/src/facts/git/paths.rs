@@ -80,6 +80,76 @@ pub(super) fn under(path: &str, named: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// DICOM files in the index (committed or staged) under the manifest's folder and
+/// outside its reference folder, relative to the repository root, sorted. A file is
+/// DICOM by its extension (`.dcm`, `.dicom`, `.dic`) or, when it has none, by the
+/// `DICM` preamble at byte 128 of the work-tree copy.
+pub(super) fn stray_scans(
+    repo: &Repository,
+    dir: &Path,
+    workdir: &Path,
+    spec: &ModelSpec,
+) -> Result<Vec<String>, FactError> {
+    let project = in_repo(dir, workdir, ".").unwrap_or_default();
+    let reference = spec
+        .reference
+        .as_ref()
+        .and_then(|r| in_repo(dir, workdir, &r.path));
+    let index = repo.index().map_err(|e| git_err(&e))?;
+    let mut out: Vec<String> = index
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+        .filter(|p| under(p, &project))
+        .filter(|p| !reference.as_deref().is_some_and(|r| under(p, r)))
+        .filter(|p| is_dicom(&workdir.join(p), p))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Outside a repository: the DICOM files on disk under `dir` (hidden names skipped)
+/// and outside the reference folder, relative to `dir`, sorted.
+pub(super) fn stray_scans_on_disk(dir: &Path, spec: &ModelSpec) -> Result<Vec<String>, FactError> {
+    let root = normalise(&absolute_dir(dir));
+    let reference = spec
+        .reference
+        .as_ref()
+        .map(|r| normalise(&root.join(&r.path)));
+    let files = files_under(&root)
+        .map_err(|e| FactError::unavailable(format!("cannot list `{}`: {e}", dir.display())))?;
+    let mut out: Vec<String> = files
+        .into_iter()
+        .filter(|f| !reference.as_ref().is_some_and(|r| f.starts_with(r)))
+        .filter_map(|f| {
+            let rel = f.strip_prefix(&root).ok()?;
+            let shown = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            is_dicom(&f, &shown).then_some(shown)
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Whether a file is DICOM, by extension or, without one, by its preamble.
+fn is_dicom(file: &Path, shown: &str) -> bool {
+    let name = shown.rsplit('/').next().unwrap_or(shown);
+    match name.rsplit_once('.') {
+        Some((_, ext)) => matches!(ext.to_ascii_lowercase().as_str(), "dcm" | "dicom" | "dic"),
+        None => {
+            let mut head = [0u8; 132];
+            std::fs::File::open(file)
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+                .is_ok()
+                && &head[128..] == b"DICM"
+        }
+    }
+}
+
 /// Whether `.gitattributes` (at the root, in folders on the path, in
 /// `info/attributes` or `core.attributesFile`) gives `rel` the attribute `filter=lfs`.
 pub(super) fn is_lfs(repo: &Repository, rel: &str) -> Result<bool, FactError> {
