@@ -490,5 +490,58 @@ fn the_bundled_example_documents_are_complete() {
             d.missing_headings
         );
         assert!(d.unanswered.is_empty(), "{}: {:?}", d.kind, d.unanswered);
+        assert!(
+            d.empty_sections.is_empty(),
+            "{}: {:?}",
+            d.kind,
+            d.empty_sections
+        );
     }
+}
+
+#[test]
+fn sections_left_as_the_template_wrote_them_are_empty() {
+    let (_tmp, root) = project();
+    // The template as `clic init` copies it, approved but never written.
+    let t = template("risk_management").expect("template");
+    let (_, body) = t.text.split_at(t.text.find("\n# ").expect("title") + 1);
+    write(
+        &root,
+        "docs/risk.md",
+        format!("{APPROVAL}\n{body}").as_bytes(),
+    );
+    let docs = load_all(
+        &root,
+        &root,
+        Some(&spec(&[("risk_management", "docs/risk.md")])),
+    );
+    let d = doc(&docs, "risk_management");
+    assert!(d.approved());
+    assert!(d.missing_headings.is_empty(), "{:?}", d.missing_headings);
+    assert_eq!(d.empty_sections, t.required_headings());
+
+    // Written sections are not empty; a `TODO` or nothing at all is.
+    let mut text = complete("risk_management");
+    let headings = t.required_headings();
+    let (first, second) = (&headings[0], &headings[1]);
+    text = text.replacen(
+        &format!("## {first}\n\nWritten.\n"),
+        &format!("## {first}\n\nTODO: describe\n"),
+        1,
+    );
+    text = text.replacen(
+        &format!("## {second}\n\nWritten.\n"),
+        &format!("## {second}\n"),
+        1,
+    );
+    write(&root, "docs/risk.md", text.as_bytes());
+    let docs = load_all(
+        &root,
+        &root,
+        Some(&spec(&[("risk_management", "docs/risk.md")])),
+    );
+    assert_eq!(
+        doc(&docs, "risk_management").empty_sections,
+        vec![first.clone(), second.clone()]
+    );
 }

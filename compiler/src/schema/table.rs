@@ -274,6 +274,11 @@ pub const RECORDS: &[RecordDef] = &[
                 "Headings its template requires that it lacks.",
             ),
             (
+                "empty_sections",
+                "List<String>",
+                "Required headings whose section is empty, a TODO, or still the template's guidance word for word.",
+            ),
+            (
                 "unanswered",
                 "List<String>",
                 "Questionnaire items left unanswered.",

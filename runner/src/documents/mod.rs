@@ -59,6 +59,9 @@ pub struct LoadedDocument {
     pub headings: Vec<Heading>,
     /// The `##` headings of its template that it lacks, in the template's order.
     pub missing_headings: Vec<String>,
+    /// Required headings that are there but hold nothing of the document's own: their
+    /// section is empty, a `TODO`, or still the template's guidance word for word.
+    pub empty_sections: Vec<String>,
     /// The questions of its template in the template's order, then the questions only
     /// the document asks, with their answers.
     pub items: Vec<QuestionnaireItem>,
@@ -117,6 +120,7 @@ impl LoadedDocument {
             body: String::new(),
             headings: Vec::new(),
             missing_headings: t.map(Template::required_headings).unwrap_or_default(),
+            empty_sections: Vec::new(),
             items: t
                 .map(Template::questions)
                 .unwrap_or_default()
@@ -229,6 +233,19 @@ pub fn load(
         .collect();
     doc.missing_headings
         .retain(|h| !found.contains(&markdown::normalize(h)));
+    if let Some(t) = template(kind) {
+        doc.empty_sections = t
+            .required_headings()
+            .into_iter()
+            .filter(|h| !doc.missing_headings.contains(h))
+            .filter(|h| {
+                let own = markdown::section(&doc.body, h).unwrap_or_default();
+                markdown::is_placeholder(&own)
+                    || t.section(h)
+                        .is_some_and(|g| markdown::normalize(&g) == markdown::normalize(&own))
+            })
+            .collect();
+    }
     let raw = markdown::items(split.body, split.body_line);
     let answer =
         |r: &markdown::RawItem| (!markdown::is_placeholder(&r.answer)).then(|| r.answer.clone());

@@ -82,6 +82,11 @@ impl Template {
             .collect()
     }
 
+    /// The template's text under a heading: its guidance.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        markdown::section(self.body().0, heading)
+    }
+
     /// The questions a document of this kind must answer, in order: every heading of the
     /// template whose section holds an `**Answer:**` line. Empty for a kind that is not a
     /// questionnaire.

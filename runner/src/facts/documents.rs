@@ -70,6 +70,7 @@ pub fn record(doc: &LoadedDocument) -> Result<Value, FactError> {
         ("date", fm.date.clone().map_or(Value::Null, Value::Date)),
         ("version", text(fm.version.as_ref())),
         ("missing_headings", strings(&doc.missing_headings)),
+        ("empty_sections", strings(&doc.empty_sections)),
         ("unanswered", strings(&doc.unanswered)),
     ];
     Ok(Value::Record(
