@@ -98,8 +98,9 @@ const fn ai_act(id: &'static str, title: &'static str) -> Clause {
     }
 }
 
-/// Clauses clic knows, in the order of the texts. Not exhaustive: a citation of a clause
-/// missing here is still accepted.
+/// Clauses clic knows, in the order of the texts. Exhaustive for the parts of
+/// [`CATALOGUED_PARTS`] (a citation there must name one of these, `clic::E018`); other
+/// citations are accepted as written.
 // A table, one clause a line: rustfmt would spread each over four.
 #[rustfmt::skip]
 pub const CLAUSES: &[Clause] = &[
@@ -249,6 +250,22 @@ pub const CLAUSES: &[Clause] = &[
     ai_act("Annex IV 8", "Copy of the EU declaration of conformity (Article 47)"),
     ai_act("Annex IV 9", "Post-market monitoring system and plan (Article 72)"),
 ];
+
+/// The parts of the frameworks that [`CLAUSES`] lists clause by clause: a citation in
+/// one of them must name a listed clause.
+pub const CATALOGUED_PARTS: &[(&str, &str)] = &[
+    ("mdr", "Annex I "),
+    ("mdr", "Annex II "),
+    ("mdr", "Annex III "),
+    ("ai_act", "Annex IV "),
+];
+
+/// Whether `id` falls in a part of `framework` that [`CLAUSES`] lists clause by clause.
+pub fn catalogued(framework: &str, id: &str) -> bool {
+    CATALOGUED_PARTS
+        .iter()
+        .any(|(f, part)| *f == framework && id.starts_with(part))
+}
 
 /// The clause of `framework` cited as `id`, if clic knows it.
 pub fn clause(framework: &str, id: &str) -> Option<&'static Clause> {

@@ -37,6 +37,8 @@ pub enum Code {
     E016,
     /// Invalid test data.
     E017,
+    /// A citation names a clause that its framework's catalogued part does not have.
+    E018,
     /// Input file or folder cannot be read.
     E020,
     /// A model artifact is missing, truncated or not ONNX.
@@ -49,7 +51,7 @@ pub enum Code {
 }
 
 /// Every code, in order.
-pub const ALL: [Code; 21] = [
+pub const ALL: [Code; 22] = [
     Code::E001,
     Code::E002,
     Code::E003,
@@ -67,6 +69,7 @@ pub const ALL: [Code; 21] = [
     Code::E015,
     Code::E016,
     Code::E017,
+    Code::E018,
     Code::E020,
     Code::E021,
     Code::E022,
@@ -114,6 +117,7 @@ impl Code {
             Code::E015 => ("unknown variable", "A name is used as a variable outside the quantifier that binds it, or a variable shadows a fact root."),
             Code::E016 => ("invalid manifest", "The model manifest holds a value that cannot be right: an unknown claim, an unknown document kind, an unknown interpolation, more than one model in a project."),
             Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
+            Code::E018 => ("unknown clause", "A citation names a clause of a part of a framework that clic catalogues clause by clause (MDR Annex I, II and III, AI Act Annex IV), and that part has no such clause, e.g. `mdr \"Annex I 17.9\"`. The dossier's GSPR checklist, Annex II and Annex IV sections are built on these ids, so a mistyped one would leave a requirement uncovered. `clic explain` lists nothing here: the help names the closest clause. Citations of other parts and frameworks are accepted as written."),
             Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
             Code::E022 => ("invalid reference set", "A reference scan cannot be read or decoded (the message names the file and its transfer syntax), the labels file is invalid, or the manifest's reference folder is missing. A benchmark never skips a file silently: it stops with exit status 2."),
             Code::E023 => ("invalid document", "A document that the manifest's `documents` block names lies outside the project, is a folder, cannot be read, is not UTF-8 text, or has front matter that is not valid YAML (the message names the file and the line), e.g. an approval `date` that is not a calendar date YYYY-MM-DD. A missing document is not this error: it is reported by the checks that need it. The run stops with exit status 2."),

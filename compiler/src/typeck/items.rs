@@ -4,7 +4,7 @@
 use super::{literal_type, path_head, Head, Scope, Typeck};
 use crate::ast::*;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
-use crate::frameworks::{framework, FRAMEWORKS};
+use crate::frameworks::{catalogued, clause, framework, CLAUSES, FRAMEWORKS};
 use crate::resolve::Program;
 use crate::schema::{Type, CLAIMS, DOCUMENT_KINDS};
 use crate::source::Loc;
@@ -379,6 +379,29 @@ fn check_control(control: &Node<Control>, diags: &mut Vec<Diagnostic>) {
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             )),
+                        };
+                        tc.diags.push(d);
+                    }
+                    let (fw, clause_id) = (&c.node.framework.node, &c.node.clause.node);
+                    if catalogued(fw, clause_id) && clause(fw, clause_id).is_none() {
+                        let known = CLAUSES
+                            .iter()
+                            .filter(|k| k.framework == fw.as_str())
+                            .map(|k| k.id);
+                        let mut d = Diagnostic::new(
+                            Code::E018,
+                            format!(
+                                "unknown clause `{clause_id}` of {}",
+                                framework(fw).map_or(fw.as_str(), |f| f.short)
+                            ),
+                            c.node.clause.loc,
+                            "not a clause of this part",
+                        );
+                        d = match did_you_mean(clause_id, known) {
+                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                            None => d.with_help(
+                                "`clic explain` of a control shows the clauses it cites; the catalogue is compiler/src/frameworks.rs",
+                            ),
                         };
                         tc.diags.push(d);
                     }
