@@ -58,10 +58,7 @@ pub fn reference(
 
 /// Runs `clic bench`.
 pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) -> Status {
-    let Some((project, compilation)) = super::compile::load(path) else {
-        return Status::Invalid;
-    };
-    let Some(plan) = compilation.plan else {
+    let Some((project, plan)) = super::compile::load_plan(path) else {
         return Status::Invalid;
     };
     let Some(spec) = plan.model.as_ref() else {

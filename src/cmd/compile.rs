@@ -23,12 +23,16 @@ pub fn load(path: &Path) -> Option<(Project, Compilation)> {
     Some((project, compilation))
 }
 
+/// Reads and compiles a project into its Plan; prints diagnostics. `None` means the
+/// input is invalid.
+pub fn load_plan(path: &Path) -> Option<(Project, clic_compiler::plan::Plan)> {
+    let (project, compilation) = load(path)?;
+    Some((project, compilation.plan?))
+}
+
 /// Runs `clic compile`.
 pub fn run(path: &Path, emit_plan: Option<&Path>) -> Status {
-    let Some((project, compilation)) = load(path) else {
-        return Status::Invalid;
-    };
-    let Some(plan) = compilation.plan else {
+    let Some((project, plan)) = load_plan(path) else {
         return Status::Invalid;
     };
     if let Some(target) = emit_plan {

@@ -112,10 +112,7 @@ pub fn run(
     today: Option<String>,
     threads: usize,
 ) -> Status {
-    let Some((project, compilation)) = super::compile::load(path) else {
-        return Status::Invalid;
-    };
-    let Some(plan) = compilation.plan else {
+    let Some((project, plan)) = super::compile::load_plan(path) else {
         return Status::Invalid;
     };
     let Some(spec) = plan.model.clone() else {

@@ -45,10 +45,7 @@ pub fn run(dir: &Path, repo: Option<&Path>) -> Status {
     integrity::check_outputs(dir, &record, &mut findings);
     let mut lines = Vec::new();
     if let Some(repo) = repo {
-        let Some((project, compilation)) = super::compile::load(repo) else {
-            return Status::Invalid;
-        };
-        let Some(plan) = compilation.plan else {
+        let Some((project, plan)) = super::compile::load_plan(repo) else {
             return Status::Invalid;
         };
         let Some(spec) = plan.model.clone() else {
