@@ -220,3 +220,62 @@ fn json_reports_validate_against_the_documented_schema() {
     extra["surprise"] = serde_json::json!(1);
     assert!(!validator.is_valid(&extra));
 }
+
+#[test]
+fn sarif_locations_are_given_from_the_repository_root() {
+    // A project in a subfolder of a repository, checked from elsewhere: code scanning
+    // resolves locations from the repository root.
+    let repo = tempfile::tempdir().expect("temp dir");
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(repo.path())
+        .status()
+        .expect("git runs");
+    assert!(git.success());
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/failing/hash-mismatch");
+    let project = repo.path().join("models/cxr");
+    for e in walkdir::WalkDir::new(&src).into_iter().flatten() {
+        let rel = e.path().strip_prefix(&src).expect("inside");
+        if rel.starts_with(".clic") {
+            continue;
+        }
+        let to = project.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+    // Staged, so that the pre-commit stage checks it all.
+    let add = std::process::Command::new("git")
+        .args(["add", "-A"])
+        .current_dir(repo.path())
+        .status()
+        .expect("git runs");
+    assert!(add.success());
+    let out = Command::cargo_bin("clic")
+        .expect("binary")
+        .args(["check", "--stage", "pre-commit", "--format", "sarif"])
+        .arg(&project)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("clic runs");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF");
+    let uris: std::collections::BTreeSet<String> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .flat_map(|r| r["locations"].as_array().cloned().unwrap_or_default())
+        .map(|l| {
+            l["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri")
+                .to_string()
+        })
+        .collect();
+    assert!(
+        uris.contains("models/cxr/model.clic") && uris.contains("models/cxr/model/cxr.onnx"),
+        "{uris:?}"
+    );
+}

@@ -84,8 +84,12 @@ pub fn run(
                     + "\n"
             }
             Report::Sarif => {
-                serde_json::to_string_pretty(&crate::report::sarif::report(&plan, &evidence))
-                    .unwrap_or_default()
+                serde_json::to_string_pretty(&crate::report::sarif::report(
+                    &plan,
+                    &evidence,
+                    &relative_base(&project),
+                ))
+                .unwrap_or_default()
                     + "\n"
             }
             Report::Junit => crate::report::junit::report(&plan, &evidence),
@@ -193,6 +197,25 @@ fn staged_scope(plan: &Plan, manifest_dir: &Path) -> Option<std::collections::BT
         .collect::<Vec<_>>()
         .join("/");
     Some(clic_runner::evidence::scope::touched(plan, &rel, &staged))
+}
+
+/// The checked folder relative to the repository root, `/`-separated; empty when it is
+/// the root or outside a repository.
+fn relative_base(project: &crate::project::Project) -> String {
+    let (Ok(base), Ok(root)) = (
+        std::fs::canonicalize(&project.base),
+        std::fs::canonicalize(&project.root),
+    ) else {
+        return String::new();
+    };
+    base.strip_prefix(&root)
+        .map(|rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default()
 }
 
 /// Today's date in UTC, from the system clock.

@@ -38,10 +38,26 @@ fn help_text(c: &Check) -> String {
     text
 }
 
-fn location(loc: &SourceLoc) -> Value {
+/// `base/file` with `.` and `..` resolved lexically, `/`-separated: a path from the
+/// repository root, as code scanning resolves it.
+fn uri(base: &str, file: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(file.split(['/', '\\'])) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn location(loc: &SourceLoc, base: &str) -> Value {
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": loc.file, "uriBaseId": "SRCROOT" },
+            "artifactLocation": { "uri": uri(base, &loc.file), "uriBaseId": "SRCROOT" },
             "region": { "startLine": loc.line.max(1), "startColumn": loc.column.max(1) }
         }
     })
@@ -72,7 +88,11 @@ fn message(c: &Check, r: &CheckResult) -> String {
 }
 
 /// The SARIF log of a run.
-pub fn report(plan: &Plan, evidence: &Evidence) -> Value {
+///
+/// `base` is the folder clic checked, relative to the repository root (`""` when it is
+/// the root, or outside a repository): locations are given from the root, where code
+/// scanning looks for them.
+pub fn report(plan: &Plan, evidence: &Evidence, base: &str) -> Value {
     let manifest = plan.model.as_ref().map(|m| m.source.clone());
     let artifact = plan.model.as_ref().map(|m| {
         let dir = std::path::Path::new(&m.source.file)
@@ -123,10 +143,10 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> Value {
             } else {
                 c.source.clone()
             };
-            let mut locations = vec![location(&declared)];
+            let mut locations = vec![location(&declared, base)];
             if c.facts.iter().any(|f| f.starts_with("artifact.")) {
                 if let Some(a) = &artifact {
-                    locations.push(location(a));
+                    locations.push(location(a, base));
                 }
             }
             let mut result = json!({
@@ -154,7 +174,7 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> Value {
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules
             } },
-            "originalUriBaseIds": { "SRCROOT": { "description": { "text": "The folder clic checked." } } },
+            "originalUriBaseIds": { "SRCROOT": { "description": { "text": "The repository root (the git work tree), or the folder clic checked outside one." } } },
             "automationDetails": { "id": format!("clic/{}/", evidence.stage.as_str()) },
             "results": results
         }]
