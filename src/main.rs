@@ -6,7 +6,7 @@ mod output;
 mod project;
 mod report;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,7 +40,7 @@ enum Command {
         /// Output format; repeat it for several reports in one run.
         #[arg(long, value_enum)]
         format: Vec<CheckFormat>,
-        /// Write the report of the matching `--format` (in order) to FILE, atomically;
+        /// Write the report of the `--format` just before it to FILE, atomically;
         /// formats without an output go to standard output.
         #[arg(long, value_name = "FILE")]
         output: Vec<PathBuf>,
@@ -199,8 +199,43 @@ fn threads_or_all(threads: Option<usize>) -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
+/// Pairs each `--output` of `clic check` with the `--format` written just before it on
+/// the command line: `--format human --format sarif --output clic.sarif` prints the human
+/// report and writes SARIF to the file. Returns, for each format in order, the index of
+/// its output; an error when an output follows no format, or two follow the same one.
+fn outputs_of_formats(matches: &clap::ArgMatches) -> Result<Vec<Option<usize>>, String> {
+    let Some(("check", sub)) = matches.subcommand() else {
+        return Ok(Vec::new());
+    };
+    let formats: Vec<usize> = sub
+        .indices_of("format")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let outputs: Vec<usize> = sub
+        .indices_of("output")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let mut paired = vec![None; formats.len()];
+    for (o, at) in outputs.iter().enumerate() {
+        let Some(f) = formats.iter().rposition(|&fi| fi < *at) else {
+            return Err("`--output` must follow the `--format` it writes, e.g. `--format sarif --output clic.sarif`".to_string());
+        };
+        if paired[f].replace(o).is_some() {
+            return Err(
+                "two `--output`s follow the same `--format`; give each report its own `--format`"
+                    .to_string(),
+            );
+        }
+    }
+    Ok(paired)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let status = match cli.command {
         Command::Compile { path, emit_plan } => cmd::compile::run(&path, emit_plan.as_deref()),
         Command::Check {
@@ -222,7 +257,26 @@ fn main() -> ExitCode {
                 FailOn::Major => clic_compiler::plan::Severity::Major,
                 FailOn::Minor => clic_compiler::plan::Severity::Minor,
             };
+            let paired = match outputs_of_formats(&matches) {
+                Ok(p) => p,
+                Err(why) => {
+                    output::print_error(
+                        clic_compiler::Code::E020,
+                        &why,
+                        Some("see `clic check --help`"),
+                    );
+                    return ExitCode::from(2);
+                }
+            };
             let formats = if format.is_empty() {
+                if !output.is_empty() {
+                    output::print_error(
+                        clic_compiler::Code::E020,
+                        "`--output` must follow the `--format` it writes, e.g. `--format sarif --output clic.sarif`",
+                        Some("see `clic check --help`"),
+                    );
+                    return ExitCode::from(2);
+                }
                 vec![CheckFormat::Human]
             } else {
                 format
@@ -237,7 +291,12 @@ fn main() -> ExitCode {
                         CheckFormat::Sarif => cmd::check::Report::Sarif,
                         CheckFormat::Junit => cmd::check::Report::Junit,
                     };
-                    (kind, output.get(i).cloned())
+                    let file = paired
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .and_then(|o| output.get(o).cloned());
+                    (kind, file)
                 })
                 .collect();
             cmd::check::run(

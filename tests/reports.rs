@@ -279,3 +279,49 @@ fn sarif_locations_are_given_from_the_repository_root() {
         "{uris:?}"
     );
 }
+
+#[test]
+fn each_output_writes_the_format_just_before_it() {
+    let dir = project();
+    let sarif = dir.path().join("clic.sarif");
+    let junit = dir.path().join("clic-junit.xml");
+    // As the scaffolded CI jobs write it: human to the log, the others to files.
+    Command::cargo_bin("clic")
+        .expect("binary")
+        .args([
+            "check", "--format", "human", "--format", "sarif", "--output",
+        ])
+        .arg(&sarif)
+        .args(["--format", "junit", "--output"])
+        .arg(&junit)
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("gate: FAILED"))
+        .stdout(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("<testsuites"),
+        ));
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif written"))
+            .expect("the SARIF file holds JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    // An output before any format, or two after one, is a usage error.
+    for args in [
+        vec!["--output", "x.json", "--format", "json"],
+        vec![
+            "--format", "json", "--output", "a.json", "--output", "b.json",
+        ],
+        vec!["--output", "x.txt"],
+    ] {
+        Command::cargo_bin("clic")
+            .expect("binary")
+            .arg("check")
+            .args(&args)
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("clic::E020"));
+    }
+}
