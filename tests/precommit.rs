@@ -49,12 +49,17 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .expect("git runs")
 }
 
-fn ok(out: &Output) -> String {
-    let text = format!(
+/// Standard output and standard error of a finished command, as text.
+fn output_text(out: &Output) -> String {
+    format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
-    );
+    )
+}
+
+fn ok(out: &Output) -> String {
+    let text = output_text(out);
     assert!(out.status.success(), "command failed:\n{text}");
     text
 }
@@ -94,12 +99,7 @@ fn model_repo() -> tempfile::TempDir {
 }
 
 fn sha256_hex(path: &Path) -> String {
-    use sha2::Digest;
-    let bytes = std::fs::read(path).expect("readable");
-    sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    clic_runner::facts::artifact::sha256_hex(&std::fs::read(path).expect("readable"))
 }
 
 /// Whether the pre-commit framework is installed; under CI it must be.
@@ -164,11 +164,7 @@ fn pre_commit_framework_blocks_a_breaking_commit_and_passes_a_compliant_one() {
     .expect("copy identifying scan");
     ok(&git(dir, &["add", "data/reference/cxr-0001.dcm"]));
     let blocked = git(dir, &["commit", "-q", "-m", "Refresh a scan"]);
-    let message = format!(
-        "{}{}",
-        String::from_utf8_lossy(&blocked.stdout),
-        String::from_utf8_lossy(&blocked.stderr)
-    );
+    let message = output_text(&blocked);
     assert!(
         !blocked.status.success(),
         "commit must be blocked:\n{message}"
@@ -194,11 +190,7 @@ fn pre_commit_framework_blocks_a_breaking_commit_and_passes_a_compliant_one() {
     std::fs::write(dir.join("model/model.onnx"), model).expect("write model");
     ok(&git(dir, &["add", "-A"]));
     let blocked = git(dir, &["commit", "-q", "-m", "Retrain"]);
-    let message = format!(
-        "{}{}",
-        String::from_utf8_lossy(&blocked.stdout),
-        String::from_utf8_lossy(&blocked.stderr)
-    );
+    let message = output_text(&blocked);
     assert!(
         !blocked.status.success(),
         "commit must be blocked:\n{message}"
@@ -219,11 +211,7 @@ fn pre_commit_framework_blocks_a_breaking_commit_and_passes_a_compliant_one() {
     .expect("write policy");
     ok(&git(dir, &["add", "-A"]));
     let blocked = git(dir, &["commit", "-q", "-m", "Local policy"]);
-    let message = format!(
-        "{}{}",
-        String::from_utf8_lossy(&blocked.stdout),
-        String::from_utf8_lossy(&blocked.stderr)
-    );
+    let message = output_text(&blocked);
     assert!(
         !blocked.status.success(),
         "commit must be blocked:\n{message}"

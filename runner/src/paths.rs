@@ -18,3 +18,70 @@ pub fn normalize(p: &Path) -> PathBuf {
     }
     out
 }
+
+/// `base/rel` for `/`-separated paths (`rel` may use `\\`), `.` and `..` resolved
+/// lexically: how a repository names a path the manifest gives relative to its folder.
+pub fn join_slash(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(rel.split(['/', '\\'])) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// `path` relative to `root`, both made canonical, `/`-separated (`""` for the root
+/// itself); none when either cannot be resolved or `path` lies outside `root`.
+pub fn relative_slash(path: &Path, root: &Path) -> Option<String> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let root = std::fs::canonicalize(root).ok()?;
+    let rel = path.strip_prefix(&root).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// Whether the `/`-separated `path` is `folder` or lies inside it (on a component
+/// boundary: `data/reference-old` is not in `data/reference`). Everything is in `""`.
+pub fn is_under(path: &str, folder: &str) -> bool {
+    let folder = folder.trim_end_matches('/');
+    folder.is_empty()
+        || path == folder
+        || path
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_slash_resolves_dots() {
+        assert_eq!(
+            join_slash("examples/cxr", "model/cxr.onnx"),
+            "examples/cxr/model/cxr.onnx"
+        );
+        assert_eq!(join_slash("", "./data/ref"), "data/ref");
+        assert_eq!(join_slash("a/b", "../c"), "a/c");
+        assert_eq!(join_slash("a", "b\\c"), "a/b/c");
+    }
+
+    #[test]
+    fn is_under_matches_files_and_folders_only_on_boundaries() {
+        assert!(is_under("data/reference/x.dcm", "data/reference"));
+        assert!(is_under("data/reference", "data/reference"));
+        assert!(is_under("data/reference/x.dcm", "data/reference/"));
+        assert!(!is_under("data/reference-old/x.dcm", "data/reference"));
+        assert!(!is_under("README.md", "data/reference"));
+        assert!(is_under("README.md", ""));
+    }
+}

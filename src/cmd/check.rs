@@ -189,33 +189,14 @@ pub fn reported_invalid_input(evidence: &Evidence) -> bool {
 /// check) outside a git work tree, where nobody can say what is staged.
 fn staged_scope(plan: &Plan, manifest_dir: &Path) -> Option<std::collections::BTreeSet<String>> {
     let (workdir, staged) = clic_runner::facts::git::staged_change(manifest_dir)?;
-    let dir = std::fs::canonicalize(manifest_dir).ok()?;
-    let rel = dir.strip_prefix(&workdir).ok()?;
-    let rel = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let rel = clic_runner::paths::relative_slash(manifest_dir, &workdir)?;
     Some(clic_runner::evidence::scope::touched(plan, &rel, &staged))
 }
 
 /// The checked folder relative to the repository root, `/`-separated; empty when it is
 /// the root or outside a repository.
 fn relative_base(project: &crate::project::Project) -> String {
-    let (Ok(base), Ok(root)) = (
-        std::fs::canonicalize(&project.base),
-        std::fs::canonicalize(&project.root),
-    ) else {
-        return String::new();
-    };
-    base.strip_prefix(&root)
-        .map(|rel| {
-            rel.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .unwrap_or_default()
+    clic_runner::paths::relative_slash(&project.base, &project.root).unwrap_or_default()
 }
 
 /// Today's date in UTC, from the system clock.

@@ -245,7 +245,7 @@ pub fn run(
         integrity::RECORD,
         files
             .get(integrity::RECORD)
-            .map(|b| integrity::sha256(b))
+            .map(|b| clic_runner::facts::artifact::sha256_hex(b))
             .unwrap_or_default()
     );
     if evidence.gate_passed {

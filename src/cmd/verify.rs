@@ -93,7 +93,7 @@ pub fn run(dir: &Path, repo: Option<&Path>) -> Status {
     println!(
         "{} sha256 {} (compare it with the digest published with the release)",
         integrity::RECORD,
-        integrity::sha256(&bytes)
+        clic_runner::facts::artifact::sha256_hex(&bytes)
     );
     println!(
         "dossier files: {}",

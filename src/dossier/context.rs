@@ -129,7 +129,7 @@ fn status_word(s: Status) -> &'static str {
 /// The hash that ties a control's row in the traceability matrix to its entry in
 /// `results.json`: sha256 of the result's canonical JSON.
 pub fn result_hash(r: &CheckResult) -> String {
-    super::integrity::sha256(&serde_json::to_vec(r).unwrap_or_default())
+    clic_runner::facts::artifact::sha256_hex(&serde_json::to_vec(r).unwrap_or_default())
 }
 
 /// The release status: what the first page of every document says.

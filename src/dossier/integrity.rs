@@ -14,11 +14,6 @@ pub const FORMAT: &str = "clic.dossier-evidence/1";
 /// The name of the integrity record inside a dossier.
 pub const RECORD: &str = "evidence.json";
 
-/// sha256 of bytes, lowercase hex.
-pub fn sha256(bytes: &[u8]) -> String {
-    clic_runner::facts::artifact::sha256_hex(bytes)
-}
-
 /// One hashed file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileHash {
@@ -74,7 +69,9 @@ fn hash_file(base: &Path, path: &Path, role: &str) -> FileHash {
     FileHash {
         path: shown(base, path),
         role: role.to_string(),
-        sha256: std::fs::read(path).map(|b| sha256(&b)).unwrap_or_default(),
+        sha256: std::fs::read(path)
+            .map(|b| clic_runner::facts::artifact::sha256_hex(&b))
+            .unwrap_or_default(),
     }
 }
 
@@ -201,7 +198,7 @@ pub fn check_outputs(dir: &Path, record: &Record, findings: &mut Findings) {
     for (path, want) in &listed {
         match std::fs::read(dir.join(path)) {
             Ok(bytes) => {
-                if sha256(&bytes) != *want {
+                if clic_runner::facts::artifact::sha256_hex(&bytes) != *want {
                     findings.changed.push((*path).to_string());
                 }
             }

@@ -97,7 +97,7 @@ pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String,
         src.inputs,
         (
             SCANS_MANIFEST,
-            &integrity::sha256(scans_text.as_bytes()),
+            &clic_runner::facts::artifact::sha256_hex(scans_text.as_bytes()),
             scans.len(),
         ),
     );
@@ -267,7 +267,7 @@ pub fn assemble(
             .map(|(path, bytes)| FileHash {
                 path: path.clone(),
                 role: String::new(),
-                sha256: integrity::sha256(bytes),
+                sha256: clic_runner::facts::artifact::sha256_hex(bytes),
             })
             .collect(),
     };

@@ -165,7 +165,7 @@ fn text_for(
                 |_| p.display().to_string(),
                 |r| r.to_string_lossy().replace('\\', "/"),
             );
-            let sha256 = super::integrity::sha256(text.as_bytes());
+            let sha256 = clic_runner::facts::artifact::sha256_hex(text.as_bytes());
             return Ok((
                 text,
                 TemplateSource {
@@ -183,7 +183,7 @@ fn text_for(
             name: name.to_string(),
             overridden_by: None,
             path: None,
-            sha256: super::integrity::sha256(builtin.as_bytes()),
+            sha256: clic_runner::facts::artifact::sha256_hex(builtin.as_bytes()),
         },
     ))
 }

@@ -38,26 +38,10 @@ fn help_text(c: &Check) -> String {
     text
 }
 
-/// `base/file` with `.` and `..` resolved lexically, `/`-separated: a path from the
-/// repository root, as code scanning resolves it.
-fn uri(base: &str, file: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in base.split('/').chain(file.split(['/', '\\'])) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
 fn location(loc: &SourceLoc, base: &str) -> Value {
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": uri(base, &loc.file), "uriBaseId": "SRCROOT" },
+            "artifactLocation": { "uri": clic_runner::paths::join_slash(base, &loc.file), "uriBaseId": "SRCROOT" },
             "region": { "startLine": loc.line.max(1), "startColumn": loc.column.max(1) }
         }
     })

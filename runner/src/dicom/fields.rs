@@ -2,7 +2,6 @@
 
 use dicom_core::{Tag, VR};
 use dicom_object::InMemDicomObject;
-use sha2::{Digest, Sha256};
 
 /// The value of a non-sequence attribute as text, without DICOM padding (spaces and
 /// NULs at either end); `None` when absent or not text-convertible.
@@ -43,7 +42,7 @@ pub(crate) fn first_number(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
 /// function hashes a PatientID read from a file and a plain id from a training list, so
 /// the two can be compared without ever storing the id.
 pub fn hash_id(id: &str) -> String {
-    super::open::hex(&Sha256::digest(trim(id).as_bytes()))
+    crate::facts::artifact::sha256_hex(trim(id).as_bytes())
 }
 
 /// The age band of a PatientAge value (`nnnD`, `nnnW`, `nnnM` or `nnnY`): `0-17`,

@@ -6,7 +6,6 @@ use dicom_object::file::ReadPreamble;
 use dicom_object::meta::FileMetaTable;
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::{TransferSyntax, TransferSyntaxIndex, TransferSyntaxRegistry};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The parsed object type used throughout this module.
@@ -34,16 +33,6 @@ pub(crate) fn trim_uid(uid: &str) -> &str {
     uid.trim_matches(|c: char| c == '\0' || c == ' ')
 }
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
-
 /// Joins an error and its sources, skipping repeats.
 pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -62,7 +51,7 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
 pub(crate) fn load(path: &Path, shown: &str) -> Result<Loaded, ScanError> {
     let bytes = std::fs::read(path)
         .map_err(|e| ScanError::new(shown, None, format!("cannot read the file: {e}")))?;
-    let sha256 = hex(&Sha256::digest(&bytes));
+    let sha256 = crate::facts::artifact::sha256_hex(&bytes);
     let magic_at = |at: usize| bytes.get(at..at + 4) == Some(b"DICM".as_slice());
     let start = if magic_at(128) {
         Some(128)

@@ -45,7 +45,7 @@ struct Inputs {
 
 impl Inputs {
     fn of(model: Option<&ModelSpec>, manifest_dir: &str) -> Self {
-        let at = |p: &str| join(manifest_dir, p);
+        let at = |p: &str| crate::paths::join_slash(manifest_dir, p);
         let Some(m) = model else {
             return Self {
                 artifact: Vec::new(),
@@ -83,53 +83,6 @@ fn reads_touched(check: &Check, inputs: &Inputs, staged: &[String]) -> bool {
         };
         paths
             .iter()
-            .any(|input| staged.iter().any(|s| under(s, input)))
+            .any(|input| staged.iter().any(|s| crate::paths::is_under(s, input)))
     })
-}
-
-/// Whether `path` is `input` or lies in the folder `input`.
-fn under(path: &str, input: &str) -> bool {
-    input.is_empty()
-        || path == input
-        || path
-            .strip_prefix(input)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// `base/rel`, with `.` and `..` resolved lexically and `/` separators.
-fn join(base: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in base.split('/').chain(rel.split(['/', '\\'])) {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn join_resolves_dots() {
-        assert_eq!(
-            join("examples/cxr", "model/cxr.onnx"),
-            "examples/cxr/model/cxr.onnx"
-        );
-        assert_eq!(join("", "./data/ref"), "data/ref");
-        assert_eq!(join("a/b", "../c"), "a/c");
-    }
-
-    #[test]
-    fn under_matches_files_and_folders_only_on_boundaries() {
-        assert!(under("data/reference/x.dcm", "data/reference"));
-        assert!(under("data/reference", "data/reference"));
-        assert!(!under("data/reference-old/x.dcm", "data/reference"));
-        assert!(!under("README.md", "data/reference"));
-    }
 }

@@ -52,12 +52,14 @@ pub enum ArtifactError {
     },
 }
 
-/// Hex sha256.
+/// Lower-case hex sha256: the one digest format of clic's evidence.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// Reads, hashes, parses and loads a model file, and checks that it runs

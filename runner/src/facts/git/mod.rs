@@ -208,7 +208,7 @@ impl Repo {
         let found = self
             .statuses()?
             .iter()
-            .filter(|(p, s)| keep(*s) && named.iter().any(|n| paths::under(p, n)))
+            .filter(|(p, s)| keep(*s) && named.iter().any(|n| crate::paths::is_under(p, n)))
             .map(|(p, _)| p.clone())
             .collect();
         Ok(strings(found))

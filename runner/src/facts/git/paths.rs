@@ -4,22 +4,7 @@
 use super::{git_err, FactError};
 use clic_compiler::plan::{ModelSpec, ReferenceSpec, Value};
 use git2::{AttrCheckFlags, Repository};
-use std::path::{Component, Path, PathBuf};
-
-/// `path` with `.` and `..` resolved without touching the file system.
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+use std::path::{Path, PathBuf};
 
 /// `dir` made absolute and canonical, as far as it exists.
 fn absolute_dir(dir: &Path) -> PathBuf {
@@ -33,14 +18,14 @@ fn absolute_dir(dir: &Path) -> PathBuf {
             .map(|cwd| cwd.join(dir))
             .unwrap_or_else(|_| dir.to_path_buf())
     };
-    normalise(&joined)
+    crate::paths::normalize(&joined)
 }
 
 /// A path the manifest names (relative to `dir`, or absolute), relative to the
 /// repository root with `/` separators; none when it lies outside the work tree. The
 /// root itself is the empty string.
 pub(super) fn in_repo(dir: &Path, workdir: &Path, named: &str) -> Option<String> {
-    let abs = normalise(&absolute_dir(dir).join(named));
+    let abs = crate::paths::normalize(&absolute_dir(dir).join(named));
     let rel = abs.strip_prefix(workdir).ok()?;
     let parts: Vec<String> = rel
         .components()
@@ -70,16 +55,6 @@ pub(super) fn manifest_paths(dir: &Path, workdir: &Path, spec: &ModelSpec) -> Ve
     out
 }
 
-/// Whether the repository path `path` is `named` or lies under the folder `named`.
-pub(super) fn under(path: &str, named: &str) -> bool {
-    let named = named.trim_end_matches('/');
-    named.is_empty()
-        || path == named
-        || path
-            .strip_prefix(named)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// DICOM files in the index (committed or staged) under the manifest's folder and
 /// outside its reference folder, relative to the repository root, sorted. A file is
 /// DICOM by its extension (`.dcm`, `.dicom`, `.dic`) or, when it has none, by the
@@ -99,8 +74,12 @@ pub(super) fn stray_scans(
     let mut out: Vec<String> = index
         .iter()
         .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-        .filter(|p| under(p, &project))
-        .filter(|p| !reference.as_deref().is_some_and(|r| under(p, r)))
+        .filter(|p| crate::paths::is_under(p, &project))
+        .filter(|p| {
+            !reference
+                .as_deref()
+                .is_some_and(|r| crate::paths::is_under(p, r))
+        })
         .filter(|p| is_dicom(&workdir.join(p), p))
         .collect();
     out.sort();
@@ -111,11 +90,11 @@ pub(super) fn stray_scans(
 /// Outside a repository: the DICOM files on disk under `dir` (hidden names skipped)
 /// and outside the reference folder, relative to `dir`, sorted.
 pub(super) fn stray_scans_on_disk(dir: &Path, spec: &ModelSpec) -> Result<Vec<String>, FactError> {
-    let root = normalise(&absolute_dir(dir));
+    let root = crate::paths::normalize(&absolute_dir(dir));
     let reference = spec
         .reference
         .as_ref()
-        .map(|r| normalise(&root.join(&r.path)));
+        .map(|r| crate::paths::normalize(&root.join(&r.path)));
     let files = files_under(&root)
         .map_err(|e| FactError::unavailable(format!("cannot list `{}`: {e}", dir.display())))?;
     let mut out: Vec<String> = files
@@ -231,11 +210,11 @@ mod tests {
 
     #[test]
     fn under_matches_files_and_folders() {
-        assert!(under("scans/a.dcm", "scans"));
-        assert!(under("scans/a.dcm", "scans/"));
-        assert!(under("model.onnx", "model.onnx"));
-        assert!(!under("scans2/a.dcm", "scans"));
-        assert!(under("anything", ""));
+        assert!(crate::paths::is_under("scans/a.dcm", "scans"));
+        assert!(crate::paths::is_under("scans/a.dcm", "scans/"));
+        assert!(crate::paths::is_under("model.onnx", "model.onnx"));
+        assert!(!crate::paths::is_under("scans2/a.dcm", "scans"));
+        assert!(crate::paths::is_under("anything", ""));
     }
 
     #[test]
