@@ -39,6 +39,8 @@ pub enum Code {
     E017,
     /// A citation names a clause that its framework's catalogued part does not have.
     E018,
+    /// An expression nested too deeply.
+    E019,
     /// Input file or folder cannot be read.
     E020,
     /// A model artifact is missing, truncated or not ONNX.
@@ -51,7 +53,7 @@ pub enum Code {
 }
 
 /// Every code, in order.
-pub const ALL: [Code; 22] = [
+pub const ALL: [Code; 23] = [
     Code::E001,
     Code::E002,
     Code::E003,
@@ -70,6 +72,7 @@ pub const ALL: [Code; 22] = [
     Code::E016,
     Code::E017,
     Code::E018,
+    Code::E019,
     Code::E020,
     Code::E021,
     Code::E022,
@@ -118,6 +121,7 @@ impl Code {
             Code::E016 => ("invalid manifest", "The model manifest holds a value that cannot be right: an unknown claim, an unknown document kind, an unknown interpolation, more than one model in a project."),
             Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
             Code::E018 => ("unknown clause", "A citation names a clause of a part of a framework that clic catalogues clause by clause (MDR Annex I, II and III, AI Act Annex IV), and that part has no such clause, e.g. `mdr \"Annex I 17.9\"`. The dossier's GSPR checklist, Annex II and Annex IV sections are built on these ids, so a mistyped one would leave a requirement uncovered. `clic explain` lists nothing here: the help names the closest clause. Citations of other parts and frameworks are accepted as written."),
+            Code::E019 => ("expression nested too deeply", "An expression nests more than 128 levels deep. Each parenthesis, `not`, unary `-`, comparison, arithmetic operator (`a + b + c` is two levels), quantifier, `count`, list, record and call argument opens a level. Conditions joined by `and` or by `or` are not nested, however many there are: a chain of 10,000 of them is fine. The limit keeps a hostile or generated file from exhausting the stack of the compiler or of the evaluator; a file with brackets, `not`s or quantifiers nested several hundred deep is refused as a whole before it is parsed. Split the expression into several `expect` statements, or flatten it into a chain of `and` / `or`."),
             Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
             Code::E022 => ("invalid reference set", "A reference scan cannot be read or decoded (the message names the file and its transfer syntax), the labels file is invalid, or the manifest's reference folder is missing. A benchmark never skips a file silently: it stops with exit status 2."),
             Code::E023 => ("invalid document", "A document that the manifest's `documents` block names lies outside the project, is a folder, cannot be read, is not UTF-8 text, or has front matter that is not valid YAML (the message names the file and the line), e.g. an approval `date` that is not a calendar date YYYY-MM-DD. A missing document is not this error: it is reported by the checks that need it. The run stops with exit status 2."),

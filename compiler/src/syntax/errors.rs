@@ -17,6 +17,12 @@ pub(crate) fn syntax_error(
         pest::error::InputLocation::Span((s, _)) => s,
     };
     let at = (offset + rel).min(text.len());
+    if let pest::error::ErrorVariant::CustomError { .. } = &err.variant {
+        // The grammar raises no custom error: pest gave up on its stack or call limit,
+        // which only nesting deep enough to pass the depth scan on a small stack reaches.
+        let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        return super::depth::too_deep_to_parse(Loc::new(file, at, end));
+    }
     let mut expected: Vec<&'static str> = match &err.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| describe(*r)).collect()

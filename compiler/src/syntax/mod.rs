@@ -1,6 +1,7 @@
 //! Concrete syntax: the pest grammar and the conversion of its pairs into the AST.
 //! This is the only module that sees pest.
 
+mod depth;
 mod errors;
 mod parse;
 

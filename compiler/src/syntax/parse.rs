@@ -1,6 +1,7 @@
 //! Pest pairs to AST, with error recovery: `bad_item` and `bad_stmt` regions are
 //! re-parsed strictly to produce a precise diagnostic, and parsing goes on after them.
 
+use super::depth::{self, MAX_DEPTH};
 use super::errors::syntax_error;
 use super::{ClicParser, Rule};
 use crate::ast::*;
@@ -15,7 +16,12 @@ pub fn parse_module(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         file,
         text,
         diags: Vec::new(),
+        too_deep: false,
     };
+    // pest recurses on nesting: a file nested deeper than it could parse is refused whole.
+    if let Err(d) = depth::scan(file, text) {
+        return (Module::default(), vec![d]);
+    }
     let module = match ClicParser::parse(Rule::file, text) {
         Ok(mut pairs) => p.module(pairs.next()),
         Err(err) => {
@@ -49,6 +55,8 @@ struct Parse<'t> {
     file: FileId,
     text: &'t str,
     diags: Vec<Diagnostic>,
+    /// Whether the statement being read already reported an expression nested too deeply.
+    too_deep: bool,
 }
 
 /// Which strict rule explains a bad statement in a given block.
@@ -404,7 +412,7 @@ impl<'t> Parse<'t> {
                     let Some(e) = p.into_inner().next() else {
                         continue;
                     };
-                    let expr = self.expr(e);
+                    let expr = self.root_expr(e);
                     if rule == Rule::applies {
                         ControlStmt::AppliesWhen(expr)
                     } else {
@@ -472,8 +480,9 @@ impl<'t> Parse<'t> {
                             continue;
                         };
                         let ploc = self.loc(&path);
-                        let path = Node::new(self.path(path), ploc);
-                        assignments.push((path, self.expr(value)));
+                        self.too_deep = false;
+                        let path = Node::new(self.path(path, 1), ploc);
+                        assignments.push((path, self.root_expr(value)));
                     }
                     stmts.push(Node::new(TestStmt::Given(assignments), loc));
                 }
@@ -498,59 +507,73 @@ impl<'t> Parse<'t> {
 
     // ------------------------------------------------------------ expressions
 
-    fn expr(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
+    /// The expression of a statement. Its tree is at most [`MAX_DEPTH`] deep; a deeper
+    /// one is reported once (E019) and left out, so no later stage recurses deeper.
+    fn root_expr(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
+        self.too_deep = false;
+        self.expr(pair, 1)
+    }
+
+    /// Reports an expression nested too deeply, once per statement; stands in `none`.
+    fn deep(&mut self, loc: Loc) -> Node<Expr> {
+        if !self.too_deep {
+            self.too_deep = true;
+            self.diags.push(depth::too_deep(loc));
+        }
+        Node::new(Expr::None, loc)
+    }
+
+    /// An expression node at `depth` (the root is at 1). The grammar's precedence rules
+    /// nest pairs that add nothing when they have one child; they are stepped through in
+    /// a loop, so the recursion here follows the tree that is built, not the grammar.
+    fn expr(&mut self, pair: Pair<'t, Rule>, depth: usize) -> Node<Expr> {
+        let pair = step_through(pair);
         let loc = self.loc(&pair);
+        if depth > MAX_DEPTH {
+            return self.deep(loc);
+        }
+        let inner = depth + 1;
         let rule = pair.as_rule();
         match rule {
-            Rule::expr => match pair.into_inner().next() {
-                Some(inner) => self.expr(inner),
-                None => Node::new(Expr::None, loc),
-            },
             Rule::paren => match pair.into_inner().next() {
-                Some(inner) => Node::new(Expr::Paren(Box::new(self.expr(inner))), loc),
+                Some(e) => Node::new(Expr::Paren(Box::new(self.expr(e, inner))), loc),
                 None => Node::new(Expr::None, loc),
             },
-            Rule::disjunction | Rule::conjunction | Rule::additive | Rule::multiplicative => {
-                self.binary_chain(pair)
-            }
+            Rule::disjunction | Rule::conjunction => self.logic_chain(pair, depth),
+            Rule::additive | Rule::multiplicative => self.arithmetic_chain(pair, depth),
             Rule::negation => {
-                let mut inner = pair.into_inner();
-                match inner.next() {
-                    Some(first) if first.as_rule() == Rule::kw_not => match inner.next() {
-                        Some(arg) => Node::new(Expr::Not(Box::new(self.expr(arg))), loc),
-                        None => Node::new(Expr::None, loc),
-                    },
-                    Some(first) => self.expr(first),
+                let arg = pair.into_inner().find(|p| p.as_rule() != Rule::kw_not);
+                match arg {
+                    Some(arg) => Node::new(Expr::Not(Box::new(self.expr(arg, inner))), loc),
                     None => Node::new(Expr::None, loc),
                 }
             }
-            Rule::comparison => self.comparison(pair),
+            Rule::comparison => self.comparison(pair, depth),
             Rule::proportion => {
-                let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_of);
-                let Some(value) = inner.next() else {
+                let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_of);
+                let (Some(value), Some(n)) = (parts.next(), parts.next()) else {
                     return Node::new(Expr::None, loc);
                 };
-                let value = self.expr(value);
-                match inner.next() {
-                    Some(n) => Node::new(
-                        Expr::Of {
-                            value: Box::new(value),
-                            n: Box::new(self.expr(n)),
-                        },
-                        loc,
-                    ),
-                    None => value,
-                }
+                Node::new(
+                    Expr::Of {
+                        value: Box::new(self.expr(value, inner)),
+                        n: Box::new(self.expr(n, inner)),
+                    },
+                    loc,
+                )
             }
             Rule::unary => {
-                let parts: Vec<_> = pair.into_inner().collect();
-                let mut iter = parts.into_iter().rev();
-                let Some(primary) = iter.next() else {
+                let mut parts: Vec<_> = pair.into_inner().collect();
+                let Some(primary) = parts.pop() else {
                     return Node::new(Expr::None, loc);
                 };
-                let mut e = self.expr(primary);
-                for neg in iter {
-                    let nloc = self.loc(&neg).to(e.loc);
+                // `- - x`: the primary sits one level below the last `-`.
+                if depth + parts.len() > MAX_DEPTH {
+                    return self.deep(loc);
+                }
+                let mut e = self.expr(primary, depth + parts.len());
+                for neg in parts.iter().rev() {
+                    let nloc = self.loc(neg).to(e.loc);
                     e = Node::new(Expr::Neg(Box::new(e)), nloc);
                 }
                 e
@@ -561,18 +584,18 @@ impl<'t> Parse<'t> {
             },
             Rule::none => Node::new(Expr::None, loc),
             Rule::path => {
-                let path = self.path(pair);
+                let path = self.path(pair, depth);
                 Node::new(Expr::Path(path), loc)
             }
             Rule::exists => match pair.into_inner().find(|p| p.as_rule() == Rule::path) {
                 Some(p) => {
                     let ploc = self.loc(&p);
-                    Node::new(Expr::Exists(Node::new(self.path(p), ploc)), loc)
+                    Node::new(Expr::Exists(Node::new(self.path(p, inner), ploc)), loc)
                 }
                 None => Node::new(Expr::None, loc),
             },
             Rule::list => Node::new(
-                Expr::List(pair.into_inner().map(|e| self.expr(e)).collect()),
+                Expr::List(pair.into_inner().map(|e| self.expr(e, inner)).collect()),
                 loc,
             ),
             Rule::record => {
@@ -582,14 +605,14 @@ impl<'t> Parse<'t> {
                     let (Some(n), Some(v)) = (fi.next(), fi.next()) else {
                         continue;
                     };
-                    fields.push((self.text_node(&n), self.expr(v)));
+                    fields.push((self.text_node(&n), self.expr(v, inner)));
                 }
                 Node::new(Expr::Record(fields), loc)
             }
             Rule::quantifier => {
-                let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+                let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
                 let (Some(kind), Some(var), Some(over), Some(body)) =
-                    (inner.next(), inner.next(), inner.next(), inner.next())
+                    (parts.next(), parts.next(), parts.next(), parts.next())
                 else {
                     return Node::new(Expr::None, loc);
                 };
@@ -603,8 +626,8 @@ impl<'t> Parse<'t> {
                     Expr::Quantifier {
                         kind,
                         var,
-                        over: Box::new(self.expr(over)),
-                        body: Box::new(self.expr(body)),
+                        over: Box::new(self.expr(over, inner)),
+                        body: Box::new(self.expr(body, inner)),
                     },
                     loc,
                 )
@@ -614,15 +637,15 @@ impl<'t> Parse<'t> {
                     return Node::new(Expr::None, loc);
                 };
                 if arg.as_rule() == Rule::count_filter {
-                    let mut inner = arg.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+                    let mut parts = arg.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
                     let (Some(var), Some(over), Some(body)) =
-                        (inner.next(), inner.next(), inner.next())
+                        (parts.next(), parts.next(), parts.next())
                     else {
                         return Node::new(Expr::None, loc);
                     };
                     let var = self.text_node(&var);
-                    let over = Box::new(self.expr(over));
-                    let body = Box::new(self.expr(body));
+                    let over = Box::new(self.expr(over, inner));
+                    let body = Box::new(self.expr(body, inner));
                     Node::new(
                         Expr::Count {
                             over,
@@ -633,7 +656,7 @@ impl<'t> Parse<'t> {
                 } else {
                     Node::new(
                         Expr::Count {
-                            over: Box::new(self.expr(arg)),
+                            over: Box::new(self.expr(arg, inner)),
                             filter: None,
                         },
                         loc,
@@ -644,23 +667,79 @@ impl<'t> Parse<'t> {
         }
     }
 
-    /// `a op b op c`, left-associative.
-    fn binary_chain(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
-        let mut inner = pair.into_inner();
-        let Some(first) = inner.next() else {
-            return Node::new(Expr::None, Loc::default());
+    /// `a and b and c`, `a or b or c`: built as a balanced tree of the same operator,
+    /// whatever the length of the chain, so that 10,000 conditions joined by `and` nest
+    /// 14 levels, not 10,000.
+    ///
+    /// INVARIANT: `and` and `or` are associative, and the operands keep their order, so
+    /// the tree means what the left-leaning one would and is evaluated (and short-
+    /// circuits) in the same order. Up to three operands, the tree is the left-leaning one.
+    fn logic_chain(&mut self, pair: Pair<'t, Rule>, depth: usize) -> Node<Expr> {
+        let op = if pair.as_rule() == Rule::disjunction {
+            BinOp::Or
+        } else {
+            BinOp::And
         };
-        let mut lhs = self.expr(first);
-        while let (Some(op), Some(rhs)) = (inner.next(), inner.next()) {
+        let operands: Vec<_> = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_and | Rule::kw_or))
+            .collect();
+        self.balanced(op, &operands, depth)
+    }
+
+    fn balanced(&mut self, op: BinOp, operands: &[Pair<'t, Rule>], depth: usize) -> Node<Expr> {
+        match operands {
+            [] => Node::new(Expr::None, Loc::default()),
+            [one] => self.expr(one.clone(), depth),
+            _ => {
+                if depth > MAX_DEPTH {
+                    let (first, last) = (&operands[0], &operands[operands.len() - 1]);
+                    let loc = self.loc(first).to(self.loc(last));
+                    return self.deep(loc);
+                }
+                // The left half takes the odd operand: `a and b and c` is `(a and b) and c`.
+                let (left, right) = operands.split_at(operands.len().div_ceil(2));
+                let lhs = self.balanced(op, left, depth + 1);
+                let rhs = self.balanced(op, right, depth + 1);
+                let loc = lhs.loc.to(rhs.loc);
+                Node::new(
+                    Expr::Binary {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                    loc,
+                )
+            }
+        }
+    }
+
+    /// `a + b - c`, `a * b / c`: left-associative, one level per operator (floating-point
+    /// arithmetic is not associative, so the chain keeps its shape).
+    fn arithmetic_chain(&mut self, pair: Pair<'t, Rule>, depth: usize) -> Node<Expr> {
+        let loc = self.loc(&pair);
+        let parts: Vec<_> = pair.into_inner().collect();
+        let operators = parts.len() / 2;
+        // The first operand sits below every operator.
+        if depth + operators > MAX_DEPTH {
+            return self.deep(loc);
+        }
+        let mut parts = parts.into_iter();
+        let Some(first) = parts.next() else {
+            return Node::new(Expr::None, loc);
+        };
+        let mut lhs = self.expr(first, depth + operators);
+        let mut level = depth + operators;
+        while let (Some(op), Some(rhs)) = (parts.next(), parts.next()) {
             let op = match op.as_str() {
                 "+" => BinOp::Add,
                 "-" => BinOp::Sub,
                 "*" => BinOp::Mul,
-                "/" => BinOp::Div,
-                s if s.starts_with("and") => BinOp::And,
-                _ => BinOp::Or,
+                _ => BinOp::Div,
             };
-            let rhs = self.expr(rhs);
+            // This operator's node is one level up; its right operand one below it.
+            let rhs = self.expr(rhs, level);
+            level -= 1;
             let loc = lhs.loc.to(rhs.loc);
             lhs = Node::new(
                 Expr::Binary {
@@ -674,15 +753,16 @@ impl<'t> Parse<'t> {
         lhs
     }
 
-    fn comparison(&mut self, pair: Pair<'t, Rule>) -> Node<Expr> {
+    fn comparison(&mut self, pair: Pair<'t, Rule>, depth: usize) -> Node<Expr> {
         let loc = self.loc(&pair);
-        let mut inner = pair.into_inner();
-        let Some(first) = inner.next() else {
+        let inner = depth + 1;
+        let mut parts = pair.into_inner();
+        let Some(first) = parts.next() else {
             return Node::new(Expr::None, loc);
         };
-        let lhs = self.expr(first);
-        let Some(op) = inner.next() else { return lhs };
-        let Some(rhs) = inner.next() else { return lhs };
+        let lhs = self.expr(first, inner);
+        let Some(op) = parts.next() else { return lhs };
+        let Some(rhs) = parts.next() else { return lhs };
         let lhs = Box::new(lhs);
         let expr = match op.as_rule() {
             Rule::cmp_op => {
@@ -690,18 +770,18 @@ impl<'t> Parse<'t> {
                 Expr::Compare {
                     op,
                     lhs,
-                    rhs: Box::new(self.expr(rhs)),
+                    rhs: Box::new(self.expr(rhs, inner)),
                 }
             }
             Rule::not_in => Expr::In {
                 negated: true,
                 elem: lhs,
-                list: Box::new(self.expr(rhs)),
+                list: Box::new(self.expr(rhs, inner)),
             },
             Rule::kw_in => Expr::In {
                 negated: false,
                 elem: lhs,
-                list: Box::new(self.expr(rhs)),
+                list: Box::new(self.expr(rhs, inner)),
             },
             _ => {
                 let pattern = self.string(rhs);
@@ -714,7 +794,8 @@ impl<'t> Parse<'t> {
         Node::new(expr, loc)
     }
 
-    fn path(&mut self, pair: Pair<'t, Rule>) -> Path {
+    /// A path whose node is at `depth`: its call arguments are one level below.
+    fn path(&mut self, pair: Pair<'t, Rule>, depth: usize) -> Path {
         let mut segments = Vec::new();
         for seg in pair.into_inner() {
             let loc = self.loc(&seg);
@@ -731,7 +812,7 @@ impl<'t> Parse<'t> {
                     let Some(name) = si.next() else { continue };
                     let args = si
                         .next()
-                        .map(|a| a.into_inner().map(|e| self.expr(e)).collect());
+                        .map(|a| a.into_inner().map(|e| self.expr(e, depth + 1)).collect());
                     let name_loc = self.loc(&name);
                     let end = if args.is_some() { loc } else { name_loc };
                     segments.push(Node::new(
@@ -805,6 +886,35 @@ impl<'t> Parse<'t> {
                 )
                 .with_help("dates are ISO 8601: YYYY-MM-DD"),
             );
+        }
+    }
+}
+
+/// Steps through the precedence rules that have a single child and so add no node
+/// (`expr`, a disjunction of one conjunction, a comparison without an operator...).
+fn step_through(mut pair: Pair<'_, Rule>) -> Pair<'_, Rule> {
+    loop {
+        let single = matches!(
+            pair.as_rule(),
+            Rule::expr
+                | Rule::disjunction
+                | Rule::conjunction
+                | Rule::negation
+                | Rule::comparison
+                | Rule::additive
+                | Rule::proportion
+                | Rule::multiplicative
+                | Rule::unary
+        );
+        if !single {
+            return pair;
+        }
+        let mut children = pair.clone().into_inner();
+        match (children.next(), children.next()) {
+            (Some(only), None) if !matches!(only.as_rule(), Rule::kw_not | Rule::neg) => {
+                pair = only;
+            }
+            _ => return pair,
         }
     }
 }
