@@ -237,3 +237,50 @@ fn the_formatter_refuses_what_the_compiler_refuses() {
     let err = format_source(&text).expect_err("too deep to format");
     assert_eq!(err[0].code.id(), "clic::E019");
 }
+
+/// A policy whose `expect` is one line of about 70,000 columns ending in `tail`.
+fn long_line(tail: &str) -> String {
+    let head = "exists model.version and ".repeat(2_900);
+    assert!(head.len() > 70_000);
+    policy(&format!("{head}{tail}"))
+}
+
+#[test]
+fn a_diagnostic_past_column_65535_renders_with_its_place_as_a_note() {
+    for (tail, code, label) in [
+        ("benchmark.n >= \"many\"", "clic::E003", "this is a String"),
+        ("benchmark.n >= )", "clic::E001", "unexpected `)`"),
+    ] {
+        let text = long_line(tail);
+        let c = compile_str("hostile.clic", &text);
+        assert_eq!(codes(&c)[0], code);
+        let (_, line, col) = c.diagnostics[0].position(&c.sources).expect("a place");
+        assert!(col > 70_000, "{col}");
+        let plain = render_plain(&c.diagnostics, &c.sources);
+        assert!(plain.contains(code), "{plain}");
+        assert!(
+            plain.contains(&format!("{label}: hostile.clic:{line}:")),
+            "{plain}"
+        );
+        // The 70,000-column line itself is not printed.
+        assert!(plain.len() < 10_000, "{} bytes", plain.len());
+        // The coloured renderer a terminal gets goes through the same report.
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode());
+        for d in &c.diagnostics {
+            let mut out = String::new();
+            handler
+                .render_report(&mut out, &d.report(&c.sources))
+                .expect("renders");
+            assert!(out.contains(&d.message), "{out}");
+        }
+    }
+}
+
+#[test]
+fn labels_on_ordinary_lines_are_still_drawn() {
+    let text = policy("benchmark.n >= \"many\"");
+    let c = compile_str("hostile.clic", &text);
+    let plain = render_plain(&c.diagnostics, &c.sources);
+    assert!(plain.contains("╰── this is a String"), "{plain}");
+    assert!(!plain.contains("this is a String: hostile.clic"), "{plain}");
+}

@@ -73,7 +73,8 @@ impl Diagnostic {
         let mut notes = Vec::new();
         for (i, label) in self.labels.iter().enumerate() {
             let same_file = primary.is_some_and(|p| p.file == label.loc.file);
-            if same_file {
+            let drawn = same_file && file.is_some_and(|f| drawable(&f.text, label.loc));
+            if drawn {
                 let span = SourceSpan::new(
                     label.loc.start.into(),
                     label.loc.end.saturating_sub(label.loc.start),
@@ -112,6 +113,23 @@ impl Diagnostic {
         let (line, col) = sources.line_col(loc.file, loc.start);
         Some((file.path.clone(), line, col))
     }
+}
+
+/// The longest line a label may be drawn under. miette pads to a label's column with a
+/// formatting width, which Rust limits to 65,535 (it panics beyond), and a line of
+/// thousands of columns is unreadable anyway: a label on a longer line is listed as
+/// `label: path:line:col` instead, the way labels in other files are.
+pub const MAX_DRAWN_LINE: usize = 1_000;
+
+/// Whether every line that `loc` touches is short enough to draw a label under.
+fn drawable(text: &str, loc: Loc) -> bool {
+    let (Some(before), Some(after)) = (text.get(..loc.start), text.get(loc.end..)) else {
+        return false;
+    };
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let end = loc.end + after.find('\n').unwrap_or(after.len());
+    text.get(start..end)
+        .is_some_and(|lines| lines.split('\n').all(|l| l.len() <= MAX_DRAWN_LINE))
 }
 
 /// A diagnostic bound to its source, ready for miette to render.

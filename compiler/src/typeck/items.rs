@@ -564,8 +564,9 @@ fn check_value(want: &Type, value: &Node<Expr>, tc: &mut Typeck<'_>) {
     match (&value.node, want) {
         (Expr::None, _) => {}
         (Expr::Paren(inner), _) => check_value(want, inner, tc),
-        (Expr::Of { .. }, Type::Proportion | Type::Number) => {
+        (Expr::Of { value: share, n }, Type::Proportion | Type::Number) => {
             tc.expr(value, &mut Scope::new());
+            super::constant::check_proportion(share, n, tc.diags);
         }
         (Expr::Record(fields), t) if t.record().is_some() => {
             let Some(record) = t.record() else { return };

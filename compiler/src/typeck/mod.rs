@@ -1,6 +1,7 @@
 //! Type checking: every expression against the fact schema, every block for the
 //! statements it must hold. Reports all errors; never stops at the first.
 
+mod constant;
 mod items;
 
 pub(crate) use items::check_program;
