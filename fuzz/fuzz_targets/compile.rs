@@ -3,6 +3,13 @@
 //! `compiler/tests/robustness.rs`: a Plan exactly when there is no diagnostic, every
 //! label within its file on char boundaries, and a formatter whose output parses to
 //! the same module and is a fixed point.
+//!
+//! Deep nesting and long chains are part of the input space: a text nested deeper than
+//! the compiler accepts must give E019, never a stack overflow, and a label past column
+//! 65,535 must render. The dictionary (`clic.dict`) holds 64-byte runs of brackets,
+//! `not`s, `-`s and `and` / `+` chains, and `seed.sh` seeds the e019 fixture; run with
+//! `-max_len=200000` so that mutants can grow past the limits (the default of 4096 bytes
+//! reaches the AST limit of 128 levels, not the depth scan's).
 #![no_main]
 
 use clic_compiler::diagnostics::render_plain;

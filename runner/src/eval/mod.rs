@@ -62,19 +62,7 @@ impl<'f> Env<'f> {
             Ir::Arith { arith, lhs, rhs } => {
                 let (l, r) = (self.eval(lhs)?.as_number(), self.eval(rhs)?.as_number());
                 match (l, r) {
-                    (Some(l), Some(r)) => {
-                        let v = match arith {
-                            ArithOp::Add => l + r,
-                            ArithOp::Sub => l - r,
-                            ArithOp::Mul => l * r,
-                            ArithOp::Div => l / r,
-                        };
-                        if v.is_finite() {
-                            Value::Number(v)
-                        } else {
-                            Value::Null
-                        }
-                    }
+                    (Some(l), Some(r)) => Value::Number(arithmetic(*arith, l, r)?),
                     _ => Value::Null,
                 }
             }
@@ -174,6 +162,35 @@ impl<'f> Env<'f> {
     }
 }
 
+/// `l op r`. A division by zero, or any result that is not a finite number, has no
+/// value: it makes the expression unavailable, so its check can neither pass nor fail
+/// (`not (0/0 == 0/0)` would otherwise pass on NaN).
+fn arithmetic(op: ArithOp, l: f64, r: f64) -> Result<f64, Unavailable> {
+    let (v, sign) = match op {
+        ArithOp::Add => (l + r, "+"),
+        ArithOp::Sub => (l - r, "-"),
+        ArithOp::Mul => (l * r, "*"),
+        ArithOp::Div => (l / r, "/"),
+    };
+    if v.is_finite() {
+        return Ok(v);
+    }
+    let reason = if op == ArithOp::Div && r == 0.0 {
+        "is a division by zero"
+    } else {
+        "has no finite value"
+    };
+    Err(Unavailable {
+        fact: format!(
+            "{} {sign} {}",
+            Value::Number(l).display(),
+            Value::Number(r).display()
+        ),
+        reason: reason.to_string(),
+        invalid_input: false,
+    })
+}
+
 /// A Proportion record: `value` of `n`, with its successes and Wilson 95% interval.
 pub fn proportion(value: f64, n: f64) -> Value {
     let successes = (value * n).round();
@@ -192,4 +209,109 @@ pub fn proportion(value: f64, n: f64) -> Value {
 
 fn truthy(v: &Value) -> bool {
     matches!(v, Value::Bool(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{evaluate, Status};
+    use crate::facts::GivenFacts;
+    use crate::testing::run_test;
+    use clic_compiler::{compile_str, Plan};
+
+    /// A policy `local.t` with one control `c` expecting `expr`, then `tests`.
+    fn plan(expr: &str, tests: &str) -> Plan {
+        let text = format!(
+            "policy local.t \"t\" {{\n  control c \"c\" {{\n    cites mdr \"Annex I 1\"\n    severity blocker\n    expect {expr}\n  }}\n}}\n{tests}"
+        );
+        let c = compile_str("t.clic", &text);
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        c.plan.expect("a plan")
+    }
+
+    fn given(n: f64) -> GivenFacts {
+        let mut facts = GivenFacts::default();
+        facts.set("benchmark.n", &[], Value::Number(n));
+        facts
+    }
+
+    #[test]
+    fn division_by_zero_makes_the_check_unavailable() {
+        for expr in [
+            "not (0 / 0 == 0 / 0)",
+            "benchmark.n / 0 >= 0",
+            "not (benchmark.n / (benchmark.n - 10) < 0)",
+            "1 / 0 != 1",
+        ] {
+            let p = plan(expr, "");
+            let r = evaluate(&p.checks[0], &mut given(10.0));
+            assert_eq!(r.status, Status::Unavailable, "{expr}");
+            let u = r.unavailable.expect("a reason");
+            assert_eq!(u.reason, "is a division by zero", "{expr}");
+            assert!(u.fact.ends_with("/ 0"), "{expr}: {}", u.fact);
+        }
+    }
+
+    #[test]
+    fn results_beyond_the_numbers_make_the_check_unavailable() {
+        // 10^200 * 10^200 overflows to infinity.
+        let big = format!("1{}", "0".repeat(200));
+        let p = plan(&format!("{big} * {big} > benchmark.n"), "");
+        let r = evaluate(&p.checks[0], &mut given(1.0));
+        assert_eq!(r.status, Status::Unavailable);
+        let u = r.unavailable.expect("a reason");
+        assert_eq!(u.reason, "has no finite value");
+    }
+
+    #[test]
+    fn finite_arithmetic_still_passes_and_fails() {
+        let p = plan("benchmark.n / 4 == 2.5 and benchmark.n - 10 == 0", "");
+        assert_eq!(
+            evaluate(&p.checks[0], &mut given(10.0)).status,
+            Status::Passed
+        );
+        assert_eq!(
+            evaluate(&p.checks[0], &mut given(8.0)).status,
+            Status::Failed
+        );
+    }
+
+    #[test]
+    fn a_test_block_expecting_a_pass_on_nan_fails() {
+        let p = plan(
+            "not (benchmark.n / 0 == benchmark.n / 0)",
+            "test \"nan\" {\n  given benchmark.n = 0\n  expect local.t.c passes\n}\n",
+        );
+        let r = run_test(&p, &p.tests[0]);
+        assert!(!r.ok);
+        assert_eq!(
+            r.expectations[0].actual,
+            "could not be evaluated: `0 / 0` is a division by zero"
+        );
+    }
+
+    #[test]
+    fn a_long_and_chain_evaluates_in_order() {
+        let terms: Vec<String> = (0..10_000)
+            .map(|i| format!("benchmark.n >= {}", i % 7))
+            .collect();
+        let p = plan(&terms.join(" and "), "");
+        assert_eq!(
+            evaluate(&p.checks[0], &mut given(6.0)).status,
+            Status::Passed
+        );
+        assert_eq!(
+            evaluate(&p.checks[0], &mut given(5.0)).status,
+            Status::Failed
+        );
+        let p = plan(&terms.join(" or "), "");
+        assert_eq!(
+            evaluate(&p.checks[0], &mut given(0.0)).status,
+            Status::Passed
+        );
+        assert_eq!(
+            evaluate(&p.checks[0], &mut given(-1.0)).status,
+            Status::Failed
+        );
+    }
 }
