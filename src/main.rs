@@ -5,6 +5,7 @@ mod dossier;
 mod output;
 mod project;
 mod report;
+mod sign;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -53,6 +54,12 @@ enum Command {
         /// Inference threads (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Write the outcome as a signed in-toto attestation (DSSE envelope) to FILE; needs --sign.
+        #[arg(long, value_name = "FILE", requires = "sign")]
+        attest: Option<PathBuf>,
+        /// The SSH ed25519 private key that signs the attestation.
+        #[arg(long, value_name = "KEY", requires = "attest")]
+        sign: Option<PathBuf>,
     },
     /// Run the benchmark of the model on the reference scans and store its evidence.
     Bench {
@@ -117,6 +124,9 @@ enum Command {
         /// Inference threads (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Sign evidence.json with this SSH ed25519 private key (writes evidence.json.sig, as `ssh-keygen -Y sign -n clic-dossier`).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
     },
     /// Recompute a dossier's hashes; with --repo, also whether its inputs still match.
     Verify {
@@ -125,6 +135,15 @@ enum Command {
         /// The project the dossier was made from.
         #[arg(long, value_name = "PATH")]
         repo: Option<PathBuf>,
+        /// Check evidence.json.sig against this allowed-signers file (ssh-keygen / git format).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        /// The principal the signature must be allowed for.
+        #[arg(long, value_name = "ID", requires = "allowed_signers")]
+        identity: Option<String>,
+        /// Rebuild the dossier from its recorded commit of --repo and compare every byte.
+        #[arg(long, requires = "repo")]
+        regenerate: bool,
     },
     /// Explain a control id, a fact, a diagnostic code (E001), `facts` or `policies`.
     Explain {
@@ -246,6 +265,8 @@ fn main() -> ExitCode {
             fail_on,
             today,
             threads,
+            attest,
+            sign,
         } => {
             let stage = match stage {
                 StageArg::PreCommit => clic_compiler::plan::Stage::PreCommit,
@@ -306,6 +327,7 @@ fn main() -> ExitCode {
                 fail_on,
                 today,
                 threads_or_all(threads),
+                attest.zip(sign),
             )
         }
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),
@@ -317,6 +339,7 @@ fn main() -> ExitCode {
             fail_on,
             today,
             threads,
+            sign,
         } => cmd::dossier::run(
             &path,
             &out,
@@ -327,8 +350,23 @@ fn main() -> ExitCode {
             },
             today,
             threads_or_all(threads),
+            sign.as_deref(),
         ),
-        Command::Verify { dir, repo } => cmd::verify::run(&dir, repo.as_deref()),
+        Command::Verify {
+            dir,
+            repo,
+            allowed_signers,
+            identity,
+            regenerate,
+        } => cmd::verify::run(
+            &dir,
+            &cmd::verify::Options {
+                repo: repo.as_deref(),
+                allowed_signers: allowed_signers.as_deref(),
+                identity: identity.as_deref(),
+                regenerate,
+            },
+        ),
         Command::Inspect {
             what:
                 InspectWhat::Model {

@@ -71,25 +71,8 @@ pub fn print_error(code: clic_compiler::Code, message: &str, help: Option<&str>)
     }
 }
 
-/// Writes a file atomically: a temporary file in the same folder, then a rename.
+/// Writes a file atomically, to a regular file or a new path only: see
+/// [`clic_runner::fsio::write_atomic`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.clic-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    clic_runner::fsio::write_atomic(path, bytes)
 }

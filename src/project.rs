@@ -1,6 +1,7 @@
 //! Finding a project's .clic files and reading the files they import.
 
-use clic_compiler::Loader;
+use clic_compiler::plan::ModelSpec;
+use clic_compiler::{Code, Loader};
 use std::path::{Component, Path, PathBuf};
 
 /// The .clic sources of a project.
@@ -63,6 +64,15 @@ impl Project {
         }
         let mut files = Vec::new();
         for p in paths {
+            if let Some(why) = clic_runner::paths::escape(&root, &abs_base.join(shown(&base, &p))) {
+                return Err(ProjectError {
+                    message: format!("the source `{}` cannot be read: {why}", p.display()),
+                    help: Some(
+                        "copy the file into the project; a policy from outside it is not part of its evidence"
+                            .to_string(),
+                    ),
+                });
+            }
             let text = std::fs::read_to_string(&p).map_err(|e| ProjectError {
                 message: format!("cannot read `{}`: {}", p.display(), io_reason(&e)),
                 help: None,
@@ -73,6 +83,34 @@ impl Project {
             base: abs_base,
             root,
             files,
+        })
+    }
+
+    /// The first input the manifest names (artifact, reference folder, labels, training
+    /// list, documents) that does not resolve, after links, inside the project root:
+    /// `(code, message)`. Nothing outside the project is ever read as an input.
+    pub fn escaping_input(&self, spec: &ModelSpec, manifest_dir: &Path) -> Option<(Code, String)> {
+        let mut named: Vec<(Code, &str, &str)> =
+            vec![(Code::E021, "model artifact", &spec.artifact.path)];
+        if let Some(r) = &spec.reference {
+            named.push((Code::E022, "reference folder", &r.path));
+            named.push((Code::E022, "labels file", &r.labels));
+        }
+        if let Some(t) = &spec.training_patients {
+            named.push((Code::E022, "training patient list", t));
+        }
+        for (kind, path) in &spec.documents {
+            named.push((Code::E023, kind.as_str(), path));
+        }
+        named.into_iter().find_map(|(code, what, path)| {
+            let why = clic_runner::paths::escape(&self.root, &manifest_dir.join(path))?;
+            Some((
+                code,
+                format!(
+                    "{}:{}: the {what} `{path}` cannot be used: {why}",
+                    spec.source.file, spec.source.line
+                ),
+            ))
         })
     }
 

@@ -60,9 +60,48 @@ pub fn is_under(path: &str, folder: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// Why `path` is not inside `root` (a canonical folder), or none when it is: it must
+/// lie under `root` both as written (`..` resolved lexically) and, when it exists, after
+/// every symbolic link on the way is followed. Every input a manifest names must pass.
+pub fn escape(root: &Path, path: &Path) -> Option<&'static str> {
+    let lexical = normalize(path);
+    if !lexical.starts_with(root) {
+        return Some("it lies outside the project");
+    }
+    match std::fs::canonicalize(&lexical) {
+        Ok(real) if !real.starts_with(root) => {
+            Some("it lies outside the project (through a symbolic link)")
+        }
+        Ok(_) => None,
+        // A missing file is the reader's to report; a dangling link is not followed.
+        Err(_) => std::fs::symlink_metadata(&lexical)
+            .is_ok_and(|m| m.file_type().is_symlink())
+            .then_some("it is a symbolic link that leads nowhere"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_are_found_as_written_and_through_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join("data")).unwrap();
+        std::fs::write(root.join("data/ok.txt"), "").unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("data/etc")).unwrap();
+        std::os::unix::fs::symlink("ok.txt", root.join("data/inside")).unwrap();
+        assert_eq!(escape(&root, &root.join("data/ok.txt")), None);
+        assert_eq!(escape(&root, &root.join("data/inside")), None);
+        assert_eq!(escape(&root, &root.join("data/missing")), None);
+        assert!(escape(&root, Path::new("/etc")).is_some());
+        assert!(escape(&root, &root.join("data/../../x")).is_some());
+        assert!(escape(&root, &root.join("data/etc"))
+            .unwrap()
+            .contains("link"));
+        assert!(escape(&root, &root.join("data/etc/passwd")).is_some());
+    }
 
     #[test]
     fn join_slash_resolves_dots() {

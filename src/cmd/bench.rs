@@ -52,7 +52,19 @@ pub fn reference(
         spec: s.clone(),
         threads,
     });
-    let cache = spec.map(|s| manifest_dir(base, s).join(".clic/cache"));
+    let clic_dir = spec.map(|s| manifest_dir(base, s).join(".clic"));
+    if let Some(dir) = &clic_dir {
+        // Pseudonyms and cache entries are keyed by the project's secret; without it
+        // (a read-only checkout) a random key for this run: nothing is cached then.
+        match clic_runner::pseudonym::Key::for_project(dir) {
+            Ok(key) => clic_runner::pseudonym::install(key),
+            Err(e) => eprintln!(
+                "warning: no project secret in `{}` ({e}); pseudonyms are random for this run and no evidence is reused",
+                dir.display()
+            ),
+        }
+    }
+    let cache = clic_dir.map(|d| d.join("cache"));
     Reference::new(inputs, cache, progress())
 }
 
@@ -71,8 +83,18 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) 
     };
     let shared = reference(&project.base, Some(spec), threads);
     let mut r = shared.borrow_mut();
+    // The evidence is memoised: the first call runs the benchmark.
+    let failed_on_model = r.evidence().is_err() && r.failed_on_model();
     let (ev, provenance) = match r.evidence() {
         Ok(x) => x,
+        Err(e) if failed_on_model => {
+            print_error(
+                Code::E021,
+                &e.reason,
+                Some("fix the model, or the manifest's `output` line (`index` names the score's element)"),
+            );
+            return Status::Invalid;
+        }
         Err(e) => {
             print_error(
                 Code::E022,

@@ -30,7 +30,20 @@ pub fn run(
     fail_on: Severity,
     today: Option<String>,
     threads: usize,
+    attest: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> Status {
+    let attest = match attest
+        .map(|(out, key)| {
+            crate::sign::Key::load(&key).map(|key| crate::sign::attest::Request { out, key })
+        })
+        .transpose()
+    {
+        Ok(a) => a,
+        Err(e) => {
+            e.report();
+            return Status::Invalid;
+        }
+    };
     let Some((project, plan)) = super::compile::load_plan(path) else {
         return Status::Invalid;
     };
@@ -56,13 +69,16 @@ pub fn run(
         },
     );
     let (mut facts, reference) = facts(&project, &plan, &manifest_dir, threads);
+    if stage == Stage::Release {
+        reference.borrow_mut().rehash_inputs();
+    }
     let evidence = run_checks(
         &plan,
         &mut facts,
         &RunOptions {
             stage,
             fail_on,
-            today,
+            today: today.clone(),
             only: (stage == Stage::PreCommit)
                 .then(|| staged_scope(&plan, &manifest_dir))
                 .flatten(),
@@ -112,6 +128,18 @@ pub fn run(
             None => crate::output::out!("{text}"),
         }
     }
+    if let Some(request) = &attest {
+        let statement = crate::sign::attest::statement(
+            &project.base,
+            &manifest_dir,
+            &plan,
+            &evidence,
+            (stage, fail_on, &today),
+        );
+        if crate::sign::attest::write(request, &statement).is_err() {
+            return Status::Invalid;
+        }
+    }
     if evidence.gate_passed {
         Status::Ok
     } else {
@@ -157,11 +185,18 @@ pub fn facts(
 /// E023 for a document);
 /// whether there was one (then the input is invalid: exit status 2).
 pub fn reported_invalid_input(evidence: &Evidence) -> bool {
-    let Some(u) = evidence
-        .results
-        .iter()
-        .filter_map(|r| r.unavailable.as_ref())
-        .find(|u| u.invalid_input)
+    // The model first: a missing or broken artifact also breaks the benchmark, and its
+    // own diagnostic (E021) names the cause, not a symptom in the scans.
+    let broken = || {
+        evidence
+            .results
+            .iter()
+            .filter_map(|r| r.unavailable.as_ref())
+            .filter(|u| u.invalid_input)
+    };
+    let Some(u) = broken()
+        .find(|u| u.fact.starts_with("artifact"))
+        .or_else(|| broken().next())
     else {
         return false;
     };

@@ -27,7 +27,19 @@ pub fn load(path: &Path) -> Option<(Project, Compilation)> {
 /// input is invalid.
 pub fn load_plan(path: &Path) -> Option<(Project, clic_compiler::plan::Plan)> {
     let (project, compilation) = load(path)?;
-    Some((project, compilation.plan?))
+    let plan = compilation.plan?;
+    if let Some(spec) = &plan.model {
+        let dir = super::bench::manifest_dir(&project.base, spec);
+        if let Some((code, message)) = project.escaping_input(spec, &dir) {
+            print_error(
+                code,
+                &message,
+                Some("every input must lie inside the project (the git work tree); copy it in and name it by a relative path"),
+            );
+            return None;
+        }
+    }
+    Some((project, plan))
 }
 
 /// Runs `clic compile`.

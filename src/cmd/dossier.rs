@@ -82,7 +82,7 @@ pub fn inputs(
     spec: &ModelSpec,
 ) -> Result<(Templates, Vec<FileHash>), Status> {
     let dirs = override_dirs(&project.base, &project.root);
-    let templates = Templates::load(&dirs, &project.base).map_err(|e| {
+    let templates = Templates::load(&dirs, &project.base, &project.root).map_err(|e| {
         print_error(
             Code::E020,
             &format!("the dossier template `{}` is invalid: {}", e.template, e.message),
@@ -111,7 +111,16 @@ pub fn run(
     fail_on: Severity,
     today: Option<String>,
     threads: usize,
+    sign: Option<&Path>,
 ) -> Status {
+    // A key that cannot sign stops the run before anything is computed or written.
+    let key = match sign.map(crate::sign::Key::load).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            e.report();
+            return Status::Invalid;
+        }
+    };
     let Some((project, plan)) = super::compile::load_plan(path) else {
         return Status::Invalid;
     };
@@ -123,6 +132,21 @@ pub fn run(
         );
         return Status::Invalid;
     };
+    let holds_project = std::fs::canonicalize(out)
+        .ok()
+        .zip(std::fs::canonicalize(&project.base).ok())
+        .is_some_and(|(out, base)| base.starts_with(out));
+    if holds_project {
+        print_error(
+            Code::E020,
+            &format!(
+                "cannot write the dossier to `{}`: it is the project's folder or holds it",
+                out.display()
+            ),
+            Some("name a new folder, e.g. `--out dossier`"),
+        );
+        return Status::Invalid;
+    }
     if let Err(why) = write::replaceable(out) {
         print_error(
             Code::E020,
@@ -148,6 +172,8 @@ pub fn run(
         None => git.date.clone().unwrap_or_else(super::check::today_utc),
     };
     let (mut facts, reference) = super::check::facts(&project, &plan, &dir, threads);
+    // A dossier's evidence is of the bytes there are: no digest is taken on trust.
+    reference.borrow_mut().rehash_inputs();
     let evidence = run_checks(
         &plan,
         &mut facts,
@@ -210,7 +236,7 @@ pub fn run(
         inputs: &inputs,
         waivers_as_of: &as_of,
     };
-    let files = match dossier::assemble(&sources, &templates) {
+    let mut files = match dossier::assemble(&sources, &templates) {
         Ok(f) => f,
         Err(e) => {
             print_error(
@@ -221,6 +247,19 @@ pub fn run(
             return Status::Invalid;
         }
     };
+    if let Some(key) = &key {
+        // The signature covers evidence.json, which pins every other file by its sha256.
+        let record = files.get(integrity::RECORD).cloned().unwrap_or_default();
+        match key.sshsig(crate::sign::DOSSIER_NAMESPACE, &record) {
+            Ok(sig) => {
+                files.insert(integrity::SIGNATURE.to_string(), sig.into_bytes());
+            }
+            Err(why) => {
+                print_error(Code::E031, &format!("cannot sign the dossier: {why}"), None);
+                return Status::Invalid;
+            }
+        }
+    }
     if let Err(e) = write::replace_dir(out, &files) {
         print_error(
             Code::E020,

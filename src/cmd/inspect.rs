@@ -122,9 +122,16 @@ pub fn scan(file: &Path, json: bool) -> Status {
     if json {
         let attrs: Vec<serde_json::Value> =
             attributes.iter().map(|(tag, keyword, value)| serde_json::json!({"tag": tag, "keyword": keyword, "value": value})).collect();
+        // Pseudonyms stay inside clic: a scan outside a project has no secret to key
+        // them, and the plain sha256 of a PatientID is brute-forced in a second.
+        let mut scan = serde_json::to_value(&info).unwrap_or_default();
+        if let Some(fields) = scan.as_object_mut() {
+            fields.remove("patient_hash");
+            fields.remove("study_hash");
+        }
         let out = serde_json::json!({
             "file": file.display().to_string(),
-            "scan": info,
+            "scan": scan,
             "attributes": attrs,
             "pixels": {"rows": info.rows, "columns": info.columns, "bits_allocated": info.bits_allocated, "bits_stored": info.bits_stored,
                        "photometric_interpretation": info.photometric, "frames": info.frames,

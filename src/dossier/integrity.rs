@@ -1,18 +1,26 @@
 //! The dossier's integrity record, `evidence.json`: every input (model, scans, labels,
 //! manifest, policy sources, documents, template overrides) and every output file with
-//! its sha256, the clic version and the git commit. `clic verify` recomputes it.
+//! its sha256, the clic version and the git commit and tag. `clic verify` recomputes it.
+//!
+//! Format `/2` (from `/1`): the git state records the tag and branch at HEAD (so the
+//! release can be rebuilt from them), and a dossier is exactly the files of
+//! [`expected`] — a verifier of `/1` knew neither, so it must not read a `/2` record.
 
 use clic_compiler::plan::Plan;
 use clic_compiler::Origin;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Format of `evidence.json`.
-pub const FORMAT: &str = "clic.dossier-evidence/1";
+pub const FORMAT: &str = "clic.dossier-evidence/2";
 
 /// The name of the integrity record inside a dossier.
 pub const RECORD: &str = "evidence.json";
+
+/// The detached SSHSIG signature of [`RECORD`] beside it (`clic dossier --sign`): the
+/// one file of a dossier its record cannot list.
+pub const SIGNATURE: &str = "evidence.json.sig";
 
 /// One hashed file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -35,6 +43,12 @@ pub struct GitState {
     pub date: Option<String>,
     /// Whether the inputs the manifest names were as committed.
     pub clean: Option<bool>,
+    /// The tag at HEAD (the highest in version order when several); none when untagged.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The branch checked out; none on a detached HEAD.
+    #[serde(default)]
+    pub branch: Option<String>,
 }
 
 /// `evidence.json`.
@@ -168,6 +182,13 @@ pub struct Findings {
     pub missing: Vec<String>,
     /// Files in the dossier the record does not list.
     pub extra: Vec<String>,
+    /// Entries of the dossier folder that are not regular files or folders (links,
+    /// FIFOs, devices, sockets): never followed or read.
+    pub irregular: Vec<String>,
+    /// Files every dossier has that the record does not list (deleted with their entry).
+    pub not_listed: Vec<String>,
+    /// Files the record lists that no dossier of this clic version has.
+    pub unexpected: Vec<String>,
     /// Inputs whose bytes changed since the dossier was made.
     pub inputs_changed: Vec<String>,
     /// Inputs recorded that are no longer inputs or no longer exist.
@@ -177,61 +198,258 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// Whether anything differs.
-    pub fn mismatch(&self) -> bool {
+    /// Whether the dossier's own files differ from a dossier clic writes.
+    pub fn files_mismatch(&self) -> bool {
         !(self.changed.is_empty()
             && self.missing.is_empty()
             && self.extra.is_empty()
-            && self.inputs_changed.is_empty()
-            && self.inputs_missing.is_empty()
-            && self.inputs_new.is_empty())
+            && self.irregular.is_empty()
+            && self.not_listed.is_empty()
+            && self.unexpected.is_empty())
+    }
+
+    /// Whether anything differs.
+    pub fn mismatch(&self) -> bool {
+        self.files_mismatch()
+            || !(self.inputs_changed.is_empty()
+                && self.inputs_missing.is_empty()
+                && self.inputs_new.is_empty())
     }
 }
 
-/// Compares the dossier's files with its record.
-pub fn check_outputs(dir: &Path, record: &Record, findings: &mut Findings) {
+/// The benchmark's evidence in a dossier; present when the benchmark ran.
+pub const BENCHMARK: &str = "benchmark.json";
+
+/// The figures of the clinical report (see `figures::all`): all or none, and only
+/// beside [`BENCHMARK`].
+pub const FIGURES: [&str; 3] = [
+    "figures/calibration.svg",
+    "figures/forest.svg",
+    "figures/roc.svg",
+];
+
+/// The files every dossier of this clic version lists in its record.
+pub fn required_outputs() -> Vec<&'static str> {
+    let mut out: Vec<&str> = super::render::DOCUMENTS.iter().map(|d| d.output).collect();
+    out.extend(["index.html", "results.json", super::SCANS_MANIFEST]);
+    out.sort_unstable();
+    out
+}
+
+/// Compares the listed outputs with the file set of a dossier of this clic version:
+/// [`required_outputs`], and optionally [`BENCHMARK`] with all of [`FIGURES`] or none.
+pub fn expected(listed: &BTreeSet<&str>, findings: &mut Findings) {
+    let required = required_outputs();
+    for r in &required {
+        if !listed.contains(r) {
+            findings.not_listed.push((*r).to_string());
+        }
+    }
+    let figures = FIGURES.iter().filter(|f| listed.contains(*f)).count();
+    if figures > 0 && !listed.contains(BENCHMARK) {
+        findings.not_listed.push(BENCHMARK.to_string());
+    }
+    if figures > 0 && figures < FIGURES.len() {
+        for f in FIGURES.iter().filter(|f| !listed.contains(*f)) {
+            findings.not_listed.push((*f).to_string());
+        }
+    }
+    for l in listed {
+        if !required.contains(l) && *l != BENCHMARK && !FIGURES.contains(l) {
+            findings.unexpected.push((*l).to_string());
+        }
+    }
+}
+
+/// Whether `p` may name a file of a dossier: relative, `/`-separated normal parts only
+/// (no empty part, `.` or `..`), no backslash or NUL.
+pub fn valid_output_path(p: &str) -> bool {
+    !p.is_empty()
+        && p.len() <= 1024
+        && !p.contains(['\\', '\0'])
+        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+}
+
+/// Why a record cannot be one `clic dossier` wrote, before any file it names is opened:
+/// an output path that is not [`valid_output_path`], listed twice, naming the record or
+/// its signature, or a sha256 that is not 64 lowercase hex digits.
+pub fn malformed(record: &Record) -> Option<String> {
+    let mut seen = BTreeSet::new();
+    for o in &record.outputs {
+        if !valid_output_path(&o.path) {
+            return Some(format!(
+                "it lists the output `{}`, which is not a relative path inside the dossier",
+                o.path
+            ));
+        }
+        if o.path == RECORD || o.path == SIGNATURE {
+            return Some(format!("it lists `{}` as one of its outputs", o.path));
+        }
+        if !seen.insert(o.path.as_str()) {
+            return Some(format!("it lists the output `{}` twice", o.path));
+        }
+        if o.sha256.len() != 64
+            || !o
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Some(format!("the sha256 of `{}` is not 64 hex digits", o.path));
+        }
+    }
+    None
+}
+
+/// A regular file found in a dossier folder, identified so that a file swapped in
+/// after the walk is not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    #[cfg(unix)]
+    fn of(m: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &std::fs::Metadata) -> Self {
+        Self { dev: 0, ino: 0 }
+    }
+}
+
+/// The entries of a dossier folder.
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// Regular files, by `/`-separated path.
+    pub files: BTreeMap<String, FileId>,
+    /// Everything else but folders, described: `path (a symbolic link)`.
+    pub irregular: Vec<String>,
+}
+
+/// Most entries a dossier folder may hold: bounds the memory of a walk.
+const MAX_ENTRIES: usize = 100_000;
+
+/// Walks `dir` without following links: every regular file and every entry that is
+/// neither a file nor a folder.
+pub fn walk(dir: &Path) -> std::io::Result<Tree> {
+    let mut tree = Tree::default();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    let mut seen = 0usize;
+    while let Some((d, prefix)) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let e = e?;
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                tree.irregular
+                    .push(format!("{prefix} (more than {MAX_ENTRIES} entries)"));
+                return Ok(tree);
+            }
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                tree.irregular.push(format!(
+                    "{prefix}{} (a name that is not UTF-8)",
+                    e.file_name().to_string_lossy()
+                ));
+                continue;
+            };
+            let rel = format!("{prefix}{name}");
+            // DirEntry::metadata does not follow a link.
+            let meta = e.metadata()?;
+            let ty = meta.file_type();
+            if ty.is_dir() {
+                stack.push((e.path(), format!("{rel}/")));
+            } else if ty.is_file() {
+                tree.files.insert(rel, FileId::of(&meta));
+            } else {
+                let what = if ty.is_symlink() {
+                    "a symbolic link"
+                } else {
+                    "not a regular file"
+                };
+                tree.irregular.push(format!("{rel} ({what})"));
+            }
+        }
+    }
+    tree.irregular.sort();
+    Ok(tree)
+}
+
+/// Opens `path` only if it is still the regular file `id` (not a link or a FIFO swapped
+/// in since the walk).
+fn open_same(path: &Path, id: FileId) -> std::io::Result<std::fs::File> {
+    let f = std::fs::File::open(path)?;
+    let m = f.metadata()?;
+    if !m.is_file() || FileId::of(&m) != id {
+        return Err(std::io::Error::other("replaced while being verified"));
+    }
+    Ok(f)
+}
+
+/// The sha256 of a file found by [`walk`], read in blocks.
+pub fn hash(dir: &Path, rel: &str, id: FileId) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = open_same(&dir.join(rel), id)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    let mut out = String::with_capacity(64);
+    for b in h.finalize() {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{b:02x}");
+    }
+    Ok(out)
+}
+
+/// The bytes of a file found by [`walk`], when it holds at most `max` bytes.
+pub fn read_small(dir: &Path, rel: &str, id: FileId, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = open_same(&dir.join(rel), id)?;
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// Compares the dossier's files (as walked) with its record: every listed file is a
+/// regular file with its recorded sha256, nothing else is there but the record and its
+/// signature, and the listing is the file set of a dossier ([`expected`]).
+pub fn check_outputs(dir: &Path, record: &Record, tree: &Tree, findings: &mut Findings) {
     let listed: BTreeMap<&str, &str> = record
         .outputs
         .iter()
         .map(|f| (f.path.as_str(), f.sha256.as_str()))
         .collect();
+    findings.irregular.extend(tree.irregular.iter().cloned());
     for (path, want) in &listed {
-        match std::fs::read(dir.join(path)) {
-            Ok(bytes) => {
-                if clic_runner::facts::artifact::sha256_hex(&bytes) != *want {
-                    findings.changed.push((*path).to_string());
-                }
-            }
-            Err(_) => findings.missing.push((*path).to_string()),
+        match tree.files.get(*path) {
+            Some(id) => match hash(dir, path, *id) {
+                Ok(h) if h == *want => {}
+                _ => findings.changed.push((*path).to_string()),
+            },
+            None => findings.missing.push((*path).to_string()),
         }
     }
-    for f in all_files(dir) {
-        let rel = shown(dir, &f);
-        if rel != RECORD && !listed.contains_key(rel.as_str()) {
-            findings.extra.push(rel);
+    for rel in tree.files.keys() {
+        if rel != RECORD && rel != SIGNATURE && !listed.contains_key(rel.as_str()) {
+            findings.extra.push(rel.clone());
         }
     }
-}
-
-/// Every regular file under `dir`, dotfiles included, sorted.
-fn all_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    expected(&listed.keys().copied().collect(), findings);
 }
 
 /// Compares the inputs recorded with the inputs as they are now.

@@ -260,6 +260,8 @@ pub fn assemble(
             commit: src.git.commit.clone(),
             date: src.git.date.clone(),
             clean: src.git.changed.as_ref().map(Vec::is_empty),
+            tag: src.git.tag.clone(),
+            branch: src.git.branch.clone(),
         },
         inputs: src.inputs.to_vec(),
         outputs: files

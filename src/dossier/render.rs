@@ -152,10 +152,19 @@ fn text_for(
     name: &str,
     builtin: &str,
     dirs: &[PathBuf],
-    base: &Path,
+    (base, root): (&Path, &Path),
 ) -> Result<(String, TemplateSource), RenderFailure> {
     for d in dirs {
         let p = d.join(name);
+        if std::fs::symlink_metadata(&p).is_err() {
+            continue;
+        }
+        if let Some(why) = clic_runner::paths::escape(root, &p) {
+            return Err(RenderFailure {
+                template: p.display().to_string(),
+                message: format!("it cannot be used: {why}"),
+            });
+        }
         if p.is_file() {
             let text = std::fs::read_to_string(&p).map_err(|e| RenderFailure {
                 template: p.display().to_string(),
@@ -190,7 +199,9 @@ fn text_for(
 
 impl Templates {
     /// Loads the built-in templates, each replaced by its override when one exists.
-    pub fn load(dirs: &[PathBuf], base: &Path) -> Result<Self, RenderFailure> {
+    /// Overrides must lie, after links, inside `root` (the project's root).
+    pub fn load(dirs: &[PathBuf], base: &Path, root: &Path) -> Result<Self, RenderFailure> {
+        let at = (base, root);
         let mut md = Handlebars::new();
         md.set_strict_mode(true);
         md.register_escape_fn(escape::markdown);
@@ -206,18 +217,18 @@ impl Templates {
             message: e.to_string(),
         };
         for (partial, file, builtin) in PARTIALS {
-            let (text, src) = text_for(file, builtin, dirs, base)?;
+            let (text, src) = text_for(file, builtin, dirs, at)?;
             md.register_partial(partial, text)
                 .map_err(|e| syntax(file, e))?;
             sources.push(src);
         }
         for d in DOCUMENTS {
-            let (text, src) = text_for(d.template, d.builtin, dirs, base)?;
+            let (text, src) = text_for(d.template, d.builtin, dirs, at)?;
             md.register_template_string(d.template, text)
                 .map_err(|e| syntax(d.template, e))?;
             sources.push(src);
         }
-        let (text, src) = text_for(LAYOUT.0, LAYOUT.1, dirs, base)?;
+        let (text, src) = text_for(LAYOUT.0, LAYOUT.1, dirs, at)?;
         html.register_template_string(LAYOUT.0, text)
             .map_err(|e| syntax(LAYOUT.0, e))?;
         sources.push(src);

@@ -90,10 +90,13 @@ pub enum ModelStmt {
         /// The preprocessing steps in order.
         steps: Vec<Node<PrepStep>>,
     },
-    /// `output "prob" positive when >= 0.5 means "..."`
+    /// `output "prob" [index 1] positive when >= 0.5 means "..."`
     Output {
         /// Output tensor name.
         tensor: Node<String>,
+        /// Which element of a scan's output row is the score (`index 1` of a `[N, 2]`
+        /// softmax); none when each scan has one value.
+        index: Option<Node<Literal>>,
         /// `>=` (true) or `>` (false).
         inclusive: bool,
         /// The operating threshold.

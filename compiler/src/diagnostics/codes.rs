@@ -50,10 +50,15 @@ pub enum Code {
     /// A document the manifest names cannot be read: outside the project, not UTF-8 text,
     /// or with malformed front matter.
     E023,
+    /// A dossier's `evidence.json` is malformed: not its format, or an output path that
+    /// is absolute, leaves the dossier or is listed twice.
+    E030,
+    /// A signing key, an allowed-signers file or a signature cannot be used.
+    E031,
 }
 
 /// Every code, in order.
-pub const ALL: [Code; 23] = [
+pub const ALL: [Code; 25] = [
     Code::E001,
     Code::E002,
     Code::E003,
@@ -77,6 +82,8 @@ pub const ALL: [Code; 23] = [
     Code::E021,
     Code::E022,
     Code::E023,
+    Code::E030,
+    Code::E031,
 ];
 
 impl Code {
@@ -125,6 +132,8 @@ impl Code {
             Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
             Code::E022 => ("invalid reference set", "A reference scan cannot be read or decoded (the message names the file and its transfer syntax), the labels file is invalid, or the manifest's reference folder is missing. A benchmark never skips a file silently: it stops with exit status 2."),
             Code::E023 => ("invalid document", "A document that the manifest's `documents` block names lies outside the project, is a folder, cannot be read, is not UTF-8 text, or has front matter that is not valid YAML (the message names the file and the line), e.g. an approval `date` that is not a calendar date YYYY-MM-DD. A missing document is not this error: it is reported by the checks that need it. The run stops with exit status 2."),
+            Code::E030 => ("invalid dossier record", "The dossier's `evidence.json` cannot be what `clic dossier` wrote: it is not JSON of the record format this clic reads (`clic.dossier-evidence/2`), or it lists an output whose path is absolute, contains `..`, `.` or an empty part, or appears twice. `clic verify` reads nothing outside the dossier folder, so such a record is refused before any file is opened. A record of an older format is verified with the clic version it names."),
+            Code::E031 => ("unusable key or signature input", "The SSH key given to `--sign` cannot be used (unreadable, not an OpenSSH private key, protected by a passphrase, or not ed25519), or the `--allowed-signers` file has a line that is not `principals [options] key-type base64-key [comment]` (the message names the line). clic never prompts for a passphrase: sign with an unencrypted key kept for releases, e.g. in the CI's secret store."),
             Code::E020 => ("unreadable input", "A file or folder given on the command line cannot be read, or holds no .clic file."),
         }
     }

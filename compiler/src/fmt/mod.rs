@@ -201,13 +201,17 @@ impl Printer<'_> {
             }
             ModelStmt::Output {
                 tensor,
+                index,
                 inclusive,
                 threshold,
                 meaning,
             } => {
                 let op = if *inclusive { ">=" } else { ">" };
+                let index = index.as_ref().map_or_else(String::new, |i| {
+                    format!(" index {}", expr::literal_text(&i.node))
+                });
                 self.line(&format!(
-                    "output {} positive when {op} {} means {}",
+                    "output {}{index} positive when {op} {} means {}",
                     quote(&tensor.node),
                     expr::literal_text(&threshold.node),
                     quote(&meaning.node)

@@ -185,12 +185,18 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
             }
             ModelStmt::Output {
                 tensor,
+                index,
                 inclusive,
                 threshold,
                 meaning,
             } => {
                 spec.output = Some(OutputSpec {
                     tensor: tensor.node.clone(),
+                    // Typeck admits only whole numbers in u32 range.
+                    index: index.as_ref().and_then(|i| match i.node {
+                        Literal::Number { value, .. } => output_index(value),
+                        _ => None,
+                    }),
                     threshold: literal_fraction(&threshold.node),
                     inclusive: *inclusive,
                     positive: meaning.node.clone(),

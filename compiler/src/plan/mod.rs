@@ -163,12 +163,22 @@ pub enum Preprocess {
 pub struct OutputSpec {
     /// Tensor name.
     pub tensor: String,
+    /// Which element of each scan's output row is the score (`index 1` of a `[N, 2]`
+    /// softmax); none when the model gives one value per scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
     /// Operating threshold.
     pub threshold: f64,
     /// Whether a score equal to the threshold is positive.
     pub inclusive: bool,
     /// Meaning of a positive.
     pub positive: String,
+}
+
+/// The element index of an `output ... index N` statement: a whole number that fits
+/// `u32`, else none.
+pub fn output_index(value: f64) -> Option<u32> {
+    (value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value)).then_some(value as u32)
 }
 
 /// The reference set.

@@ -142,6 +142,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         R::artifact_stmt => "`artifact`",
         R::input_stmt => "`input`",
         R::output_stmt => "`output`",
+        R::output_index => "`index`",
         R::reference_stmt => "`reference`",
         R::training_stmt => "`training`",
         R::claims_stmt => "`claims`",

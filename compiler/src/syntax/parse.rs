@@ -230,12 +230,20 @@ impl<'t> Parse<'t> {
             }
             Rule::output_stmt => {
                 let tensor = self.string(inner.next()?);
-                let inclusive = inner.next()?.as_str() == ">=";
+                let mut op = inner.next()?;
+                let mut index = None;
+                if op.as_rule() == Rule::output_index {
+                    let n = op.clone().into_inner().next()?;
+                    index = Some(Node::new(self.literal_of(&n)?, self.loc(&n)));
+                    op = inner.next()?;
+                }
+                let inclusive = op.as_str() == ">=";
                 let t = inner.next()?;
                 let threshold = Node::new(self.literal_of(&t)?, self.loc(&t));
                 let meaning = self.string(inner.next()?);
                 ModelStmt::Output {
                     tensor,
+                    index,
                     inclusive,
                     threshold,
                     meaning,

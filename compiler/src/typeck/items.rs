@@ -250,8 +250,27 @@ fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
                     once(&mut kinds, kind, step, diags);
                 }
             }
-            ModelStmt::Output { threshold, .. } => {
+            ModelStmt::Output {
+                threshold, index, ..
+            } => {
                 once(&mut seen, "output", stmt, diags);
+                if let Some(index) = index {
+                    let whole = match index.node {
+                        Literal::Number { value, .. } => crate::plan::output_index(value).is_some(),
+                        _ => false,
+                    };
+                    if !whole {
+                        diags.push(
+                            Diagnostic::new(
+                                Code::E012,
+                                "an output index is a whole number",
+                                index.loc,
+                                "not an element index",
+                            )
+                            .with_help("write the position of the score in each scan's output row, counting from 0, e.g. `index 1` for the positive class of a two-class softmax"),
+                        );
+                    }
+                }
                 if let Literal::Number { value, .. } = threshold.node {
                     if !(0.0..=1.0).contains(&value) {
                         diags.push(

@@ -1,5 +1,6 @@
-//! `.clic/cache`: file digests remembered by size and modification time, so a warm run
-//! hashes only what changed, and benchmark evidence stored under its key.
+//! `.clic/cache`: file digests remembered by a stamp a rewrite cannot restore, so a warm
+//! run hashes only what changed, and benchmark evidence stored under its key,
+//! authenticated by the project secret.
 
 use super::BenchEvidence;
 use crate::facts::artifact::sha256_hex;
@@ -8,19 +9,67 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// What identifies a file's content without reading it, as git's index does: its size,
+/// modification and status-change times, inode and device. A rewrite in place can
+/// restore the modification time (`touch -r`), never the status-change time.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 struct Stamp {
     size: u64,
     mtime_ns: u128,
+    ctime_ns: i128,
+    inode: u64,
+    device: u64,
     sha256: String,
 }
 
-/// Digests of files, reused while a file's size and modification time are unchanged.
+impl Stamp {
+    fn of(meta: &std::fs::Metadata, sha256: String) -> Stamp {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        #[cfg(unix)]
+        let (ctime_ns, inode, device) = {
+            use std::os::unix::fs::MetadataExt;
+            (
+                i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+                meta.ino(),
+                meta.dev(),
+            )
+        };
+        #[cfg(not(unix))]
+        let (ctime_ns, inode, device) = (0, 0, 0);
+        Stamp {
+            size: meta.len(),
+            mtime_ns,
+            ctime_ns,
+            inode,
+            device,
+            sha256,
+        }
+    }
+
+    /// Whether `now` (a fresh stamp, without digest) says the file is unchanged.
+    fn still(&self, now: &Stamp) -> bool {
+        self.mtime_ns != 0
+            && (
+                self.size,
+                self.mtime_ns,
+                self.ctime_ns,
+                self.inode,
+                self.device,
+            ) == (now.size, now.mtime_ns, now.ctime_ns, now.inode, now.device)
+    }
+}
+
+/// Digests of files, reused while a file's stamp is unchanged.
 #[derive(Debug, Default)]
 pub struct FileDigests {
     index: Mutex<BTreeMap<String, Stamp>>,
     dirty: Mutex<bool>,
     path: Option<PathBuf>,
+    rehash: bool,
 }
 
 impl FileDigests {
@@ -36,21 +85,25 @@ impl FileDigests {
             index: Mutex::new(index),
             dirty: Mutex::new(false),
             path,
+            rehash: false,
         }
+    }
+
+    /// Hashes every file from its bytes, trusting no stamp (the release stage and the
+    /// dossier); the digests found still refresh the index.
+    pub fn rehashing(mut self) -> Self {
+        self.rehash = true;
+        self
     }
 
     /// The sha256 of a file.
     pub fn digest(&self, path: &Path) -> Result<String, String> {
         let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
+        let now = Stamp::of(&meta, String::new());
         let key = path.display().to_string();
-        if let Ok(index) = self.index.lock() {
-            if let Some(s) = index.get(&key) {
-                if s.size == meta.len() && s.mtime_ns == mtime_ns && mtime_ns != 0 {
+        if !self.rehash {
+            if let Ok(index) = self.index.lock() {
+                if let Some(s) = index.get(&key).filter(|s| s.still(&now)) {
                     return Ok(s.sha256.clone());
                 }
             }
@@ -58,15 +111,14 @@ impl FileDigests {
         let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
         let sha256 = sha256_hex(&bytes);
         if let (Ok(mut index), Ok(mut dirty)) = (self.index.lock(), self.dirty.lock()) {
-            index.insert(
-                key,
-                Stamp {
-                    size: meta.len(),
-                    mtime_ns,
-                    sha256: sha256.clone(),
-                },
-            );
-            *dirty = true;
+            let stamp = Stamp {
+                sha256: sha256.clone(),
+                ..now
+            };
+            if index.get(&key) != Some(&stamp) {
+                index.insert(key, stamp);
+                *dirty = true;
+            }
         }
         Ok(sha256)
     }
@@ -87,22 +139,35 @@ impl FileDigests {
     }
 }
 
-/// Writes a file atomically: a temporary file beside it, then a rename.
+/// Writes a file atomically (creating its folder): see [`crate::fsio::write_atomic`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    crate::fsio::write_atomic(path, bytes)
 }
 
-/// Cached evidence for a key, if present and intact.
+/// The first line of a cache entry: its format and the MAC of the rest.
+const ENTRY: &str = "clic-cache-entry/1 hmac-sha256 ";
+
+/// The MAC domain of benchmark evidence entries.
+const PURPOSE: &str = "clic-bench-evidence";
+
+/// Cached evidence for a key, if present and authentic: the entry's MAC under the
+/// project secret matches its bytes, and its key is the one asked for. Anything else
+/// (edited by hand, truncated, from another project's secret) is a cache miss.
 pub fn load(cache_dir: &Path, key: &str) -> Option<BenchEvidence> {
     let bytes = std::fs::read(cache_dir.join(format!("bench-{key}.json"))).ok()?;
-    let ev: BenchEvidence = serde_json::from_slice(&bytes).ok()?;
+    let newline = bytes.iter().position(|&b| b == b'\n')?;
+    let (head, body) = (
+        std::str::from_utf8(&bytes[..newline]).ok()?,
+        &bytes[newline + 1..],
+    );
+    let mac = head.strip_prefix(ENTRY)?;
+    if mac != crate::pseudonym::key().mac(PURPOSE, body) {
+        return None;
+    }
+    let ev: BenchEvidence = serde_json::from_slice(body).ok()?;
     (ev.key == key).then_some(ev)
 }
 
@@ -110,8 +175,11 @@ pub fn load(cache_dir: &Path, key: &str) -> Option<BenchEvidence> {
 /// `.gitignore` keeps it out of the user's commits without touching their files.
 pub fn store(cache_dir: &Path, ev: &BenchEvidence) -> std::io::Result<()> {
     let json = serde_json::to_vec(ev).map_err(std::io::Error::other)?;
+    let mut entry =
+        format!("{ENTRY}{}\n", crate::pseudonym::key().mac(PURPOSE, &json)).into_bytes();
+    entry.extend_from_slice(&json);
     let name = format!("bench-{}.json", ev.key);
-    write_atomic(&cache_dir.join(&name), &json)?;
+    write_atomic(&cache_dir.join(&name), &entry)?;
     if let Some(clic_dir) = cache_dir
         .parent()
         .filter(|p| p.file_name().is_some_and(|n| n == ".clic"))

@@ -6,6 +6,7 @@
 //! evidence is cached in `.clic/cache` under a key of every input that can change it.
 
 pub mod cache;
+pub mod input;
 pub mod labels;
 
 use crate::dicom::{self, ScanInfo};
@@ -88,6 +89,105 @@ pub enum BenchError {
     /// The model does not load or run.
     #[error("{0}")]
     Engine(#[from] EngineError),
+    /// The model's output cannot be read as one score per scan.
+    #[error("{0}")]
+    Output(String),
+    /// The model gave NaN or an infinite score: no metric can be computed.
+    #[error("the model gives a non-finite score (NaN or infinite) for {} of {total} reference scan(s), so no metric can be computed: {}", files.len(), shown_files(files))]
+    NonFinite {
+        /// The scans, by file (at most [`NAMED_FILES`] are named in the message).
+        files: Vec<String>,
+        /// Scans scored.
+        total: usize,
+    },
+}
+
+/// How many files a message names before it says how many more there are.
+pub const NAMED_FILES: usize = 10;
+
+fn shown_files(files: &[String]) -> String {
+    let mut s: Vec<String> = files
+        .iter()
+        .take(NAMED_FILES)
+        .map(|f| format!("`{f}`"))
+        .collect();
+    if files.len() > NAMED_FILES {
+        s.push(format!("and {} more", files.len() - NAMED_FILES));
+    }
+    s.join(", ")
+}
+
+impl BenchError {
+    /// Whether an input file is at fault (exit status 2); otherwise the benchmark's
+    /// figures are merely unavailable (the gate fails).
+    pub fn is_invalid_input(&self) -> bool {
+        !matches!(self, BenchError::NonFinite { .. })
+    }
+
+    /// Whether the model is at fault (E021) rather than the reference set (E022).
+    pub fn is_model(&self) -> bool {
+        matches!(
+            self,
+            BenchError::Engine(_) | BenchError::Output(_) | BenchError::NonFinite { .. }
+        )
+    }
+}
+
+/// Where each scan's score lies in an output of `shape` for a batch of `batch` scans:
+/// (values per scan, the element that is the score). The first dimension must be the
+/// batch; the rest is one row per scan, and a row of more than one value needs the
+/// manifest's `index`.
+pub fn score_layout(
+    output: &str,
+    shape: &[i64],
+    batch: usize,
+    index: Option<u32>,
+) -> Result<(usize, usize), String> {
+    let shown = format!(
+        "[{}]",
+        shape
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let Some((&first, rest)) = shape.split_first() else {
+        return Err(format!(
+            "the output `{output}` is a single value {shown} for the whole batch, not one score per scan"
+        ));
+    };
+    if usize::try_from(first).ok() != Some(batch) {
+        return Err(format!(
+            "the output `{output}` has shape {shown} for a batch of {batch} scans: its first dimension must be the batch (one row per scan), not a fixed or broadcast size"
+        ));
+    }
+    let per = rest
+        .iter()
+        .try_fold(1usize, |acc, &d| {
+            usize::try_from(d).ok().and_then(|d| acc.checked_mul(d))
+        })
+        .unwrap_or(0);
+    if per == 0 {
+        return Err(format!(
+            "the output `{output}` has shape {shown}: no value per scan"
+        ));
+    }
+    match index {
+        None if per > 1 => Err(format!(
+            "the output `{output}` has {per} values per scan (shape {shown}) and the manifest does not say which is the score; write `output \"{output}\" index K positive when ...` with K the position of the positive class's score (1 in a two-class softmax whose classes are negative, positive)"
+        )),
+        None => Ok((per, 0)),
+        Some(i) => {
+            let i = i as usize;
+            if i < per {
+                Ok((per, i))
+            } else {
+                Err(format!(
+                    "the manifest reads element {i} of the output `{output}`, but each scan has {per} value(s) (shape {shown}); elements count from 0"
+                ))
+            }
+        }
+    }
 }
 
 /// Where a benchmark reads its inputs.
@@ -130,7 +230,7 @@ impl BenchInputs {
             });
         }
         let mut out = Vec::new();
-        for entry in walkdir_sorted(&folder) {
+        for entry in walkdir_sorted(&folder)? {
             let path = entry;
             if path == labels {
                 continue;
@@ -170,6 +270,11 @@ impl BenchInputs {
             "clic {} evidence {EVIDENCE_FORMAT}\n",
             env!("CARGO_PKG_VERSION")
         ));
+        // The backend scores the scans: evidence from tract is never reported as ONNX
+        // Runtime's. (Rows pseudonymised under another secret are not reused either:
+        // their entry's MAC does not verify, see `cache::load`.)
+        let backend = crate::engine::backend();
+        h.push_str(&format!("backend {} {}\n", backend.name(), backend.version));
         h.push_str(&format!(
             "model {}\n",
             files
@@ -179,6 +284,7 @@ impl BenchInputs {
                     reason
                 })?
         ));
+        list_file(&labels)?;
         h.push_str(&format!(
             "labels {}\n",
             files
@@ -197,6 +303,7 @@ impl BenchInputs {
             serde_json::to_string(&self.spec.output).unwrap_or_default()
         ));
         if let Some(t) = &self.spec.training_patients {
+            list_file(&self.dir.join(t))?;
             h.push_str(&format!(
                 "training {}\n",
                 files.digest(&self.dir.join(t)).unwrap_or_default()
@@ -218,24 +325,98 @@ impl BenchInputs {
     }
 }
 
-fn walkdir_sorted(dir: &Path) -> Vec<PathBuf> {
+/// Checks, without reading it, that a labels file or training list is a regular file
+/// (links followed) of at most [`input::MAX_LIST_BYTES`]: a link to `/dev/zero` is
+/// refused before anything reads it.
+fn list_file(path: &Path) -> Result<(), BenchError> {
+    let fail = |reason: String| BenchError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if let Some(why) = input::not_regular(&meta) {
+        return Err(fail(why));
+    }
+    if meta.len() > input::MAX_LIST_BYTES {
+        return Err(fail(format!(
+            "it holds {} bytes, over the limit of {} for a labels file or training list",
+            meta.len(),
+            input::MAX_LIST_BYTES
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a labels file or training list as text, in bounded memory ([`list_file`]).
+fn read_list(path: &Path) -> Result<String, BenchError> {
+    let fail = |reason: String| BenchError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
+    let bytes = input::read_regular(
+        path,
+        input::MAX_LIST_BYTES,
+        "for a labels file or training list",
+    )
+    .map_err(fail)?;
+    String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".to_string()))
+}
+
+/// Every file under `dir`, sorted. Links are followed, to files and to folders, but a
+/// folder is walked once: a link back to a folder already walked (`a -> .`) is an
+/// error naming the link, never a walk without end. A FIFO, socket or device, a link to
+/// nothing, and a folder that cannot be listed are errors too, never skipped in silence
+/// (a reference set with a scan missing would be scored without it).
+fn walkdir_sorted(dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
+    let fail = |path: &Path, reason: String| BenchError::Unreadable {
+        path: path.display().to_string(),
+        reason,
+    };
     let mut out = Vec::new();
+    let mut walked: BTreeSet<PathBuf> = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
+        let real = std::fs::canonicalize(&d).map_err(|e| fail(&d, e.to_string()))?;
+        if !walked.insert(real.clone()) {
+            return Err(fail(
+                &d,
+                format!(
+                    "a link in the reference folder leads to `{}`, a folder already walked \
+                     (a link cycle, or a folder reached twice)",
+                    real.display()
+                ),
+            ));
+        }
+        let entries = std::fs::read_dir(&d).map_err(|e| fail(&d, e.to_string()))?;
+        let mut names = Vec::new();
+        for e in entries {
+            names.push(e.map_err(|e| fail(&d, e.to_string()))?.path());
+        }
+        // Sorted, so the first error reported is the same from run to run.
+        names.sort();
+        for p in names {
+            let meta = std::fs::metadata(&p).map_err(|e| {
+                let dangling = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_symlink());
+                fail(
+                    &p,
+                    if dangling {
+                        "it is a link to nothing".to_string()
+                    } else {
+                        e.to_string()
+                    },
+                )
+            })?;
+            if meta.is_dir() {
                 stack.push(p);
-            } else if p.is_file() {
+            } else if let Some(why) = input::not_regular(&meta) {
+                return Err(fail(&p, why));
+            } else {
                 out.push(p);
             }
         }
     }
     out.sort();
-    out
+    Ok(out)
 }
 
 /// Runs the benchmark. `progress` is called with (done, total) after each batch.
@@ -246,11 +427,7 @@ pub fn run(
 ) -> Result<BenchEvidence, BenchError> {
     let spec = &inputs.spec;
     let (_, labels_path) = inputs.reference()?;
-    let labels_text =
-        std::fs::read_to_string(&labels_path).map_err(|e| BenchError::Unreadable {
-            path: labels_path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+    let labels_text = read_list(&labels_path)?;
     let labels = labels::parse(&labels_text).map_err(|reason| BenchError::Labels {
         path: labels_path.display().to_string(),
         reason,
@@ -284,6 +461,12 @@ pub fn run(
     // bounded queue (memory holds a few batches, however many scans there are); this
     // thread scores them in batches with one intra-op thread, so no idle inference pool
     // spins against the decoders.
+    if let Some(why) = crate::facts::artifact::onnx::read(&model_bytes)
+        .ok()
+        .and_then(|info| crate::facts::artifact::declared_output_problem(&info, output))
+    {
+        return Err(BenchError::Output(why));
+    }
     let mut model = Model::load(&model_bytes, 1)?;
     let files = inputs.scan_files()?;
     let total = files.len();
@@ -303,6 +486,7 @@ pub fn run(
     };
     let mut rows: Vec<ScanRow> = Vec::with_capacity(total);
     let mut unreadable = Vec::new();
+    let mut nonfinite: Vec<String> = Vec::new();
     // Workers take the files in order from a shared counter, so results arrive nearly in
     // order and a small reorder buffer restores it: every batch holds the same scans
     // (files BATCH*k ..) whatever the timing, and scores are reproducible bit for bit.
@@ -348,20 +532,22 @@ pub fn run(
                 Err(e) => unreadable.push(e),
             }
             if (done % BATCH == 0 || done == total) && !infos.is_empty() {
-                let scores = model.run(
+                let (scores, _) = model.run_tensor(
                     &input.tensor,
                     &[infos.len(), 1, height, width],
                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH * height * width)),
-                    &output.tensor,
+                    Some(&output.tensor),
                 )?;
-                let per = scores.len() / infos.len().max(1);
+                let (per, at) =
+                    score_layout(&output.tensor, &scores.shape, infos.len(), output.index)
+                        .map_err(BenchError::Output)?;
                 for (i, info) in std::mem::take(&mut infos).into_iter().enumerate() {
                     let label = labels.get(&info.file).map(|l| l.positive);
-                    rows.push(ScanRow {
-                        info,
-                        label,
-                        score: scores.get(i * per).map(|s| f64::from(*s)),
-                    });
+                    let score = scores.values.get(i * per + at).map(|s| f64::from(*s));
+                    if score.is_some_and(|s| !s.is_finite()) {
+                        nonfinite.push(info.file.clone());
+                    }
+                    rows.push(ScanRow { info, label, score });
                 }
             }
             if done % BATCH == 0 || done == total {
@@ -371,6 +557,14 @@ pub fn run(
         Ok(())
     });
     scored?;
+    if !nonfinite.is_empty() {
+        // A NaN compares false with every threshold: counted, it would be a negative.
+        nonfinite.sort();
+        return Err(BenchError::NonFinite {
+            files: nonfinite,
+            total: rows.len(),
+        });
+    }
     rows.sort_by(|a, b| a.info.file.cmp(&b.info.file));
     let present: BTreeSet<&str> = files.iter().map(|f| f.shown.as_str()).collect();
     let labels_without_file = labels
@@ -399,7 +593,8 @@ pub fn run(
     })
 }
 
-/// Metrics over the labelled, scored rows.
+/// Metrics over the labelled, scored rows; none when there are none, or when a score is
+/// not finite (a NaN would count as a negative and pass a specificity claim).
 pub fn score_metrics<'a>(
     rows: impl IntoIterator<Item = &'a ScanRow>,
     threshold: f64,
@@ -414,17 +609,17 @@ pub fn score_metrics<'a>(
             })
         })
         .collect();
-    (!cases.is_empty()).then(|| metrics::compute(&cases, threshold, inclusive))
+    if cases.is_empty() || cases.iter().any(|c| !c.score.is_finite()) {
+        return None;
+    }
+    Some(metrics::compute(&cases, threshold, inclusive))
 }
 
 /// Patients and studies of the reference set whose hashed id is in the training list.
 /// The list holds one id per line (a PatientID, or a StudyInstanceUID); it is compared by
 /// sha256, so neither side's plain ids reach the evidence.
 fn leakage(list: &Path, rows: &[ScanRow]) -> Result<(u64, u64), BenchError> {
-    let text = std::fs::read_to_string(list).map_err(|e| BenchError::Unreadable {
-        path: list.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    let text = read_list(list)?;
     let training: BTreeSet<String> = text
         .lines()
         .flat_map(|l| l.split(','))

@@ -38,11 +38,11 @@ pub(crate) fn first_number(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
     first.trim().parse::<f64>().ok()
 }
 
-/// sha256 (lower-case hex) of an identifier with its DICOM padding removed. The same
-/// function hashes a PatientID read from a file and a plain id from a training list, so
-/// the two can be compared without ever storing the id.
+/// The keyed pseudonym ([`crate::pseudonym::of`]) of an identifier with its DICOM
+/// padding removed. The same function maps a PatientID read from a file and a plain id
+/// from a training list, so the two can be compared without ever storing the id.
 pub fn hash_id(id: &str) -> String {
-    crate::facts::artifact::sha256_hex(trim(id).as_bytes())
+    crate::pseudonym::of(trim(id))
 }
 
 /// The age band of a PatientAge value (`nnnD`, `nnnW`, `nnnM` or `nnnY`): `0-17`,

@@ -19,8 +19,16 @@ use std::path::Path;
 /// value; the main ones are also listed as `absent` when missing. Sequences show their
 /// item count and binary values their length.
 pub fn attributes(path: &Path) -> Result<Vec<(String, String, String)>, ScanError> {
+    attributes_with(path, &super::Limits::default())
+}
+
+/// [`attributes`] within the given limits.
+pub fn attributes_with(
+    path: &Path,
+    limits: &super::Limits,
+) -> Result<Vec<(String, String, String)>, ScanError> {
     let shown = path.display().to_string();
-    let loaded = open::load(path, &shown)?;
+    let loaded = open::load(path, &shown, limits)?;
     let obj: &Object = &loaded.obj;
     let mut rows: Vec<(Tag, String, String)> = meta_rows(obj);
     for elem in obj.iter() {

@@ -5,7 +5,13 @@
 //! `tools/preprocess.py` of the example to the last bit of f64 arithmetic.
 //!
 //! Every failure is a per-file [`ScanError`] that names the file and, when known, its
-//! transfer syntax; nothing here panics on a malformed or unsupported file.
+//! transfer syntax; nothing here panics on a malformed or unsupported file. A hostile
+//! file is read in bounded stack, memory and time: only a regular file of at most
+//! [`Limits::max_scan_bytes`] is read, its element stream is checked before dicom-rs
+//! parses it (sequences nested at most [`MAX_DEPTH`] deep, every declared length within
+//! the bytes there are, at most [`MAX_VALUES`] values), a deflated data set inflates to
+//! at most [`Limits::max_scan_bytes`], and an image holds at most [`Limits::max_pixels`]
+//! pixels before anything decodes it.
 
 mod deid;
 mod fields;
@@ -14,16 +20,47 @@ mod inspect;
 mod open;
 mod pixels;
 mod preprocess;
+mod stream;
 
 pub use deid::{DeidAudit, DeidFinding};
 pub use fields::{age_band, hash_id};
-pub use inspect::attributes;
+pub use inspect::{attributes, attributes_with};
 pub use pixels::Image;
 pub use preprocess::{pixel_stats, preprocess};
+pub use stream::{MAX_DEPTH, MAX_VALUES};
 
 use dicom_dictionary_std::tags;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// The limits a scan is read within. The defaults hold real images with room to spare
+/// (a 2500 x 2000 radiograph at 12 bits is 10 MB and 5 million pixels; a CT slice,
+/// 512 x 512); `--max-scan-bytes` and `--max-pixels` raise them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest file read, and the largest a deflated data set may inflate to, in
+    /// bytes. Default [`Limits::MAX_SCAN_BYTES`].
+    pub max_scan_bytes: u64,
+    /// The most pixels an image may declare: Rows x Columns x NumberOfFrames x
+    /// SamplesPerPixel. Default [`Limits::MAX_PIXELS`].
+    pub max_pixels: u64,
+}
+
+impl Limits {
+    /// 512 MiB.
+    pub const MAX_SCAN_BYTES: u64 = 512 << 20;
+    /// 2^28 = 268,435,456 pixels (16384 x 16384, or 1,024 CT slices of 512 x 512).
+    pub const MAX_PIXELS: u64 = 1 << 28;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_scan_bytes: Self::MAX_SCAN_BYTES,
+            max_pixels: Self::MAX_PIXELS,
+        }
+    }
+}
 
 /// Everything clic records about one scan, never a patient-identifying value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,7 +156,17 @@ fn ts_suffix(uid: Option<&str>) -> String {
 /// Fails for files that cannot be read or parsed, and for images whose first frame cannot
 /// be decoded or is not single-sample grayscale (MONOCHROME1/2).
 pub fn read_scan(path: &Path, shown: &str) -> Result<(ScanInfo, Image), ScanError> {
-    let (info, image) = read_scan_parts(path, shown)?;
+    read_scan_with(path, shown, &Limits::default())
+}
+
+/// [`read_scan`] within the given limits.
+pub fn read_scan_with(
+    path: &Path,
+    shown: &str,
+    limits: &Limits,
+) -> Result<(ScanInfo, Image), ScanError> {
+    let loaded = open::load(path, shown, limits)?;
+    let (info, image) = parts(&loaded, shown, limits);
     Ok((info, image?))
 }
 
@@ -129,15 +176,35 @@ pub fn read_scan_parts(
     path: &Path,
     shown: &str,
 ) -> Result<(ScanInfo, Result<Image, ScanError>), ScanError> {
-    let loaded = open::load(path, shown)?;
-    let info = scan_info(&loaded, shown);
-    let image = pixels::decode_first_frame(&loaded.obj, shown, &info.transfer_syntax);
-    Ok((info, image))
+    let limits = Limits::default();
+    let loaded = open::load(path, shown, &limits)?;
+    Ok(parts(&loaded, shown, &limits))
+}
+
+/// Like [`read_scan_parts`], from the bytes of a file already in memory (what the fuzz
+/// target calls).
+pub fn read_bytes(
+    bytes: &[u8],
+    shown: &str,
+    limits: &Limits,
+) -> Result<(ScanInfo, Result<Image, ScanError>), ScanError> {
+    let loaded = open::load_bytes(bytes, shown, limits)?;
+    Ok(parts(&loaded, shown, limits))
+}
+
+fn parts(
+    loaded: &open::Loaded,
+    shown: &str,
+    limits: &Limits,
+) -> (ScanInfo, Result<Image, ScanError>) {
+    let info = scan_info(loaded, shown);
+    let image = pixels::decode_first_frame(&loaded.obj, shown, &info.transfer_syntax, limits);
+    (info, image)
 }
 
 /// Reads one file's [`ScanInfo`] without decoding its pixels.
 pub fn read_info(path: &Path, shown: &str) -> Result<ScanInfo, ScanError> {
-    let loaded = open::load(path, shown)?;
+    let loaded = open::load(path, shown, &Limits::default())?;
     Ok(scan_info(&loaded, shown))
 }
 

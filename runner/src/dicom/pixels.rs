@@ -49,7 +49,12 @@ impl Image {
 }
 
 /// Decodes frame 0 of `obj` into an [`Image`].
-pub(crate) fn decode_first_frame(obj: &Object, file: &str, ts: &str) -> Result<Image, ScanError> {
+pub(crate) fn decode_first_frame(
+    obj: &Object,
+    file: &str,
+    ts: &str,
+    limits: &super::Limits,
+) -> Result<Image, ScanError> {
     let err = |reason: String| ScanError::new(file, Some(ts), reason);
     if obj.get(tags::PIXEL_DATA).is_none() {
         let float = obj.get(tags::FLOAT_PIXEL_DATA).is_some()
@@ -61,6 +66,25 @@ pub(crate) fn decode_first_frame(obj: &Object, file: &str, ts: &str) -> Result<I
         }));
     }
     let samples = uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+    // Before any decoder allocates for it: the pixels the image declares.
+    let frames = text(obj, tags::NUMBER_OF_FRAMES)
+        .and_then(|f| f.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let pixels = [
+        uint(obj, tags::ROWS).unwrap_or(0),
+        uint(obj, tags::COLUMNS).unwrap_or(0),
+        samples,
+    ]
+    .iter()
+    .fold(frames, |n, d| n.saturating_mul(u64::from(*d)));
+    if pixels > limits.max_pixels {
+        return Err(err(format!(
+            "the image declares {pixels} pixels (Rows x Columns x NumberOfFrames x \
+             SamplesPerPixel), over the limit of {} (--max-pixels)",
+            limits.max_pixels
+        )));
+    }
     if samples != 1 {
         return Err(err(format!(
             "SamplesPerPixel is {samples}: only single-sample (grayscale) images are supported"

@@ -5,9 +5,11 @@
 //! to tract with a warning.
 
 mod dylib;
+pub mod limits;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{mpsc, Arc, OnceLock};
+use std::time::Duration;
 
 /// Which backend runs the models.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,14 +165,95 @@ pub enum EngineError {
     /// The backend refused the model.
     #[error("the model does not load: {0}")]
     Load(String),
+    /// The graph asks for more than clic allows (see [`limits`]); it was not loaded.
+    #[error("the model is refused before loading: {0}")]
+    Limit(String),
     /// Running the model failed.
     #[error("inference failed: {0}")]
     Run(String),
+    /// The output cannot be read as scores.
+    #[error("{0}")]
+    Output(String),
+    /// One batch ran longer than the budget; the run was stopped.
+    #[error("inference on one batch ran longer than {secs} s and was stopped (the per-batch budget; raise it with {TIMEOUT_VARIABLE}=SECONDS)")]
+    Timeout {
+        /// The budget, in seconds.
+        secs: u64,
+    },
+    /// The backend panicked.
+    #[error("the inference backend failed: {0}")]
+    Panicked(String),
 }
 
-/// A loaded model: the session is built once and reused for every batch.
+impl EngineError {
+    /// Whether the model itself is at fault and cannot be trusted to run (a limit, a
+    /// runaway or a crash), as opposed to a model the backend merely does not support.
+    pub fn is_hostile(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Limit(_)
+                | EngineError::Timeout { .. }
+                | EngineError::Panicked(_)
+                | EngineError::Output(_)
+        )
+    }
+}
+
+/// The environment variable that sets the per-batch inference budget, in seconds.
+pub const TIMEOUT_VARIABLE: &str = "CLIC_INFERENCE_TIMEOUT";
+
+/// How long one batch may run before it is stopped: 600 s unless
+/// [`TIMEOUT_VARIABLE`] says otherwise. A batch of 64 scans of a large CNN takes
+/// seconds on two cores; a model that runs for ten minutes on one batch is looping.
+pub const DEFAULT_BATCH_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The per-batch budget in force.
+pub fn batch_timeout() -> Duration {
+    std::env::var(TIMEOUT_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(DEFAULT_BATCH_TIMEOUT, Duration::from_secs)
+}
+
+/// How long a stopped run is given to return once ONNX Runtime was told to terminate.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// One output of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// Its dimensions as the backend gave them.
+    pub shape: Vec<i64>,
+    /// Its values, row-major.
+    pub values: Vec<f32>,
+}
+
+/// The element type and shape of every output of a run, by name.
+pub type OutputShapes = Vec<(String, String, Vec<i64>)>;
+
+struct Job {
+    input: String,
+    shape: Vec<usize>,
+    data: Vec<f32>,
+    output: Option<String>,
+}
+
+type JobResult = Result<(Output, OutputShapes), EngineError>;
+
+/// The thread that owns the session: a run that never returns is abandoned there,
+/// never waited for.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    results: mpsc::Receiver<JobResult>,
+    stop: Arc<ort::session::RunOptions>,
+}
+
+/// A loaded model: the session is built once and reused for every batch, on a thread of
+/// its own so that a batch that runs past the budget can be stopped (ONNX Runtime) or
+/// abandoned (tract) while the caller reports it.
 pub struct Model {
-    session: ort::session::Session,
+    worker: Option<Worker>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Model {
@@ -179,19 +262,91 @@ impl std::fmt::Debug for Model {
     }
 }
 
+thread_local! {
+    /// Set while a backend call runs under [`quietly`]: its panic is reported as an
+    /// [`EngineError::Panicked`], not printed.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+
+/// Runs a backend call, catching a panic; the panic hook stays silent for it (and only
+/// for it: other threads, and this one afterwards, keep the previous hook).
+fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
 impl Model {
     /// Builds a session from the bytes of an ONNX file, with `threads` intra-op threads.
+    /// The graph is first checked against clic's [`limits`]: a model that would ask for
+    /// a tensor or a loop beyond them is refused before any backend sees it.
     pub fn load(bytes: &[u8], threads: usize) -> Result<Model, EngineError> {
+        limits::check(bytes)?;
         let env = environment()?;
-        let builder =
-            ort::session::Session::builder(env).map_err(|e| EngineError::Load(e.to_string()))?;
-        let mut builder = builder
-            .with_intra_threads(threads.max(1))
-            .map_err(|e| EngineError::Load(e.to_string()))?;
-        let session = builder
-            .commit_from_memory(bytes)
-            .map_err(|e| EngineError::Load(e.to_string()))?;
-        Ok(Model { session })
+        let session = quietly(|| {
+            let builder = ort::session::Session::builder(env)
+                .map_err(|e| EngineError::Load(e.to_string()))?;
+            let mut builder = builder
+                .with_intra_threads(threads.max(1))
+                .map_err(|e| EngineError::Load(e.to_string()))?;
+            builder
+                .commit_from_memory(bytes)
+                .map_err(|e| EngineError::Load(e.to_string()))
+        })
+        .map_err(|p| EngineError::Panicked(panic_message(&*p)))??;
+        let stop = Arc::new(
+            ort::session::RunOptions::new().map_err(|e| EngineError::Backend(e.to_string()))?,
+        );
+        let (jobs, job_rx) = mpsc::channel::<Job>();
+        let (result_tx, results) = mpsc::channel();
+        let options = Arc::clone(&stop);
+        std::thread::Builder::new()
+            .name("clic-inference".to_string())
+            .spawn(move || {
+                let mut session = session;
+                for job in job_rx {
+                    let r = quietly(|| run_once(&mut session, &options, job))
+                        .unwrap_or_else(|p| Err(EngineError::Panicked(panic_message(&*p))));
+                    if result_tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| EngineError::Backend(format!("cannot start the inference thread: {e}")))?;
+        Ok(Model {
+            worker: Some(Worker {
+                jobs,
+                results,
+                stop,
+            }),
+            timeout: batch_timeout(),
+        })
+    }
+
+    /// Sets the per-batch budget of this model (by default [`batch_timeout`]).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Runs one batch: `data` in row-major order with `shape`, fed to `input`; returns
@@ -203,22 +358,145 @@ impl Model {
         data: Vec<f32>,
         output: &str,
     ) -> Result<Vec<f32>, EngineError> {
-        let dims: Vec<i64> = shape
-            .iter()
-            .map(|&d| i64::try_from(d).unwrap_or(i64::MAX))
-            .collect();
-        let tensor = ort::value::Tensor::from_array((dims, data))
-            .map_err(|e| EngineError::Run(e.to_string()))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![input => tensor])
-            .map_err(|e| EngineError::Run(e.to_string()))?;
-        let value = outputs
-            .get(output)
-            .ok_or_else(|| EngineError::Run(format!("the model has no output `{output}`")))?;
-        let (_, values) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| EngineError::Run(e.to_string()))?;
-        Ok(values.to_vec())
+        Ok(self.run_tensor(input, shape, data, Some(output))?.0.values)
+    }
+
+    /// Runs one batch as [`Model::run`] does, and returns the `output` tensor with its
+    /// shape (empty when `output` is none), and the element type and shape of every
+    /// output. A run past the budget is stopped and the model is unusable afterwards.
+    pub fn run_tensor(
+        &mut self,
+        input: &str,
+        shape: &[usize],
+        data: Vec<f32>,
+        output: Option<&str>,
+    ) -> Result<(Output, OutputShapes), EngineError> {
+        let worker = self.worker.as_ref().ok_or_else(|| {
+            EngineError::Run("the model was stopped after an earlier failure".to_string())
+        })?;
+        let job = Job {
+            input: input.to_string(),
+            shape: shape.to_vec(),
+            data,
+            output: output.map(str::to_string),
+        };
+        if worker.jobs.send(job).is_err() {
+            self.worker = None;
+            return Err(EngineError::Run(
+                "the inference thread has stopped".to_string(),
+            ));
+        }
+        match worker.results.recv_timeout(self.timeout) {
+            Ok(r) => {
+                if matches!(r, Err(EngineError::Panicked(_))) {
+                    self.worker = None;
+                }
+                r
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                self.worker = None;
+                Err(EngineError::Panicked(
+                    "the inference thread ended without an answer".to_string(),
+                ))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                // ONNX Runtime checks the flag between kernels (and in each loop
+                // iteration); tract ignores it, and its thread is left to the process.
+                let _ = worker.stop.terminate();
+                let _ = worker.results.recv_timeout(GRACE);
+                self.worker = None;
+                Err(EngineError::Timeout {
+                    secs: self.timeout.as_secs().max(1),
+                })
+            }
+        }
+    }
+}
+
+fn run_once(
+    session: &mut ort::session::Session,
+    options: &ort::session::RunOptions,
+    job: Job,
+) -> JobResult {
+    let dims: Vec<i64> = job
+        .shape
+        .iter()
+        .map(|&d| i64::try_from(d).unwrap_or(i64::MAX))
+        .collect();
+    let tensor = ort::value::Tensor::from_array((dims, job.data))
+        .map_err(|e| EngineError::Run(e.to_string()))?;
+    let outputs = session
+        .run_with_options(ort::inputs![job.input.as_str() => tensor], options)
+        .map_err(|e| EngineError::Run(e.to_string()))?;
+    let mut shapes = Vec::new();
+    for (name, value) in outputs.iter() {
+        let (ty, shape) = match value.dtype() {
+            ort::value::ValueType::Tensor { ty, shape, .. } => {
+                (element_name(*ty).to_string(), shape.to_vec())
+            }
+            other => (other.to_string(), Vec::new()),
+        };
+        shapes.push((name.to_string(), ty, shape));
+    }
+    let Some(name) = job.output else {
+        return Ok((
+            Output {
+                shape: Vec::new(),
+                values: Vec::new(),
+            },
+            shapes,
+        ));
+    };
+    let value = outputs
+        .get(&name)
+        .ok_or_else(|| EngineError::Run(format!("the model has no output `{name}`")))?;
+    match value.dtype() {
+        ort::value::ValueType::Tensor {
+            ty: ort::value::TensorElementType::Float32,
+            ..
+        } => {}
+        ort::value::ValueType::Tensor { ty, .. } => {
+            return Err(EngineError::Output(format!(
+                "the output `{name}` is {}, but scores are read as float32",
+                element_name(*ty)
+            )))
+        }
+        other => {
+            return Err(EngineError::Output(format!(
+                "the output `{name}` is a {other}, not a tensor of scores"
+            )))
+        }
+    }
+    let (shape, values) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| EngineError::Run(e.to_string()))?;
+    Ok((
+        Output {
+            shape: shape.to_vec(),
+            values: values.to_vec(),
+        },
+        shapes,
+    ))
+}
+
+/// The name clic's facts give an element type (as [`crate::facts::artifact::onnx::elem_type`]).
+fn element_name(ty: ort::value::TensorElementType) -> &'static str {
+    use ort::value::TensorElementType as T;
+    match ty {
+        T::Float32 => "float32",
+        T::Float64 => "float64",
+        T::Float16 => "float16",
+        T::Bfloat16 => "bfloat16",
+        T::Int8 => "int8",
+        T::Int16 => "int16",
+        T::Int32 => "int32",
+        T::Int64 => "int64",
+        T::Uint8 => "uint8",
+        T::Uint16 => "uint16",
+        T::Uint32 => "uint32",
+        T::Uint64 => "uint64",
+        T::Bool => "bool",
+        T::String => "string",
+        _ => "unknown",
     }
 }

@@ -28,7 +28,11 @@ pub struct Reference {
     inputs: Option<BenchInputs>,
     cache_dir: Option<PathBuf>,
     progress: Progress,
+    rehash: bool,
     state: Option<Result<(BenchEvidence, Provenance), FactError>>,
+    /// Whether the benchmark failed because of the model (it does not load or run, or
+    /// gives no finite score per scan) rather than the reference set.
+    model_at_fault: std::cell::Cell<bool>,
 }
 
 impl Reference {
@@ -42,8 +46,16 @@ impl Reference {
             inputs,
             cache_dir,
             progress,
+            rehash: false,
             state: None,
+            model_at_fault: std::cell::Cell::new(false),
         }))
+    }
+
+    /// Hashes every input from its bytes instead of trusting the digest index's stamps
+    /// (the release stage and the dossier: their evidence must be of the bytes there are).
+    pub fn rehash_inputs(&mut self) {
+        self.rehash = true;
     }
 
     /// The evidence, computing or loading it on first use.
@@ -56,6 +68,12 @@ impl Reference {
             Some(Err(e)) => Err(e.clone()),
             None => Err(FactError::unavailable("not run")),
         }
+    }
+
+    /// Whether the benchmark failed because of the model, not the reference set (E021,
+    /// not E022).
+    pub fn failed_on_model(&self) -> bool {
+        self.model_at_fault.get()
     }
 
     /// How the evidence was obtained, once it has been.
@@ -76,7 +94,10 @@ impl Reference {
                 "the manifest names no reference set",
             ));
         }
-        let digests = cache::FileDigests::open(self.cache_dir.as_deref());
+        let mut digests = cache::FileDigests::open(self.cache_dir.as_deref());
+        if self.rehash {
+            digests = digests.rehashing();
+        }
         let key = inputs
             .cache_key(&digests)
             .map_err(|e| FactError::invalid(e.to_string()))?;
@@ -86,8 +107,14 @@ impl Reference {
                 return Ok((ev, Provenance::Cached));
             }
         }
-        let ev = bench::run(inputs, key, &*self.progress)
-            .map_err(|e| FactError::invalid(e.to_string()))?;
+        let ev = bench::run(inputs, key, &*self.progress).map_err(|e| {
+            self.model_at_fault.set(e.is_model());
+            if e.is_invalid_input() {
+                FactError::invalid(e.to_string())
+            } else {
+                FactError::unavailable(e.to_string())
+            }
+        })?;
         if let Some(dir) = &self.cache_dir {
             let _ = cache::store(dir, &ev);
         }

@@ -5,7 +5,7 @@
 pub mod onnx;
 
 use super::{FactError, FactProvider};
-use crate::engine::{EngineError, Model};
+use crate::engine::{EngineError, Model, OutputShapes};
 use clic_compiler::plan::{ModelSpec, Preprocess, Value};
 use clic_compiler::schema::Provider;
 use sha2::{Digest, Sha256};
@@ -27,6 +27,9 @@ pub struct ArtifactReport {
     pub load_error: Option<String>,
     /// Whether two runs on the same input agreed bitwise (none if it could not run).
     pub deterministic: Option<bool>,
+    /// The element type and shape of every output on a probe batch of
+    /// [`PROBE_BATCH`] scans (none if the model could not run).
+    pub probe: Option<OutputShapes>,
     /// The backend that loaded it.
     pub backend: String,
 }
@@ -50,7 +53,20 @@ pub enum ArtifactError {
         /// Why.
         reason: String,
     },
+    /// The model exceeds clic's limits, outran the time budget or crashed the backend:
+    /// it cannot be trusted to run.
+    #[error("the model `{path}` is refused: {reason}")]
+    Refused {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
 }
+
+/// The batch size of the probe runs: two scans, so that an output which ignores the
+/// batch (a fixed `[1, 1]`) shows.
+pub const PROBE_BATCH: usize = 2;
 
 /// Lower-case hex sha256: the one digest format of clic's evidence.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -65,6 +81,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Reads, hashes, parses and loads a model file, and checks that it runs
 /// deterministically on a fixed input.
 pub fn inspect(path: &Path, threads: usize) -> Result<ArtifactReport, ArtifactError> {
+    inspect_for(path, threads, None)
+}
+
+/// [`inspect`] for a manifest: an output it names that the graph declares other than
+/// float32 is refused before the model is loaded (a backend may not survive loading it).
+pub fn inspect_for(
+    path: &Path,
+    threads: usize,
+    spec: Option<&ModelSpec>,
+) -> Result<ArtifactReport, ArtifactError> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ArtifactError::Unreadable {
         path: shown.clone(),
@@ -74,6 +100,15 @@ pub fn inspect(path: &Path, threads: usize) -> Result<ArtifactReport, ArtifactEr
         path: shown.clone(),
         reason: e.to_string(),
     })?;
+    if let Some(reason) = spec
+        .and_then(|s| s.output.as_ref())
+        .and_then(|o| declared_output_problem(&info, o))
+    {
+        return Err(ArtifactError::Refused {
+            path: shown,
+            reason,
+        });
+    }
     let backend = crate::engine::backend().name().to_string();
     let mut report = ArtifactReport {
         path: path.to_path_buf(),
@@ -82,6 +117,7 @@ pub fn inspect(path: &Path, threads: usize) -> Result<ArtifactReport, ArtifactEr
         info,
         load_error: None,
         deterministic: None,
+        probe: None,
         backend,
     };
     if report.info.external_data {
@@ -90,8 +126,20 @@ pub fn inspect(path: &Path, threads: usize) -> Result<ArtifactReport, ArtifactEr
         );
         return Ok(report);
     }
+    let refused = |e: EngineError| ArtifactError::Refused {
+        path: shown.clone(),
+        reason: e.to_string(),
+    };
     match Model::load(&bytes, threads) {
-        Ok(mut model) => report.deterministic = determinism(&mut model, &report.info).ok(),
+        Ok(mut model) => match determinism(&mut model, &report.info) {
+            Ok((same, probe)) => {
+                report.deterministic = same;
+                report.probe = Some(probe);
+            }
+            Err(e) if e.is_hostile() => return Err(refused(e)),
+            Err(_) => {}
+        },
+        Err(e) if e.is_hostile() => return Err(refused(e)),
         Err(e) => report.load_error = Some(e.to_string()),
     }
     Ok(report)
@@ -105,14 +153,21 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Runs the model twice on the same pseudo-random float input (batch 2; symbolic
-/// dimensions set to 2) and compares the first output bitwise.
-fn determinism(model: &mut Model, info: &onnx::OnnxInfo) -> Result<bool, EngineError> {
-    let (Some(input), Some(output)) = (info.inputs.first(), info.outputs.first()) else {
-        return Err(EngineError::Run(
-            "the graph has no input or no output".to_string(),
-        ));
+/// Runs the model twice on the same pseudo-random float input (batch [`PROBE_BATCH`];
+/// symbolic dimensions set to it) and compares the first float32 output bitwise (none
+/// when there is none); also returns every output's type and shape.
+fn determinism(
+    model: &mut Model,
+    info: &onnx::OnnxInfo,
+) -> Result<(Option<bool>, OutputShapes), EngineError> {
+    let Some(input) = info.inputs.first() else {
+        return Err(EngineError::Run("the graph has no input".to_string()));
     };
+    let output = info
+        .outputs
+        .iter()
+        .find(|o| o.elem_type == "float32")
+        .map(|o| o.name.clone());
     if input.elem_type != "float32" || info.inputs.len() != 1 {
         return Err(EngineError::Run(
             "only single float32-input models are exercised".to_string(),
@@ -121,7 +176,12 @@ fn determinism(model: &mut Model, info: &onnx::OnnxInfo) -> Result<bool, EngineE
     let shape: Vec<usize> = input
         .shape
         .iter()
-        .map(|d| d.parse::<usize>().ok().filter(|&d| d > 0).unwrap_or(2))
+        .map(|d| {
+            d.parse::<usize>()
+                .ok()
+                .filter(|&d| d > 0)
+                .unwrap_or(PROBE_BATCH)
+        })
         .collect();
     let len: usize = shape.iter().product();
     // A fixed xorshift sequence: the same input on every run and every machine.
@@ -134,9 +194,78 @@ fn determinism(model: &mut Model, info: &onnx::OnnxInfo) -> Result<bool, EngineE
             (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
         })
         .collect();
-    let a = model.run(&input.name, &shape, data.clone(), &output.name)?;
-    let b = model.run(&input.name, &shape, data, &output.name)?;
-    Ok(a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()))
+    let (a, probe) = model.run_tensor(&input.name, &shape, data.clone(), output.as_deref())?;
+    if output.is_none() {
+        return Ok((None, probe));
+    }
+    let (b, _) = model.run_tensor(&input.name, &shape, data, output.as_deref())?;
+    let same = a.values.len() == b.values.len()
+        && a.values
+            .iter()
+            .zip(&b.values)
+            .all(|(x, y)| x.to_bits() == y.to_bits());
+    Ok((Some(same), probe))
+}
+
+/// Why the graph's declaration of the manifest's output rules out scores, if it does:
+/// an element type other than float32. Checked before loading, since a backend may not
+/// survive loading such a model (tract's binding panics on some).
+pub fn declared_output_problem(
+    info: &onnx::OnnxInfo,
+    output: &clic_compiler::plan::OutputSpec,
+) -> Option<String> {
+    let t = info.outputs.iter().find(|t| t.name == output.tensor)?;
+    (t.elem_type != "float32" && t.elem_type != "unknown").then(|| {
+        format!(
+            "the output `{}` is {}, but clic reads scores as float32",
+            t.name, t.elem_type
+        )
+    })
+}
+
+/// Why the manifest's output cannot give one score per scan, if it cannot: an element
+/// type other than float32, a shape that does not follow the batch, several values per
+/// scan and no `index`, an `index` past the row. Read from the probe run when there was
+/// one, else from the shape the graph declares.
+pub fn unscoreable(report: &ArtifactReport, spec: &ModelSpec) -> Option<String> {
+    let output = spec.output.as_ref()?;
+    let declared = report
+        .info
+        .outputs
+        .iter()
+        .find(|t| t.name == output.tensor)?;
+    if declared.elem_type != "float32" && declared.elem_type != "unknown" {
+        return Some(format!(
+            "the output `{}` is {}, but clic reads scores as float32",
+            output.tensor, declared.elem_type
+        ));
+    }
+    let probed = report
+        .probe
+        .as_ref()
+        .and_then(|p| p.iter().find(|(name, _, _)| *name == output.tensor));
+    match probed {
+        Some((_, ty, _)) if ty != "float32" => Some(format!(
+            "the output `{}` is {ty}, but clic reads scores as float32",
+            output.tensor
+        )),
+        Some((_, _, shape)) => {
+            crate::bench::score_layout(&output.tensor, shape, PROBE_BATCH, output.index).err()
+        }
+        None => {
+            // Without a run, only what the declaration fixes: the values per scan.
+            let per: Option<Vec<i64>> = declared
+                .shape
+                .iter()
+                .skip(1)
+                .map(|d| d.parse::<i64>().ok())
+                .collect();
+            let per = per?;
+            let mut shape = vec![PROBE_BATCH as i64];
+            shape.extend(per);
+            crate::bench::score_layout(&output.tensor, &shape, PROBE_BATCH, output.index).err()
+        }
+    }
 }
 
 /// What differs between the manifest's declared input/output and the graph.
@@ -185,11 +314,7 @@ pub fn mismatches(report: &ArtifactReport, spec: &ModelSpec) -> Vec<String> {
                 output.tensor,
                 names(&report.info.outputs)
             )),
-            Some(t) if t.elem_type != "float32" => out.push(format!(
-                "output `{}` is {}, but scores are read as float32",
-                t.name, t.elem_type
-            )),
-            Some(_) => {}
+            Some(_) => out.extend(unscoreable(report, spec)),
         }
     }
     out
@@ -313,12 +438,21 @@ impl ArtifactFacts {
                         |real| real.starts_with(&self.boundary),
                     );
                     if inside {
-                        inspect(&path, self.threads).map_err(|e| {
-                            FactError::invalid(match e {
-                                ArtifactError::Unreadable { reason, .. } => format!("cannot read the model `{named}` that the manifest names: {reason}"),
-                                ArtifactError::NotOnnx { reason, .. } => format!("the model `{named}` that the manifest names is not a readable ONNX file: {reason}"),
+                        inspect_for(&path, self.threads, Some(spec))
+                            .map_err(|e| {
+                                FactError::invalid(match e {
+                                    ArtifactError::Unreadable { reason, .. } => format!("cannot read the model `{named}` that the manifest names: {reason}"),
+                                    ArtifactError::NotOnnx { reason, .. } => format!("the model `{named}` that the manifest names is not a readable ONNX file: {reason}"),
+                                    ArtifactError::Refused { reason, .. } => format!("the model `{named}` that the manifest names is refused: {reason}"),
+                                })
                             })
-                        })
+                            .and_then(|r| match unscoreable(&r, spec) {
+                                // No score can be read from it: no benchmark, no claim.
+                                Some(why) => Err(FactError::invalid(format!(
+                                    "the model `{named}` gives no score per scan as the manifest reads it: {why}"
+                                ))),
+                                None => Ok(r),
+                            })
                     } else {
                         Err(FactError::invalid(format!(
                             "the model `{named}` lies outside the project"

@@ -237,39 +237,48 @@ pub fn elem_type(code: u64) -> &'static str {
     }
 }
 
-fn text(b: &[u8]) -> Result<String, OnnxError> {
+pub(crate) fn text(b: &[u8]) -> Result<String, OnnxError> {
     String::from_utf8(b.to_vec())
         .map_err(|_| OnnxError::NotOnnx("a string field is not UTF-8".to_string()))
 }
 
+/// A protobuf field's value, as the wire gives it.
 #[derive(Debug, Clone, Copy)]
-enum Value<'a> {
+pub(crate) enum Value<'a> {
+    /// Wire type 0.
     Varint(u64),
-    Fixed,
+    /// Wire type 5: four little-endian bytes.
+    Fixed32(u32),
+    /// Wire type 1: eight bytes, not decoded.
+    Fixed64,
+    /// Wire type 2: a string, message or packed repeated field.
     Bytes(&'a [u8]),
 }
 
+/// One field of a protobuf message.
 #[derive(Debug, Clone, Copy)]
-struct Field<'a> {
+pub(crate) struct Field<'a> {
     number: u64,
     value: Value<'a>,
 }
 
 impl<'a> Field<'a> {
-    fn pair(self) -> (u64, Value<'a>) {
+    /// (field number, value).
+    pub(crate) fn pair(self) -> (u64, Value<'a>) {
         (self.number, self.value)
     }
 }
 
-/// The fields of one protobuf message, in order.
-struct Fields<'a> {
+/// The fields of one protobuf message, in order; iteration stops after the first error.
+pub(crate) struct Fields<'a> {
     bytes: &'a [u8],
     pos: usize,
     failed: bool,
 }
 
 impl<'a> Fields<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    /// The fields of `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self {
             bytes,
             pos: 0,
@@ -314,7 +323,7 @@ impl<'a> Fields<'a> {
             0 => Value::Varint(self.varint()?),
             1 => {
                 self.take(8, start)?;
-                Value::Fixed
+                Value::Fixed64
             }
             2 => {
                 let len =
@@ -322,8 +331,8 @@ impl<'a> Fields<'a> {
                 Value::Bytes(self.take(len, start)?)
             }
             5 => {
-                self.take(4, start)?;
-                Value::Fixed
+                let b = self.take(4, start)?;
+                Value::Fixed32(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             }
             w => return Err(OnnxError::NotOnnx(format!("wire type {w} at byte {start}"))),
         };

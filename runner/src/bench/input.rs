@@ -1,0 +1,96 @@
+//! Reading one input file of the benchmark whole (a scan, the labels file, the training
+//! list) in bounded memory and time: only a regular file is read (a link is followed to
+//! one), and never more than a stated number of bytes. A FIFO, a socket or a device
+//! (`/dev/zero`) is refused before it is opened, so a read can neither block nor run
+//! without end.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest labels file or training list read, in bytes (64 MiB: a million entries
+/// of 60 characters).
+pub const MAX_LIST_BYTES: u64 = 64 << 20;
+
+/// What a file type is, for a message, when it is not a regular file.
+fn kind(ty: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ty.is_fifo() {
+            return "a FIFO";
+        }
+        if ty.is_socket() {
+            return "a socket";
+        }
+        if ty.is_char_device() {
+            return "a character device";
+        }
+        if ty.is_block_device() {
+            return "a block device";
+        }
+    }
+    if ty.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Why `meta` is not that of a regular file, or `None` when it is.
+pub fn not_regular(meta: &std::fs::Metadata) -> Option<String> {
+    let ty = meta.file_type();
+    (!ty.is_file()).then(|| format!("it is {}, not a regular file", kind(ty)))
+}
+
+/// Reads the regular file at `path` (links followed), refusing anything else and any
+/// file of more than `max` bytes. `what` names the limit in the message (e.g. the flag
+/// that raises it). Errors are lowercase reasons, without the path.
+pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if let Some(why) = not_regular(&meta) {
+        return Err(why);
+    }
+    let over = |len: u64| format!("it holds {len} bytes, over the limit of {max} ({what})");
+    if meta.len() > max {
+        return Err(over(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // INVARIANT: checked again on the open file, so a FIFO put at the path after the
+    // first check is refused too, not read.
+    let opened = file.metadata().map_err(|e| e.to_string())?;
+    if let Some(why) = not_regular(&opened) {
+        return Err(why);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(max)).unwrap_or(0));
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max {
+        // The file grew while it was read.
+        return Err(over(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_fifos_and_folders_are_refused_without_reading() {
+        let e = read_regular(Path::new("/dev/zero"), 10, "test").expect_err("a device");
+        assert!(e.contains("character device"), "{e}");
+        let e = read_regular(Path::new("/"), 10, "test").expect_err("a folder");
+        assert!(e.contains("folder"), "{e}");
+    }
+
+    #[test]
+    fn the_limit_is_exact() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"0123456789").expect("write");
+        assert_eq!(read_regular(&p, 10, "t").expect("at the limit").len(), 10);
+        let e = read_regular(&p, 9, "the flag").expect_err("over");
+        assert!(e.contains("10 bytes") && e.contains("the flag"), "{e}");
+    }
+}

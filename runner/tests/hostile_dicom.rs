@@ -1,0 +1,420 @@
+//! Hostile DICOM files, built byte by byte here, are per-file scan errors that say what
+//! is wrong, read in bounded stack, memory and time: sequences nested deeper than the
+//! limit, lengths beyond the bytes of the file, a deflated data set that inflates past
+//! the limit, an image declaring more pixels than the limit, and inputs that are not
+//! regular files.
+#![expect(
+    clippy::expect_used,
+    reason = "a test that cannot set up its fixture should fail loudly"
+)]
+
+use clic_runner::dicom::{self, Limits, MAX_DEPTH};
+use std::io::Write;
+use std::path::Path;
+
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
+
+/// VRs with a 16-bit length in explicit VR.
+fn short(vr: &[u8; 2]) -> bool {
+    [
+        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FL", b"FD", b"IS", b"LO", b"LT", b"PN",
+        b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US",
+    ]
+    .contains(&vr)
+}
+
+/// One explicit VR little endian element header.
+fn header(tag: (u16, u16), vr: &[u8; 2], len: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(tag.0.to_le_bytes());
+    out.extend(tag.1.to_le_bytes());
+    out.extend(vr);
+    if short(vr) {
+        out.extend((len as u16).to_le_bytes());
+    } else {
+        out.extend([0, 0]);
+        out.extend(len.to_le_bytes());
+    }
+    out
+}
+
+/// One explicit VR little endian element, its value padded to an even length.
+fn el(tag: (u16, u16), vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+    let mut value = value.to_vec();
+    if value.len() % 2 == 1 {
+        value.push(if vr == b"UI" || vr == b"OB" { 0 } else { b' ' });
+    }
+    let mut out = header(tag, vr, value.len() as u32);
+    out.extend(value);
+    out
+}
+
+fn item_header(element: u16, len: u32) -> Vec<u8> {
+    let mut out = vec![0xFE, 0xFF];
+    out.extend(element.to_le_bytes());
+    out.extend(len.to_le_bytes());
+    out
+}
+
+/// A Part 10 file: preamble, `DICM`, the file meta group, then `dataset` as given.
+fn part10(ts: &str, dataset: &[u8]) -> Vec<u8> {
+    let mut meta = Vec::new();
+    meta.extend(el((0x0002, 0x0001), b"OB", &[0, 1]));
+    meta.extend(el((0x0002, 0x0002), b"UI", b"1.2.840.10008.5.1.4.1.1.1.1"));
+    meta.extend(el((0x0002, 0x0003), b"UI", b"1.2.3.4"));
+    meta.extend(el((0x0002, 0x0010), b"UI", ts.as_bytes()));
+    meta.extend(el((0x0002, 0x0012), b"UI", b"1.2.3.5"));
+    let mut out = vec![0u8; 128];
+    out.extend(b"DICM");
+    out.extend(el(
+        (0x0002, 0x0000),
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+    ));
+    out.extend(meta);
+    out.extend(dataset);
+    out
+}
+
+/// The attributes of a small MONOCHROME2 image, before its pixel data.
+fn image_attributes(rows: u16, columns: u16) -> Vec<u8> {
+    let mut d = Vec::new();
+    d.extend(el((0x0008, 0x0016), b"UI", b"1.2.840.10008.5.1.4.1.1.1.1"));
+    d.extend(el((0x0008, 0x0060), b"CS", b"DX"));
+    d.extend(el((0x0028, 0x0002), b"US", &1u16.to_le_bytes()));
+    d.extend(el((0x0028, 0x0004), b"CS", b"MONOCHROME2"));
+    d.extend(el((0x0028, 0x0010), b"US", &rows.to_le_bytes()));
+    d.extend(el((0x0028, 0x0011), b"US", &columns.to_le_bytes()));
+    d.extend(el((0x0028, 0x0100), b"US", &16u16.to_le_bytes()));
+    d.extend(el((0x0028, 0x0101), b"US", &12u16.to_le_bytes()));
+    d.extend(el((0x0028, 0x0102), b"US", &11u16.to_le_bytes()));
+    d.extend(el((0x0028, 0x0103), b"US", &0u16.to_le_bytes()));
+    d
+}
+
+/// A whole 4 x 4 image with `before` inserted before its pixel data.
+fn image_with(before: &[u8]) -> Vec<u8> {
+    let mut d = image_attributes(4, 4);
+    d.extend(before);
+    let pixels: Vec<u8> = (0..16u16).flat_map(|v| (v * 100).to_le_bytes()).collect();
+    d.extend(el((0x7FE0, 0x0010), b"OW", &pixels));
+    d
+}
+
+/// `depth` ContentSequences nested in one another, undefined lengths throughout, in
+/// explicit VR little endian.
+fn nested_undefined(depth: usize) -> Vec<u8> {
+    let mut d = Vec::new();
+    for _ in 0..depth {
+        d.extend(header((0x0040, 0xA730), b"SQ", u32::MAX));
+        d.extend(item_header(0xE000, u32::MAX));
+    }
+    d.extend(el((0x0040, 0xA040), b"CS", b"TEXT"));
+    for _ in 0..depth {
+        d.extend(item_header(0xE00D, 0));
+        d.extend(item_header(0xE0DD, 0));
+    }
+    d
+}
+
+/// `depth` ContentSequences nested in one another with defined lengths, in implicit VR
+/// little endian (the VR comes from the dictionary).
+fn nested_implicit_defined(depth: usize) -> Vec<u8> {
+    let implicit = |tag: (u16, u16), value: &[u8]| {
+        let mut out = Vec::new();
+        out.extend(tag.0.to_le_bytes());
+        out.extend(tag.1.to_le_bytes());
+        out.extend((value.len() as u32).to_le_bytes());
+        out.extend(value);
+        out
+    };
+    let mut inner = implicit((0x0040, 0xA040), b"TEXT");
+    for _ in 0..depth {
+        let mut item = item_header(0xE000, inner.len() as u32);
+        item.extend(&inner);
+        inner = implicit((0x0040, 0xA730), &item);
+    }
+    inner
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write fixture");
+    p
+}
+
+/// Runs `f` on a thread with the 2 MiB stack of the benchmark's decoding threads.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .expect("no panic")
+}
+
+#[test]
+fn the_builders_make_a_readable_image() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = write(dir.path(), "ok.dcm", &part10(EXPLICIT_LE, &image_with(&[])));
+    let (info, image) = dicom::read_scan(&p, "ok.dcm").expect("a valid image reads");
+    assert_eq!(
+        (info.rows, info.columns, info.modality.as_str()),
+        (4, 4, "DX")
+    );
+    assert_eq!(image.values[5], 500.0);
+}
+
+#[test]
+fn sequences_nested_1500_deep_are_refused_before_they_are_parsed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bytes = part10(EXPLICIT_LE, &image_with(&nested_undefined(1500)));
+    assert!(
+        bytes.len() < 64 << 10,
+        "a small file: {} bytes",
+        bytes.len()
+    );
+    let p = write(dir.path(), "deep.dcm", &bytes);
+    // Before the check, dicom-rs's recursive reader overflowed this stack (abort).
+    let e = on_small_stack(move || dicom::read_scan(&p, "deep.dcm")).expect_err("refused");
+    assert!(
+        e.reason
+            .contains(&format!("nested more than {MAX_DEPTH} levels deep")),
+        "{e}"
+    );
+    assert_eq!(e.file, "deep.dcm");
+
+    let p = write(
+        dir.path(),
+        "deep-implicit.dcm",
+        &part10(IMPLICIT_LE, &nested_implicit_defined(1500)),
+    );
+    let e = on_small_stack(move || dicom::read_info(&p, "deep-implicit.dcm"))
+        .expect_err("refused in implicit VR with defined lengths too");
+    assert!(e.reason.contains("nested more than"), "{e}");
+}
+
+#[test]
+fn nesting_up_to_the_limit_reads_on_a_small_stack() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = write(
+        dir.path(),
+        "at.dcm",
+        &part10(EXPLICIT_LE, &image_with(&nested_undefined(MAX_DEPTH))),
+    );
+    let (info, _) = on_small_stack(move || dicom::read_scan(&at, "at.dcm"))
+        .expect("nesting at the limit is read");
+    assert_eq!(info.rows, 4);
+    let over = write(
+        dir.path(),
+        "over.dcm",
+        &part10(EXPLICIT_LE, &image_with(&nested_undefined(MAX_DEPTH + 1))),
+    );
+    assert!(dicom::read_scan(&over, "over.dcm").is_err());
+    let implicit = write(
+        dir.path(),
+        "implicit.dcm",
+        &part10(IMPLICIT_LE, &nested_implicit_defined(MAX_DEPTH)),
+    );
+    on_small_stack(move || dicom::read_info(&implicit, "implicit.dcm"))
+        .expect("implicit VR, defined lengths, at the limit");
+}
+
+#[test]
+fn a_length_beyond_the_file_is_refused_before_anything_allocates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // PixelData declaring 0xFFFFFFF0 bytes in a 34 KB file: dicom-rs zero-filled 4.2 GB
+    // for it before finding the bytes missing.
+    let mut d = image_attributes(4, 4);
+    d.extend(header((0x7FE0, 0x0010), b"OW", 0xFFFF_FFF0));
+    d.extend(vec![0u8; 34 << 10]);
+    let p = write(dir.path(), "long.dcm", &part10(EXPLICIT_LE, &d));
+    let e = dicom::read_scan(&p, "long.dcm").expect_err("refused");
+    assert!(
+        e.reason.contains("(7FE0,0010)") && e.reason.contains("declares 4294967280 bytes"),
+        "{e}"
+    );
+    assert_eq!(e.transfer_syntax.as_deref(), Some(EXPLICIT_LE));
+
+    // Any element, in the meta group too, and an item inside a sequence.
+    let mut d = image_attributes(4, 4);
+    d.extend(header((0x0009, 0x1010), b"OB", 0xFFFF_FFF0));
+    d.extend([0u8; 64]);
+    let p = write(dir.path(), "private.dcm", &part10(EXPLICIT_LE, &d));
+    let e = dicom::read_info(&p, "private.dcm").expect_err("refused");
+    assert!(e.reason.contains("declares 4294967280 bytes"), "{e}");
+
+    let mut d = image_attributes(4, 4);
+    d.extend(header((0x0040, 0xA730), b"SQ", u32::MAX));
+    d.extend(item_header(0xE000, 0xFFFF_FFF0));
+    d.extend([0u8; 64]);
+    let p = write(dir.path(), "item.dcm", &part10(EXPLICIT_LE, &d));
+    let e = dicom::read_info(&p, "item.dcm").expect_err("refused");
+    assert!(e.reason.contains("an item at byte"), "{e}");
+
+    let mut bytes = part10(EXPLICIT_LE, &image_with(&[]));
+    // The length of (0002,0001), 2 bytes at offset 128 + 4 + 12 + 8.
+    bytes[152..156].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let p = write(dir.path(), "meta.dcm", &bytes);
+    let e = dicom::read_info(&p, "meta.dcm").expect_err("refused");
+    assert!(e.reason.contains("file meta element (0002,0001)"), "{e}");
+}
+
+#[test]
+fn a_fragment_beyond_the_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut d = image_attributes(4, 4);
+    d.extend(header((0x7FE0, 0x0010), b"OB", u32::MAX));
+    d.extend(item_header(0xE000, 0));
+    d.extend(item_header(0xE000, 0xFFFF_FFF0));
+    d.extend([0u8; 128]);
+    let p = write(
+        dir.path(),
+        "fragment.dcm",
+        &part10("1.2.840.10008.1.2.5", &d),
+    );
+    let e = dicom::read_info(&p, "fragment.dcm").expect_err("refused");
+    assert!(e.reason.contains("a pixel data fragment"), "{e}");
+}
+
+#[test]
+fn many_text_values_are_bounded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 30,000 elements of 40 values each: every value would be a separate string.
+    let mut d = image_attributes(4, 4);
+    let values = vec![b'\\'; 40];
+    for e in 0..30_000u16 {
+        d.extend(el((0x0011, 0x1000u16.wrapping_add(e)), b"CS", &values));
+    }
+    let p = write(dir.path(), "values.dcm", &part10(EXPLICIT_LE, &d));
+    let e = dicom::read_info(&p, "values.dcm").expect_err("refused");
+    assert!(e.reason.contains("elements, items and values"), "{e}");
+}
+
+/// A raw deflate stream that inflates to `head` followed by `zero_mib` MiB of zeros,
+/// about 1 KB per MiB: the zeros are one compressed block, repeated.
+fn deflate_bomb(head: &[u8], zero_mib: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let compress = |c: &mut Compress, input: &[u8], flush| {
+        let mut out = Vec::with_capacity(input.len() + 1024);
+        let mut consumed = 0;
+        loop {
+            let before_in = c.total_in();
+            c.compress_vec(&input[consumed..], &mut out, flush)
+                .expect("compress");
+            consumed += (c.total_in() - before_in) as usize;
+            if consumed == input.len() && out.len() < out.capacity() {
+                return out;
+            }
+            out.reserve(1 << 16);
+        }
+    };
+    let mut c = Compress::new(Compression::best(), false);
+    let mut out = compress(&mut c, head, FlushCompress::Full);
+    // After a full flush the compressor starts afresh, so each MiB of zeros compresses to
+    // the same bytes.
+    let zeros = compress(&mut c, &vec![0u8; 1 << 20], FlushCompress::Full);
+    for _ in 0..zero_mib {
+        out.extend(&zeros);
+    }
+    out.extend(compress(&mut c, &[], FlushCompress::Finish));
+    out
+}
+
+#[test]
+fn a_deflated_data_set_inflating_past_the_limit_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let limits = Limits {
+        max_scan_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    // A valid deflated image reads.
+    let mut deflated = Vec::new();
+    let mut enc = flate2::write::DeflateEncoder::new(&mut deflated, flate2::Compression::fast());
+    enc.write_all(&image_with(&[])).expect("deflate");
+    enc.finish().expect("deflate");
+    let (info, image) = dicom::read_bytes(&part10(DEFLATED, &deflated), "ok.dcm", &limits)
+        .expect("a deflated image parses");
+    assert_eq!(info.transfer_syntax, DEFLATED);
+    assert_eq!(image.expect("and decodes").values[5], 500.0);
+
+    // 16 MiB of zeros after the image, in a file of a few KB.
+    let mut head = image_with(&[]);
+    head.extend(header((0x0009, 0x1010), b"OB", 16 << 20));
+    let bomb = part10(DEFLATED, &deflate_bomb(&head, 16));
+    assert!(bomb.len() < 64 << 10, "{} bytes", bomb.len());
+    let e = dicom::read_bytes(&bomb, "bomb.dcm", &limits).expect_err("refused");
+    assert!(
+        e.reason
+            .contains(&format!("inflates to more than {} bytes", 4 << 20)),
+        "{e}"
+    );
+    // Under a limit above what it inflates to, it is read.
+    let roomy = Limits {
+        max_scan_bytes: 32 << 20,
+        ..Limits::default()
+    };
+    assert!(dicom::read_bytes(&bomb, "bomb.dcm", &roomy).is_ok());
+    let p = write(dir.path(), "bomb.dcm", &bomb);
+    assert!(dicom::read_scan(&p, "bomb.dcm").is_ok());
+}
+
+#[test]
+fn pixel_counts_over_the_limit_are_refused_before_decoding() {
+    let mut d = image_attributes(65535, 65535);
+    d.extend(el((0x7FE0, 0x0010), b"OW", &[0u8; 32]));
+    let bytes = part10(EXPLICIT_LE, &d);
+    let (_, image) = dicom::read_bytes(&bytes, "huge.dcm", &Limits::default()).expect("parses");
+    let e = image.expect_err("refused");
+    assert!(
+        e.reason.contains("declares 4294836225 pixels")
+            && e.reason
+                .contains(&format!("limit of {}", Limits::MAX_PIXELS)),
+        "{e}"
+    );
+    // Frames count: 512 x 512 x 2000 frames.
+    let mut d = image_attributes(512, 512);
+    d.extend(el((0x0028, 0x0008), b"IS", b"2000"));
+    d.extend(el((0x7FE0, 0x0010), b"OW", &[0u8; 32]));
+    let (_, image) =
+        dicom::read_bytes(&part10(EXPLICIT_LE, &d), "ct.dcm", &Limits::default()).expect("parses");
+    assert!(image.expect_err("refused").reason.contains("pixels"));
+    // Real sizes are far inside the limit: 2500 x 2000 and 512 x 512 x 1000.
+    const { assert!(2500 * 2000 * 20 < Limits::MAX_PIXELS && 512 * 512 * 1000 < Limits::MAX_PIXELS) };
+}
+
+#[test]
+fn devices_fifos_and_oversized_files_are_not_read() {
+    let e = dicom::read_scan(Path::new("/dev/zero"), "zero.dcm").expect_err("a device");
+    assert!(e.reason.contains("character device"), "{e}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let link = dir.path().join("link.dcm");
+    std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+    let e = dicom::read_info(&link, "link.dcm").expect_err("a link to a device");
+    assert!(e.reason.contains("not a regular file"), "{e}");
+    let fifo = dir.path().join("fifo.dcm");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        // Opening a FIFO for reading would block until a writer came.
+        let e = dicom::read_info(&fifo, "fifo.dcm").expect_err("a FIFO");
+        assert!(e.reason.contains("FIFO"), "{e}");
+    } else {
+        eprintln!("SKIPPED: the FIFO case (no mkfifo)");
+    }
+    let p = write(
+        dir.path(),
+        "big.dcm",
+        &part10(EXPLICIT_LE, &image_with(&[])),
+    );
+    let small = Limits {
+        max_scan_bytes: 100,
+        ..Limits::default()
+    };
+    let e = dicom::read_scan_with(&p, "big.dcm", &small).expect_err("over the limit");
+    assert!(e.reason.contains("--max-scan-bytes"), "{e}");
+}

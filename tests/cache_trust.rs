@@ -1,0 +1,207 @@
+//! A cache that cannot lie (issue 11, section 5): a scan rewritten in place with its
+//! size and modification time restored, cached evidence edited by hand, evidence of
+//! another backend, and pseudonyms that an attacker could brute-force.
+#![expect(
+    clippy::expect_used,
+    reason = "a test that cannot set up its fixture should fail loudly"
+)]
+
+mod common;
+
+use common::{clic, example_copy, text};
+use serde_json::Value;
+use std::path::Path;
+
+const DEID: &str = "gdpr.dicom_deid.no-identifiers";
+
+/// The identifying test scan, and the same bytes with the patient's name blanked: two
+/// files of one size, one clean and one not.
+fn identifying_and_clean() -> (Vec<u8>, Vec<u8>) {
+    let identifying = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cxr-0001-identifying.dcm"),
+    )
+    .expect("identifying scan");
+    let mut clean = identifying.clone();
+    // The patient's name and birth date, the file's two identifiers, blanked in place.
+    for value in [b"Doe^Jane".as_slice(), b"19700101".as_slice()] {
+        let at = identifying
+            .windows(value.len())
+            .position(|w| w == value)
+            .expect("the identifier is in the file");
+        clean[at..at + value.len()].fill(b' ');
+    }
+    (identifying, clean)
+}
+
+fn status_of(project: &Path, control: &str) -> String {
+    let out = clic()
+        .arg("check")
+        .arg(project)
+        .args(["--stage", "ci", "--format", "json"])
+        .output()
+        .expect("clic runs");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", text(&out)));
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == control)
+        .unwrap_or_else(|| panic!("no result for {control}"))["status"]
+        .as_str()
+        .expect("status")
+        .to_string()
+}
+
+#[test]
+fn a_scan_rewritten_in_place_with_its_size_and_mtime_restored_is_hashed_again() {
+    let dir = example_copy();
+    let p = dir.path();
+    let (identifying, clean) = identifying_and_clean();
+    let scan = p.join("data/reference/cxr-0001.dcm");
+    std::fs::write(&scan, &clean).expect("write");
+    assert_eq!(status_of(p, DEID), "passed", "the blanked scan is clean");
+
+    // Rewrite it in place, same size, and put the old modification time back.
+    let mtime = std::fs::metadata(&scan)
+        .expect("meta")
+        .modified()
+        .expect("mtime");
+    std::fs::write(&scan, &identifying).expect("rewrite");
+    std::fs::File::options()
+        .write(true)
+        .open(&scan)
+        .expect("open")
+        .set_modified(mtime)
+        .expect("restore mtime");
+    assert_eq!(
+        std::fs::metadata(&scan)
+            .expect("meta")
+            .modified()
+            .expect("mtime"),
+        mtime
+    );
+    assert_eq!(status_of(p, DEID), "failed", "the identifying scan is seen");
+}
+
+fn bench(project: &Path, envs: &[(&str, &str)]) -> (String, Value) {
+    let mut cmd = clic();
+    cmd.arg("bench").arg(project).args(["--format", "json"]);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("clic runs");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "clic bench: {}",
+        text(&out)
+    );
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", text(&out)));
+    (String::from_utf8_lossy(&out.stderr).into_owned(), json)
+}
+
+fn cache_entries(project: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(project.join(".clic/cache"))
+        .expect("cache")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("bench-"))
+        })
+        .collect()
+}
+
+#[test]
+fn cached_evidence_edited_by_hand_is_a_miss() {
+    let dir = example_copy();
+    let p = dir.path();
+    let (_, fresh) = bench(p, &[]);
+    let (warm_log, warm) = bench(p, &[]);
+    assert!(warm_log.contains("reused cached evidence"), "{warm_log}");
+    assert_eq!(warm, fresh);
+
+    // Forge it: a higher sensitivity in the stored evidence, as a text edit.
+    let entries = cache_entries(p);
+    assert_eq!(entries.len(), 1);
+    let bytes = std::fs::read(&entries[0]).expect("entry");
+    let text_entry = String::from_utf8(bytes).expect("utf-8");
+    let forged = text_entry.replacen("\"label\":false", "\"label\":true", 1);
+    assert_ne!(forged, text_entry, "the forgery changed the entry");
+    std::fs::write(&entries[0], forged).expect("forge");
+    let (log, after) = bench(p, &[]);
+    assert!(!log.contains("reused cached evidence"), "{log}");
+    assert_eq!(after, fresh, "recomputed, not the forgery");
+
+    // An entry written without the MAC, as a hand-made file would be, is a miss too.
+    let entries = cache_entries(p);
+    let bytes = std::fs::read(&entries[0]).expect("entry");
+    let body = &bytes[bytes.iter().position(|&b| b == b'\n').expect("header") + 1..];
+    std::fs::write(&entries[0], body).expect("strip");
+    let (log, _) = bench(p, &[]);
+    assert!(!log.contains("reused cached evidence"), "{log}");
+}
+
+#[test]
+fn evidence_of_one_backend_is_not_reused_for_another() {
+    let Some(_) = clic_runner::engine::find_pip_onnxruntime() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true: the ONNX Runtime library (pip install onnxruntime) is missing");
+        }
+        eprintln!("SKIPPED: no ONNX Runtime library (pip install onnxruntime==1.31.1)");
+        return;
+    };
+    let dir = example_copy();
+    let p = dir.path();
+    let (_, tract) = bench(p, &[("CLIC_BACKEND", "tract")]);
+    let (log, ort) = bench(p, &[]);
+    assert!(!log.contains("reused cached evidence"), "{log}");
+    assert_eq!(tract["backend"], "tract", "{tract}");
+    assert_eq!(ort["backend"], "onnxruntime", "{ort}");
+}
+
+#[test]
+fn pseudonyms_are_keyed_by_a_project_secret_that_is_never_committed() {
+    let dir = example_copy();
+    let p = dir.path();
+    bench(p, &[]);
+    let secret = p.join(".clic/secret");
+    assert!(secret.is_file(), "the project secret exists");
+    let ignore = std::fs::read_to_string(p.join(".clic/.gitignore")).expect(".gitignore");
+    assert!(ignore.lines().any(|l| l.trim() == "*"), "{ignore}");
+    // The example's patient ids are REF-0001 ...: their plain sha256 is nowhere in the cache.
+    let plain = clic_runner::facts::artifact::sha256_hex(b"REF-0143");
+    for e in std::fs::read_dir(p.join(".clic/cache"))
+        .expect("cache")
+        .flatten()
+    {
+        let bytes = std::fs::read(e.path()).expect("read");
+        let s = String::from_utf8_lossy(&bytes);
+        assert!(
+            !s.contains(&plain),
+            "{} holds an unsalted id",
+            e.path().display()
+        );
+        assert!(!s.contains("REF-0143"));
+    }
+}
+
+#[test]
+fn inspect_scan_json_holds_no_pseudonym_of_the_patient() {
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cxr-0001-identifying.dcm");
+    let out = clic()
+        .args(["inspect", "scan"])
+        .arg(&scan)
+        .arg("--json")
+        .output()
+        .expect("clic runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let plain = clic_runner::facts::artifact::sha256_hex(b"REF-0143");
+    assert!(
+        !s.contains(&plain),
+        "the unsalted sha256 of the PatientID is printed"
+    );
+    assert!(!s.contains("patient_hash"), "{s}");
+}

@@ -1,0 +1,106 @@
+//! Helpers shared by the CLI tests: the binary, the bundled example and copies of it.
+#![allow(
+    dead_code,
+    reason = "each test file uses a different subset of the helpers"
+)]
+#![expect(
+    clippy::expect_used,
+    reason = "a test that cannot set up its fixture should fail loudly"
+)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The `clic` binary, without colour.
+pub fn clic() -> Command {
+    let mut cmd = Command::cargo_bin("clic").expect("binary");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// The bundled example project.
+pub fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
+}
+
+/// Copies the files of `from` to `to`, recursively (the `.clic` cache excluded).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir").flatten() {
+        let name = e.file_name();
+        if name == ".clic" {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        if e.file_type().expect("file type").is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
+/// A copy of the whole example in a temporary folder.
+pub fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(&example(), dir.path());
+    dir
+}
+
+/// Runs git in `dir` with a fixed identity; panics when it fails.
+pub fn git(dir: &Path, args: &[&str]) -> Output {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Standard output and error of a run, together.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every file under `dir` (links not followed) with its bytes, sorted by path.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let ty = e.file_type().expect("file type");
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .into_owned();
+            if ty.is_dir() {
+                stack.push(e.path());
+            } else if ty.is_symlink() {
+                let to = std::fs::read_link(e.path()).expect("link");
+                out.push((rel, format!("-> {}", to.display()).into_bytes()));
+            } else {
+                out.push((rel, std::fs::read(e.path()).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
