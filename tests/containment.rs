@@ -167,3 +167,15 @@ fn a_missing_artifact_is_e021_not_a_scan_problem() {
     assert!(t.contains("clic::E021"), "{t}");
     assert!(!t.contains("clic::E022"), "{t}");
 }
+
+#[test]
+fn a_scan_linked_from_outside_the_project_is_refused() {
+    let dir = example_copy();
+    let p = dir.path();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let outside = elsewhere.path().join("cxr-0001.dcm");
+    std::fs::rename(p.join("data/reference/cxr-0001.dcm"), &outside).expect("move");
+    std::os::unix::fs::symlink(&outside, p.join("data/reference/cxr-0001.dcm")).expect("link");
+    let out = check(p);
+    assert_refused(&out, "clic::E022", "cxr-0001.dcm");
+}

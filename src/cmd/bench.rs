@@ -43,12 +43,14 @@ pub fn progress() -> Progress {
 
 /// The shared benchmark of a compiled project.
 pub fn reference(
-    base: &Path,
+    project: &crate::project::Project,
     spec: Option<&ModelSpec>,
     threads: usize,
 ) -> std::rc::Rc<std::cell::RefCell<Reference>> {
+    let base = project.base.as_path();
     let inputs = spec.map(|s| BenchInputs {
         dir: manifest_dir(base, s),
+        root: project.root.clone(),
         spec: s.clone(),
         threads,
     });
@@ -81,7 +83,7 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) 
         );
         return Status::Invalid;
     };
-    let shared = reference(&project.base, Some(spec), threads);
+    let shared = reference(&project, Some(spec), threads);
     let mut r = shared.borrow_mut();
     // The evidence is memoised: the first call runs the benchmark.
     let failed_on_model = r.evidence().is_err() && r.failed_on_model();

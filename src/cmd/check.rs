@@ -159,7 +159,7 @@ pub fn facts(
     Facts,
     std::rc::Rc<std::cell::RefCell<clic_runner::facts::reference::Reference>>,
 ) {
-    let reference = super::bench::reference(&project.base, plan.model.as_ref(), threads);
+    let reference = super::bench::reference(project, plan.model.as_ref(), threads);
     let facts = Facts::new(vec![
         Box::new(ModelFacts::new(plan.model.clone())),
         Box::new(ArtifactFacts::new(

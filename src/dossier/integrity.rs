@@ -93,7 +93,12 @@ fn hash_file(base: &Path, path: &Path, role: &str) -> FileHash {
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
+    // INVARIANT: each real folder is listed once, so a link cycle (`a -> .`) ends.
+    let mut walked = std::collections::BTreeSet::new();
     while let Some(d) = stack.pop() {
+        if !std::fs::canonicalize(&d).is_ok_and(|real| walked.insert(real)) {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
         };

@@ -195,6 +195,8 @@ pub fn score_layout(
 pub struct BenchInputs {
     /// The manifest's folder: its paths are relative to it.
     pub dir: PathBuf,
+    /// The project's root (canonical): no scan may resolve outside it.
+    pub root: PathBuf,
     /// The manifest.
     pub spec: ModelSpec,
     /// Inference threads.
@@ -255,6 +257,12 @@ impl BenchInputs {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
+            if let Some(why) = crate::paths::escape(&self.root, &path) {
+                return Err(BenchError::Unreadable {
+                    path: shown,
+                    reason: why.to_string(),
+                });
+            }
             out.push(ScanFile { shown, path });
         }
         Ok(out)
