@@ -10,7 +10,6 @@
 //! absence prints `SKIPPED` and the test returns.
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 

@@ -8,7 +8,6 @@
 //! Needs git and ssh-keygen (openssh-client, installed by .ci/run).
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 

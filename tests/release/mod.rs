@@ -8,7 +8,6 @@
 )]
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
