@@ -287,6 +287,14 @@ pub fn run(
             .map(|b| clic_runner::facts::artifact::sha256_hex(b))
             .unwrap_or_default()
     );
+    if let Some(key) = &key {
+        println!(
+            "signed: {} by {} (check it with `clic verify --allowed-signers` or `ssh-keygen -Y verify -n {}`)",
+            integrity::SIGNATURE,
+            key.fingerprint(),
+            crate::sign::DOSSIER_NAMESPACE
+        );
+    }
     if evidence.gate_passed {
         println!("release gate: passed");
         Status::Ok

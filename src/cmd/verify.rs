@@ -111,6 +111,12 @@ pub fn run(dir: &Path, opts: &Options<'_>) -> Status {
             Err(s) => return s,
         }
     }
+    if opts.regenerate && record.git.clean == Some(false) {
+        lines.push(
+            "note: the dossier was made from inputs that differed from its commit, so a rebuild from the commit cannot match"
+                .to_string(),
+        );
+    }
     let regenerated = match (opts.repo, opts.regenerate) {
         (Some(repo), true) => match regenerate::run(repo, dir, &record, &tree) {
             Ok(r) => Some(r),
