@@ -368,8 +368,9 @@ fn hashes(dir: &Path, tree: &Tree) -> BTreeMap<String, Option<String>> {
 
 pub mod regenerate {
     //! `clic verify --repo PATH --regenerate`: the recorded commit is cloned from PATH's
-    //! repository into a temporary folder (objects copied, never linked; the recorded
-    //! branch checked out at that commit), `clic dossier` — this very executable — runs
+    //! repository into a temporary folder (objects copied, never linked; HEAD detached
+    //! at that commit, as in a regulator's clone of the tag), `clic dossier` — this very
+    //! executable — runs
     //! there with the dossier's own `--fail-on` and waiver date (from its
     //! `results.json`), and every file of both dossiers is compared byte for byte.
     //! The signature is not compared: only the team's key can make it. Nothing of PATH
@@ -519,7 +520,7 @@ pub mod regenerate {
             .clone_local(git2::build::CloneLocal::NoLinks)
             .clone(&url, &clone_dir)
             .map_err(|e| git_error(repo, "clone", &e))?;
-        checkout(&clone, oid, record.git.branch.as_deref())
+        checkout(&clone, oid)
             .map_err(|e| git_error(repo, "check out the recorded commit of", &e))?;
         let out = tmp.path().join("dossier");
         let (fail_on, as_of) = run_options(dir, tree);
@@ -604,19 +605,10 @@ pub mod regenerate {
         })
     }
 
-    /// HEAD of `clone` at `oid`: on `branch` (made or moved there) when the dossier
-    /// recorded one, detached otherwise; the work tree checked out to match.
-    fn checkout(
-        clone: &git2::Repository,
-        oid: git2::Oid,
-        branch: Option<&str>,
-    ) -> Result<(), git2::Error> {
-        let commit = clone.find_commit(oid)?;
+    /// HEAD of `clone` detached at `oid`, the work tree checked out to match.
+    fn checkout(clone: &git2::Repository, oid: git2::Oid) -> Result<(), git2::Error> {
+        clone.find_commit(oid)?;
         clone.set_head_detached(oid)?;
-        if let Some(b) = branch {
-            clone.branch(b, &commit, true)?;
-            clone.set_head(&format!("refs/heads/{b}"))?;
-        }
         clone.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
     }
 

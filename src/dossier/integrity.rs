@@ -2,8 +2,8 @@
 //! manifest, policy sources, documents, template overrides) and every output file with
 //! its sha256, the clic version and the git commit and tag. `clic verify` recomputes it.
 //!
-//! Format `/2` (from `/1`): the git state records the tag and branch at HEAD (so the
-//! release can be rebuilt from them), and a dossier is exactly the files of
+//! Format `/2` (from `/1`): the git state records the tag at HEAD (the release the
+//! dossier documents), and a dossier is exactly the files of
 //! [`expected`] — a verifier of `/1` knew neither, so it must not read a `/2` record.
 
 use clic_compiler::plan::Plan;
@@ -46,9 +46,6 @@ pub struct GitState {
     /// The tag at HEAD (the highest in version order when several); none when untagged.
     #[serde(default)]
     pub tag: Option<String>,
-    /// The branch checked out; none on a detached HEAD.
-    #[serde(default)]
-    pub branch: Option<String>,
 }
 
 /// `evidence.json`.

@@ -261,7 +261,6 @@ pub fn assemble(
             date: src.git.date.clone(),
             clean: src.git.changed.as_ref().map(Vec::is_empty),
             tag: src.git.tag.clone(),
-            branch: src.git.branch.clone(),
         },
         inputs: src.inputs.to_vec(),
         outputs: files
