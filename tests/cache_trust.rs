@@ -3,6 +3,7 @@
 //! another backend, and pseudonyms that an attacker could brute-force.
 #![expect(
     clippy::expect_used,
+    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
