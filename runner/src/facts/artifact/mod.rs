@@ -27,9 +27,11 @@ pub struct ArtifactReport {
     pub load_error: Option<String>,
     /// Whether two runs on the same input agreed bitwise (none if it could not run).
     pub deterministic: Option<bool>,
-    /// The element type and shape of every output on a probe batch of
-    /// [`PROBE_BATCH`] scans (none if the model could not run).
+    /// The element type and shape of every output on a probe batch (none if the model
+    /// could not run).
     pub probe: Option<OutputShapes>,
+    /// The probe's batch size: [`PROBE_BATCH`], or the input's fixed first dimension.
+    pub probe_batch: usize,
     /// The backend that loaded it.
     pub backend: String,
 }
@@ -118,6 +120,7 @@ pub fn inspect_for(
         load_error: None,
         deterministic: None,
         probe: None,
+        probe_batch: PROBE_BATCH,
         backend,
     };
     if report.info.external_data {
@@ -132,9 +135,10 @@ pub fn inspect_for(
     };
     match Model::load(&bytes, threads) {
         Ok(mut model) => match determinism(&mut model, &report.info) {
-            Ok((same, probe)) => {
+            Ok((same, probe, batch)) => {
                 report.deterministic = same;
                 report.probe = Some(probe);
+                report.probe_batch = batch;
             }
             Err(e) if e.is_hostile() => return Err(refused(e)),
             Err(_) => {}
@@ -155,11 +159,11 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Runs the model twice on the same pseudo-random float input (batch [`PROBE_BATCH`];
 /// symbolic dimensions set to it) and compares the first float32 output bitwise (none
-/// when there is none); also returns every output's type and shape.
+/// when there is none); also returns every output's type and shape, and the batch size.
 fn determinism(
     model: &mut Model,
     info: &onnx::OnnxInfo,
-) -> Result<(Option<bool>, OutputShapes), EngineError> {
+) -> Result<(Option<bool>, OutputShapes, usize), EngineError> {
     let Some(input) = info.inputs.first() else {
         return Err(EngineError::Run("the graph has no input".to_string()));
     };
@@ -194,9 +198,10 @@ fn determinism(
             (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
         })
         .collect();
+    let batch = shape.first().copied().unwrap_or(PROBE_BATCH);
     let (a, probe) = model.run_tensor(&input.name, &shape, data.clone(), output.as_deref())?;
     if output.is_none() {
-        return Ok((None, probe));
+        return Ok((None, probe, batch));
     }
     let (b, _) = model.run_tensor(&input.name, &shape, data, output.as_deref())?;
     let same = a.values.len() == b.values.len()
@@ -204,7 +209,7 @@ fn determinism(
             .iter()
             .zip(&b.values)
             .all(|(x, y)| x.to_bits() == y.to_bits());
-    Ok((Some(same), probe))
+    Ok((Some(same), probe, batch))
 }
 
 /// Why the graph's declaration of the manifest's output rules out scores, if it does:
@@ -250,7 +255,8 @@ pub fn unscoreable(report: &ArtifactReport, spec: &ModelSpec) -> Option<String> 
             output.tensor
         )),
         Some((_, _, shape)) => {
-            crate::bench::score_layout(&output.tensor, shape, PROBE_BATCH, output.index).err()
+            crate::bench::score_layout(&output.tensor, shape, report.probe_batch, output.index)
+                .err()
         }
         None => {
             // Without a run, only what the declaration fixes: the values per scan.
