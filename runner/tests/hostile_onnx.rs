@@ -180,6 +180,37 @@ fn a_shape_computed_from_constants_is_followed() {
 }
 
 #[test]
+fn a_shape_computed_from_the_input_is_bounded_below_by_its_fixed_dimensions() {
+    // Expand(image, Shape(image) * [1, 100000, 1000, 1]): at least 1 x 100000 x 64000 x 64
+    // elements whatever the batch; the batch alone (Shape - 1) bounds nothing.
+    let expanded = |factors: &[i64]| {
+        let nodes = vec![
+            node("Shape", &["image"], &["dims"], &[]),
+            node("Mul", &["dims", "factors"], &["shape"], &[]),
+            node("Expand", &["image", "shape"], &["big"], &[]),
+            node(
+                "ReduceSum",
+                &["big"],
+                &["total"],
+                &[("keepdims", Attr::Int(0))],
+            ),
+            node("Add", &["mean", "total"], &["prob"], &[]),
+        ];
+        image_model(
+            nodes,
+            &[int64_tensor("factors", &[4], factors)],
+            "prob",
+            FLOAT,
+            Some(&batch_by_one()),
+        )
+    };
+    let why = refused(Model::load(&expanded(&[1, 100_000, 1000, 1]), 1));
+    assert!(why.contains("Expand"), "{why}");
+    // Within the limit the same graph loads: the bound is not a blanket refusal.
+    assert!(Model::load(&expanded(&[1, 1, 1, 1]), 1).is_ok());
+}
+
+#[test]
 fn a_loop_of_10_12_iterations_is_refused_before_loading() {
     let why = refused(Model::load(&counting_loop(Some(1_000_000_000_000)), 1));
     assert!(why.contains("1000000000000 iterations"), "{why}");

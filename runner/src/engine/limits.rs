@@ -8,13 +8,14 @@
 //! values, and the outputs of `ConstantOfShape`, `Expand`, `Tile`, `Reshape`, `Range`
 //! and `Resize` whose shape inputs are constants (followed through `Identity`, `Cast`,
 //! `Concat`, `Shape`, `Squeeze`/`Unsqueeze`, `Add`, `Sub` and `Mul`) — and every `Loop`
-//! whose trip count is a constant. Subgraphs (`Loop`, `If`, `Scan` bodies) and the
+//! whose trip count is a constant. The `Shape` of a graph input counts its symbolic
+//! dimensions (the batch) as 1: a lower bound, which still proves a size too big. Subgraphs (`Loop`, `If`, `Scan` bodies) and the
 //! model's local functions are read too.
 //!
 //! What only the data decides (a trip count computed from the input) cannot be proved
 //! here: the per-batch time budget ([`super::batch_timeout`]) stops that.
 
-use crate::facts::artifact::onnx::{text, Fields, OnnxError, Value};
+use crate::facts::artifact::onnx::{text, value_info, Fields, OnnxError, Value};
 use std::collections::HashMap;
 
 /// The most elements a tensor may have: 2^28, 1 GiB of float32. The activations of a
@@ -59,6 +60,10 @@ type R<T> = Result<T, Refusal>;
 struct Known {
     dims: Option<Vec<f64>>,
     values: Option<Vec<f64>>,
+    /// The numbers are lower bounds, not exact: they come from a graph input's symbolic
+    /// dimension (the batch, at least 1). A size whose lower bound is past a limit is
+    /// past it; nothing is concluded from a lower bound that could be negative.
+    lower: bool,
 }
 
 #[derive(Default)]
@@ -212,6 +217,7 @@ fn tensor(bytes: &[u8]) -> R<(String, Known)> {
         Known {
             dims: Some(dims),
             values,
+            lower: false,
         },
     ))
 }
@@ -241,7 +247,24 @@ impl Walker {
                 "subgraphs nest deeper than {MAX_SUBGRAPH_DEPTH} levels"
             )));
         }
-        // Initializers first: nodes may name them before they appear in the file.
+        // Inputs' shapes (a symbolic dimension is at least 1), then the initializers
+        // (which IR 3 also lists as inputs): nodes may name them before they appear.
+        for f in Fields::new(bytes) {
+            if let (11, Value::Bytes(vi)) = f?.pair() {
+                let t = value_info(vi)?;
+                let dims: Vec<Option<f64>> =
+                    t.shape.iter().map(|d| d.parse::<f64>().ok()).collect();
+                let lower = dims.iter().any(Option::is_none);
+                self.known.insert(
+                    t.name,
+                    Known {
+                        dims: Some(dims.into_iter().map(|d| d.unwrap_or(1.0)).collect()),
+                        values: None,
+                        lower,
+                    },
+                );
+            }
+        }
         for f in Fields::new(bytes) {
             if let (5, Value::Bytes(t)) = f?.pair() {
                 self.constant_tensor(t, "an initializer")?;
@@ -307,14 +330,17 @@ impl Walker {
                     ("value_int", _) => a.int.map(|i| Known {
                         dims: Some(Vec::new()),
                         values: Some(vec![i as f64]),
+                        lower: false,
                     }),
                     ("value_ints", _) => Some(Known {
                         dims: Some(vec![a.ints.len() as f64]),
                         values: Some(a.ints.iter().map(|&i| i as f64).collect()),
+                        lower: false,
                     }),
                     ("value_float", _) => a.float.map(|f| Known {
                         dims: Some(Vec::new()),
                         values: Some(vec![f64::from(f)]),
+                        lower: false,
                     }),
                     _ => None,
                 };
@@ -328,27 +354,34 @@ impl Walker {
             return Ok(());
         }
         let input = |i: usize| self.values(node.inputs.get(i).filter(|n| !n.is_empty()));
+        // Whether input `i`'s numbers are only lower bounds.
+        let low = |i: usize| {
+            node.inputs
+                .get(i)
+                .and_then(|n| self.known.get(n))
+                .is_some_and(|k| k.lower)
+        };
+        // A lower bound says something about a size only while it is not negative.
+        let usable = |i: usize, v: &[f64]| !low(i) || v.iter().all(|x| *x >= 0.0);
         let mut out: Option<Known> = None;
         match node.op.as_str() {
             "ConstantOfShape" | "Expand" => {
-                let shape = if node.op == "Expand" {
-                    input(1)
-                } else {
-                    input(0)
-                };
-                if let Some(shape) = shape {
+                let at = usize::from(node.op == "Expand");
+                if let Some(shape) = input(at).filter(|v| usable(at, v)) {
                     let count = product(shape);
                     if count > MAX_TENSOR_ELEMENTS || count.is_nan() {
                         return Err(too_many(&format!("the output of {}", node.shown()), count));
                     }
+                    // Expand broadcasts: its output is at least the shape it is given.
                     out = Some(Known {
                         dims: Some(shape.to_vec()),
                         values: None,
+                        lower: low(at) || node.op == "Expand",
                     });
                 }
             }
             "Tile" => {
-                if let Some(repeats) = input(1) {
+                if let Some(repeats) = input(1).filter(|v| usable(1, v)) {
                     let base = self
                         .known
                         .get(node.inputs.first().map_or("", String::as_str))
@@ -376,12 +409,13 @@ impl Walker {
                     out = input(0).map(|v| Known {
                         dims: None,
                         values: Some(v.to_vec()),
+                        lower: low(0),
                     });
                 }
             }
             "Range" => {
-                if let (Some([start]), Some([limit]), Some([delta])) =
-                    (input(0), input(1), input(2))
+                if let (Some([start]), Some([limit]), Some([delta]), false) =
+                    (input(0), input(1), input(2), low(0) || low(1) || low(2))
                 {
                     let count = ((limit - start) / delta).ceil().max(0.0);
                     if *delta == 0.0 || count > MAX_TENSOR_ELEMENTS || count.is_nan() {
@@ -390,7 +424,7 @@ impl Walker {
                 }
             }
             "Loop" => {
-                if let Some([trips]) = input(0) {
+                if let Some([trips]) = input(0).filter(|v| usable(0, v)) {
                     if *trips > MAX_LOOP_ITERATIONS {
                         return Err(Refusal::Limit(format!(
                             "{} would run {trips:.0} iterations; clic refuses loops of more than {MAX_LOOP_ITERATIONS:.0} iterations",
@@ -403,16 +437,18 @@ impl Walker {
                 out = input(0).map(|v| Known {
                     dims: None,
                     values: Some(v.to_vec()),
+                    lower: low(0),
                 });
             }
             "Shape" => {
                 out = self
                     .known
                     .get(node.inputs.first().map_or("", String::as_str))
-                    .and_then(|k| k.dims.clone())
-                    .map(|d| Known {
+                    .and_then(|k| Some((k.dims.clone()?, k.lower)))
+                    .map(|(d, lower)| Known {
                         dims: Some(vec![d.len() as f64]),
                         values: Some(d),
+                        lower,
                     });
             }
             "Concat" => {
@@ -423,12 +459,25 @@ impl Walker {
                         out = Some(Known {
                             dims: Some(vec![v.len() as f64]),
                             values: Some(v),
+                            lower: (0..node.inputs.len()).any(low),
                         });
                     }
                 }
             }
             "Add" | "Sub" | "Mul" => {
-                if let (Some(a), Some(b)) = (input(0), input(1)) {
+                let lower = low(0) || low(1);
+                // a - b from a lower bound of b, or a product with a negative factor,
+                // bounds nothing.
+                let bounded = |a: &[f64], b: &[f64]| match node.op.as_str() {
+                    "Sub" => !low(1),
+                    "Mul" => !lower || a.iter().chain(b).all(|x| *x >= 0.0),
+                    _ => true,
+                };
+                let pair = match (input(0), input(1)) {
+                    (Some(a), Some(b)) if bounded(a, b) => Some((a, b)),
+                    _ => None,
+                };
+                if let Some((a, b)) = pair {
                     let n = a.len().max(b.len());
                     if (a.len() == n || a.len() == 1) && (b.len() == n || b.len() == 1) && n > 0 {
                         let at = |v: &[f64], i: usize| v[if v.len() == 1 { 0 } else { i }];
@@ -442,6 +491,7 @@ impl Walker {
                         out = Some(Known {
                             dims: None,
                             values: Some(v),
+                            lower,
                         });
                     }
                 }

@@ -152,7 +152,7 @@ fn read_graph(bytes: &[u8], info: &mut OnnxInfo) -> Result<(), OnnxError> {
     Ok(())
 }
 
-fn value_info(bytes: &[u8]) -> Result<TensorInfo, OnnxError> {
+pub(crate) fn value_info(bytes: &[u8]) -> Result<TensorInfo, OnnxError> {
     let mut t = TensorInfo {
         name: String::new(),
         elem_type: "unknown".to_string(),
