@@ -258,5 +258,56 @@ fn devices_fifos_and_oversized_files_are_not_read() {
         ..Limits::default()
     };
     let e = dicom::read_scan_with(&p, "big.dcm", &small).expect_err("over the limit");
-    assert!(e.reason.contains("--max-scan-bytes"), "{e}");
+    assert!(e.reason.contains("limit on the size of a scan"), "{e}");
+}
+
+/// A 4 x 4 image whose pixel data is encapsulated as one fragment.
+fn encapsulated(ts: &str, fragment: &[u8]) -> Vec<u8> {
+    let mut fragment = fragment.to_vec();
+    if fragment.len() % 2 == 1 {
+        fragment.push(0);
+    }
+    let mut d = image_attributes(4, 4);
+    d.extend(header((0x7FE0, 0x0010), b"OB", u32::MAX));
+    d.extend(item_header(0xE000, 0));
+    d.extend(item_header(0xE000, fragment.len() as u32));
+    d.extend(fragment);
+    d.extend(item_header(0xE0DD, 0));
+    part10(ts, &d)
+}
+
+#[test]
+fn a_jpeg_frame_larger_than_the_attributes_is_refused_before_decoding() {
+    // SOI, then SOF0: 8 bits, 65535 x 65535, one component. jpeg-decoder allocates for
+    // the frame its header declares, whatever Rows and Columns say.
+    let mut jpeg = vec![
+        0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
+    ];
+    jpeg.extend([0x01, 0x11, 0x00, 0xFF, 0xD9]);
+    let bytes = encapsulated("1.2.840.10008.1.2.4.50", &jpeg);
+    let (_, image) = dicom::read_bytes(&bytes, "jpeg.dcm", &Limits::default()).expect("parses");
+    let e = image.expect_err("refused");
+    assert!(
+        e.reason
+            .contains("the JPEG stream is 65535 x 65535 with 1 component(s)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_deflated_frame_inflating_past_one_frame_is_refused() {
+    let bytes = encapsulated("1.2.840.10008.1.2.8.1", &deflate_bomb(&[], 16));
+    assert!(bytes.len() < 64 << 10);
+    let (_, image) = dicom::read_bytes(&bytes, "frame.dcm", &Limits::default()).expect("parses");
+    let e = image.expect_err("refused");
+    assert!(
+        e.reason
+            .contains("inflates to more than the 32 bytes of one frame"),
+        "{e}"
+    );
+    // One frame's worth decodes.
+    let pixels: Vec<u8> = (0..16u16).flat_map(|v| (v * 100).to_le_bytes()).collect();
+    let bytes = encapsulated("1.2.840.10008.1.2.8.1", &deflate(&pixels));
+    let (_, image) = dicom::read_bytes(&bytes, "frame.dcm", &Limits::default()).expect("parses");
+    assert_eq!(image.expect("decodes").values[5], 500.0);
 }

@@ -9,6 +9,18 @@ use dicom_dictionary_std::tags;
 
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
+/// Deflated Image Frame Compression: each fragment is a raw deflate stream.
+const DEFLATED_FRAME: &str = "1.2.840.10008.1.2.8.1";
+
+/// JPEG transfer syntaxes decoded by jpeg-decoder (baseline, extended, lossless), which
+/// allocates for the frame size its SOF marker declares.
+const JPEG: &[&str] = &[
+    "1.2.840.10008.1.2.4.50",
+    "1.2.840.10008.1.2.4.51",
+    "1.2.840.10008.1.2.4.57",
+    "1.2.840.10008.1.2.4.70",
+];
+
 /// JPEG 2000 transfer syntaxes (Part 1 and Part 2, lossless and lossy, and HTJ2K).
 const JPEG_2000: &[&str] = &[
     "1.2.840.10008.1.2.4.90",
@@ -20,15 +32,96 @@ const JPEG_2000: &[&str] = &[
     "1.2.840.10008.1.2.4.203",
 ];
 
-/// Checks the first frame's encapsulated data for the codecs known to panic.
+/// Checks the first frame's encapsulated data for the codecs known to panic, or to
+/// allocate for a size of their own rather than the one the attributes declare (which
+/// the caller has bounded).
 pub(crate) fn check(obj: &Object, ts: &str) -> Result<(), String> {
     if ts == RLE_LOSSLESS {
         check_rle(obj)
     } else if JPEG_2000.contains(&ts) {
         check_j2k(obj)
+    } else if JPEG.contains(&ts) {
+        check_jpeg(obj)
+    } else if ts == DEFLATED_FRAME {
+        check_deflated_frame(obj)
     } else {
         Ok(())
     }
+}
+
+/// The frame size of a JPEG stream (its first SOF marker, ISO 10918-1 B.2.2) must match
+/// Rows x Columns, with no more components than SamplesPerPixel.
+fn check_jpeg(obj: &Object) -> Result<(), String> {
+    let data = first_fragment(obj)?;
+    let be16 = |at: usize| {
+        data.get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
+    let mut at = 2;
+    // Marker segments after SOI: FF, a marker code, a 16-bit length (its own included).
+    let (height, width, components) = loop {
+        let (Some(&0xFF), Some(&code)) = (data.get(at), data.get(at + 1)) else {
+            return Err("the JPEG stream has no frame header (SOF marker)".to_owned());
+        };
+        if code == 0xFF {
+            at += 1;
+            continue;
+        }
+        let len = be16(at + 2).ok_or("the JPEG stream is truncated in a marker")? as usize;
+        let sof = matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC);
+        if sof {
+            let (Some(h), Some(w), Some(&n)) = (be16(at + 5), be16(at + 7), data.get(at + 9))
+            else {
+                return Err("the JPEG stream is truncated in its frame header".to_owned());
+            };
+            break (h, w, n);
+        }
+        if code == 0xDA || code == 0xD9 || len < 2 {
+            return Err("the JPEG stream has no frame header (SOF marker)".to_owned());
+        }
+        at += 2 + len;
+    };
+    let rows = uint(obj, tags::ROWS).unwrap_or(0);
+    let columns = uint(obj, tags::COLUMNS).unwrap_or(0);
+    let samples = uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
+    // A height of 0 is defined later by a DNL marker; the decoder then uses the rows.
+    if u32::from(width) != columns
+        || (height != 0 && u32::from(height) != rows)
+        || u32::from(components) > samples
+    {
+        return Err(format!(
+            "the JPEG stream is {width} x {height} with {components} component(s), \
+             the attributes say {columns} x {rows} with {samples}"
+        ));
+    }
+    Ok(())
+}
+
+/// The first fragment of Deflated Image Frame Compression must inflate to no more than
+/// one frame (Rows x Columns x SamplesPerPixel x BitsAllocated / 8 bytes): the decoder
+/// inflates it whole, so a small fragment could otherwise claim gigabytes.
+fn check_deflated_frame(obj: &Object) -> Result<(), String> {
+    use std::io::Read;
+    let data = first_fragment(obj)?;
+    let frame = [
+        uint(obj, tags::ROWS).unwrap_or(0),
+        uint(obj, tags::COLUMNS).unwrap_or(0),
+        uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1),
+    ]
+    .iter()
+    .fold(1u64, |n, d| n.saturating_mul(u64::from(*d)))
+    .saturating_mul(u64::from(uint(obj, tags::BITS_ALLOCATED).unwrap_or(0)).div_ceil(8));
+    let inflated = std::io::copy(
+        &mut flate2::read::DeflateDecoder::new(data).take(frame.saturating_add(1)),
+        &mut std::io::sink(),
+    )
+    .map_err(|e| format!("the deflated frame does not inflate: {e}"))?;
+    if inflated > frame {
+        return Err(format!(
+            "the deflated frame inflates to more than the {frame} bytes of one frame"
+        ));
+    }
+    Ok(())
 }
 
 fn first_fragment(obj: &Object) -> Result<&[u8], String> {

@@ -35,7 +35,8 @@ use std::path::Path;
 
 /// The limits a scan is read within. The defaults hold real images with room to spare
 /// (a 2500 x 2000 radiograph at 12 bits is 10 MB and 5 million pixels; a CT slice,
-/// 512 x 512); `--max-scan-bytes` and `--max-pixels` raise them.
+/// 512 x 512). The benchmark reads within the defaults (documented in the README);
+/// a caller of [`read_scan_with`] or [`read_bytes`] may give others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The largest file read, and the largest a deflated data set may inflate to, in

@@ -79,8 +79,8 @@ fn inflate(data: &[u8], max: u64) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot inflate the deflated data set: {e}"))?;
     if out.len() as u64 > max {
         return Err(format!(
-            "the deflated data set inflates to more than {max} bytes (the limit of \
-             --max-scan-bytes)"
+            "the deflated data set inflates to more than {max} bytes, the limit on the \
+             size of a scan"
         ));
     }
     Ok(out)
@@ -88,8 +88,12 @@ fn inflate(data: &[u8], max: u64) -> Result<Vec<u8>, String> {
 
 /// Reads and parses one file, within `limits`.
 pub(crate) fn load(path: &Path, shown: &str, limits: &Limits) -> Result<Loaded, ScanError> {
-    let bytes = crate::bench::input::read_regular(path, limits.max_scan_bytes, "--max-scan-bytes")
-        .map_err(|e| ScanError::new(shown, None, format!("cannot read the file: {e}")))?;
+    let bytes = crate::bench::input::read_regular(
+        path,
+        limits.max_scan_bytes,
+        "the limit on the size of a scan",
+    )
+    .map_err(|e| ScanError::new(shown, None, format!("cannot read the file: {e}")))?;
     load_bytes(&bytes, shown, limits)
 }
 
@@ -102,7 +106,7 @@ pub(crate) fn load_bytes(bytes: &[u8], shown: &str, limits: &Limits) -> Result<L
             shown,
             None,
             format!(
-                "the file holds {} bytes, over the limit of {} (--max-scan-bytes)",
+                "the file holds {} bytes, over the limit of {} on the size of a scan",
                 bytes.len(),
                 limits.max_scan_bytes
             ),
