@@ -166,7 +166,7 @@ pub enum EngineError {
     #[error("the model does not load: {0}")]
     Load(String),
     /// The graph asks for more than clic allows (see [`limits`]); it was not loaded.
-    #[error("the model is refused before loading: {0}")]
+    #[error("{0}")]
     Limit(String),
     /// Running the model failed.
     #[error("inference failed: {0}")]
