@@ -311,3 +311,66 @@ fn a_deflated_frame_inflating_past_one_frame_is_refused() {
     let (_, image) = dicom::read_bytes(&bytes, "frame.dcm", &Limits::default()).expect("parses");
     assert_eq!(image.expect("decodes").values[5], 500.0);
 }
+
+/// Mutations of real scans (the example's, and the runner's test files), deterministic:
+/// flipped bytes, lengths set to huge values, truncations. Reading and decoding each
+/// must give a result or a scan error, never a panic (the fuzz target `fuzz/dicom`
+/// explores further).
+#[test]
+fn mutated_real_scans_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut seeds = Vec::new();
+    for dir in ["examples/chest-xray-triage/data/reference"] {
+        let mut names: Vec<_> = std::fs::read_dir(root.join(dir))
+            .expect("example scans")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "dcm"))
+            .collect();
+        names.sort();
+        seeds.extend(names.into_iter().step_by(40));
+    }
+    assert!(!seeds.is_empty());
+    // xorshift64: the same mutations on every run.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let limits = Limits {
+        max_scan_bytes: 16 << 20,
+        max_pixels: 1 << 22,
+    };
+    let mut cases = 0;
+    for seed in &seeds {
+        let bytes = std::fs::read(seed).expect("seed");
+        for _ in 0..150 {
+            let mut m = bytes.clone();
+            let at = (next() as usize) % m.len();
+            let end = (at + 4).min(m.len());
+            match next() % 4 {
+                0 => m[at] ^= 1 << (next() % 8),
+                1 => m[at..end].fill(0xFF),
+                2 => m.truncate(at),
+                _ => {
+                    let v = (next() as u32).to_le_bytes();
+                    m[at..end].copy_from_slice(&v[..end - at]);
+                }
+            }
+            let result = std::panic::catch_unwind(|| {
+                if let Ok((_, Ok(image))) = dicom::read_bytes(&m, "m.dcm", &limits) {
+                    let _ = dicom::pixel_stats(&image);
+                }
+            });
+            assert!(
+                result.is_ok(),
+                "a mutation of {} panicked (offset {at})",
+                seed.display()
+            );
+            cases += 1;
+        }
+    }
+    assert!(cases >= 600, "{cases} cases");
+}
