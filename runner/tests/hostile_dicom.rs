@@ -372,3 +372,21 @@ fn mutated_real_scans_never_panic() {
     }
     assert!(cases >= 600, "{cases} cases");
 }
+
+#[test]
+fn a_binary_value_of_a_partial_length_is_refused() {
+    // Found by fuzzing: Modality re-coded as an AT of 2 bytes. dicom-rs read no tag but
+    // advanced 2 bytes past its data, read the next header out of step, and allocated
+    // 1.9 GB for the "length" it found there.
+    let mut d = image_attributes(4, 4);
+    d.extend(el((0x0008, 0x0060), b"AT", b"CR"));
+    d.extend(el((0x0008, 0x0070), b"LO", b"Aurora Imaging Co"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = write(dir.path(), "at.dcm", &part10(EXPLICIT_LE, &d));
+    let e = dicom::read_info(&p, "at.dcm").expect_err("refused");
+    assert!(
+        e.reason.contains("(0008,0060)")
+            && e.reason.contains("not a whole number of 4-byte values"),
+        "{e}"
+    );
+}

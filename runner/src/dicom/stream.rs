@@ -115,6 +115,19 @@ fn split_text(vr: VR) -> bool {
     )
 }
 
+/// The size of one value of a binary VR of fixed size. dicom-rs reads `len / size`
+/// values but advances by `len`, so a length that is not a multiple would leave it
+/// reading the rest of the file out of step (found by fuzzing: an `AT` of 2 bytes made
+/// the next header's value a length of 1.9 GB).
+fn value_size(vr: VR) -> Option<u32> {
+    match vr {
+        VR::US | VR::SS | VR::OW => Some(2),
+        VR::AT | VR::UL | VR::SL | VR::FL | VR::OL | VR::OF => Some(4),
+        VR::FD | VR::OD | VR::SV | VR::UV | VR::OV => Some(8),
+        _ => None,
+    }
+}
+
 /// VRs whose explicit-VR header has a 16-bit length (PS3.5 7.1.2).
 fn short_length(vr: VR) -> bool {
     matches!(
@@ -312,6 +325,13 @@ pub(crate) fn check_dataset(data: &[u8], enc: Encoding) -> Result<(), String> {
                     r.pos = body;
                 } else {
                     let what = format!("the element ({:04X},{:04X})", tag.group(), tag.element());
+                    if let Some(size) = value_size(vr).filter(|size| len % size != 0) {
+                        return Err(format!(
+                            "{what} at byte {} is {len} bytes of {vr:?}, not a whole number \
+                             of {size}-byte values",
+                            r.pos
+                        ));
+                    }
                     let end = fits(&r, body, len, &what)?;
                     if split_text(vr) {
                         let parts = data[body..end].iter().filter(|b| **b == b'\\').count();
