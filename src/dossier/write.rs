@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use clic_runner::fsio;
 
-/// The detached signature beside the record, the one file a dossier holds that its
-/// record cannot list (it signs the record).
-pub const SIGNATURE: &str = "evidence.json.sig";
+// The detached signature beside the record, the one file a dossier holds that its
+// record cannot list (it signs the record).
+use super::integrity::SIGNATURE;
 
 /// The part of `evidence.json` that says which files a dossier folder holds.
 #[derive(serde::Deserialize)]
@@ -66,6 +66,15 @@ pub fn replaceable(dir: &Path) -> Result<(), String> {
     };
     let mut expected: BTreeSet<String> = listing.outputs.into_iter().map(|o| o.path).collect();
     expected.insert(record.to_string());
+    let folders: Vec<String> = expected
+        .iter()
+        .flat_map(|f| {
+            f.match_indices('/')
+                .map(|(i, _)| f[..=i].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    expected.extend(folders);
     let mut unexpected = held.difference(&expected);
     if let Some(first) = unexpected
         .find(|f| f.as_str() != SIGNATURE)
@@ -83,8 +92,8 @@ fn record_format_is_known(format: &str) -> bool {
         .is_some_and(|v| v.parse::<u32>().is_ok_and(|v| v >= 1))
 }
 
-/// The files under `dir`, relative and `/`-separated; an error at the first entry that
-/// is neither a regular file nor a folder (links are not followed).
+/// The files and folders (`name/`) under `dir`, relative and `/`-separated; an error at
+/// the first entry that is neither a regular file nor a folder (links are not followed).
 fn contents(dir: &Path) -> Result<BTreeSet<String>, String> {
     let mut out = BTreeSet::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];
@@ -97,6 +106,8 @@ fn contents(dir: &Path) -> Result<BTreeSet<String>, String> {
                 .file_type()
                 .map_err(|e| format!("it cannot be read ({e})"))?;
             if ty.is_dir() {
+                // Folders count too: an empty `.git/` is not a dossier's.
+                out.insert(format!("{rel}/"));
                 stack.push((e.path(), format!("{rel}/")));
             } else if ty.is_file() {
                 out.insert(rel);
