@@ -76,8 +76,17 @@ fn preprocessing_matches_python_within_1e_5() {
         assert_eq!(info.sex, s("sex"), "{name}");
         assert_eq!(info.age, s("age"), "{name}");
         assert_eq!(info.photometric, s("photometric"), "{name}");
-        assert_eq!(info.patient_hash, s("patient_hash"), "{name}");
-        assert_eq!(info.study_hash, s("study_hash"), "{name}");
+        // The golden holds Python's plain sha256 of the ids; clic's pseudonyms are keyed
+        // (HMAC under the project secret), so they must never equal it.
+        for (ours, plain) in [
+            (&info.patient_hash, s("patient_hash")),
+            (&info.study_hash, s("study_hash")),
+        ] {
+            assert_eq!(ours.is_empty(), plain.is_empty(), "{name}");
+            if !plain.is_empty() {
+                assert_ne!(*ours, plain, "{name}: an unsalted sha256");
+            }
+        }
         assert_eq!(info.sha256, s("sha256"), "{name}");
         assert_eq!(f64::from(info.rows), n("rows"), "{name}");
         assert_eq!(f64::from(info.columns), n("columns"), "{name}");

@@ -119,6 +119,8 @@ fn is_dicom(file: &Path, shown: &str) -> bool {
     let name = shown.rsplit('/').next().unwrap_or(shown);
     match name.rsplit_once('.') {
         Some((_, ext)) => matches!(ext.to_ascii_lowercase().as_str(), "dcm" | "dicom" | "dic"),
+        // Only a regular file is opened: opening a FIFO blocks, for good.
+        None if !std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file()) => false,
         None => {
             let mut head = [0u8; 132];
             std::fs::File::open(file)
