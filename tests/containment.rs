@@ -179,3 +179,37 @@ fn a_scan_linked_from_outside_the_project_is_refused() {
     let out = check(p);
     assert_refused(&out, "clic::E022", "cxr-0001.dcm");
 }
+
+#[test]
+fn a_fifo_anywhere_in_the_project_does_not_hang_check() {
+    let dir = example_copy();
+    let p = dir.path();
+    std::fs::create_dir(p.join(".git")).expect("mkdir");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p.join("pipe"))
+        .status()
+        .expect("mkfifo runs")
+        .success();
+    assert!(ok);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("clic"))
+        .arg("check")
+        .arg(p)
+        .args(["--stage", "ci"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("clic runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(matches!(status.code(), Some(0..=2)), "{status:?}");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            unreachable!("clic check hung on a FIFO in the project");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
