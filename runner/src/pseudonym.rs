@@ -12,6 +12,7 @@
 //! The same secret authenticates the entries of `.clic/cache` ([`Key::mac`]): an entry
 //! edited by hand no longer matches and is a cache miss.
 
+use crate::facts::artifact::to_hex;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::io::{Read, Write};
@@ -77,7 +78,7 @@ impl Key {
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
                 match opts.open(&path) {
                     Ok(mut f) => {
-                        f.write_all(format!("{}\n", hex(&key.0)).as_bytes())?;
+                        f.write_all(format!("{}\n", to_hex(&key.0)).as_bytes())?;
                         f.sync_all()?;
                         Ok(key)
                     }
@@ -102,7 +103,7 @@ impl Key {
         m.update(purpose.as_bytes());
         m.update(&[0]);
         m.update(bytes);
-        hex(&m.finalize().into_bytes())
+        to_hex(&m.finalize().into_bytes())
     }
 }
 
@@ -122,16 +123,6 @@ pub fn key() -> &'static Key {
 /// The pseudonym of an identifier (DICOM padding already removed by the caller).
 pub fn of(id: &str) -> String {
     key().mac("clic-pseudonym", id.as_bytes())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
 }
 
 fn parse_hex(s: &str) -> Option<[u8; 32]> {

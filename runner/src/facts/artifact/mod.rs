@@ -72,9 +72,14 @@ pub const PROBE_BATCH: usize = 2;
 
 /// Lower-case hex sha256: the one digest format of clic's evidence.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of any bytes (digests, MACs, keys).
+pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    let mut out = String::with_capacity(64);
-    for b in Sha256::digest(bytes) {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         let _ = write!(out, "{b:02x}");
     }
     out
