@@ -445,6 +445,23 @@ fn the_fact_reference_in_docs_is_current() {
     );
 }
 
+#[test]
+fn the_control_reference_in_docs_is_current() {
+    let out = clic().args(["explain", "controls"]).assert().success();
+    let generated = String::from_utf8(out.get_output().stdout.clone()).expect("UTF-8");
+    assert!(
+        generated.contains("### `mdr.performance.sensitivity-claim`"),
+        "the control reference lists the standard controls"
+    );
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/controls.md"))
+            .unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/controls.md is stale: run `cargo run -- explain controls > docs/controls.md`"
+    );
+}
+
 fn example_model() -> std::path::PathBuf {
     example().join("model/cxr.onnx")
 }
