@@ -13,7 +13,12 @@ use std::path::Path;
 /// Runs `clic explain`.
 pub fn run(what: &str, path: &Path) -> Status {
     if let Some(code) = Code::parse(what) {
-        crate::output::outln!("{}: {}\n\n{}", code.id(), code.title(), code.explanation());
+        crate::output::outln!(
+            "{}: {}\n\n{}",
+            code.id(),
+            code.title(),
+            code.explanation().trim_end()
+        );
         return Status::Ok;
     }
     match what {

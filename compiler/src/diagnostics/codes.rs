@@ -1,4 +1,9 @@
 //! The stable diagnostic codes, each with its long explanation (`clic explain E0xx`).
+//!
+//! The explanations live in `explain/E0xx.md`, one file per code as `rustc --explain` keeps
+//! them: what the code means, then a `## Wrong` and a `## Fixed` example. The examples of
+//! language errors are `clic` blocks that `compiler/tests/explanations.rs` compiles: the
+//! wrong one must give exactly its code, the fixed one nothing.
 
 /// A stable diagnostic code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,41 +105,63 @@ impl Code {
 
     /// A short title.
     pub fn title(self) -> &'static str {
-        self.doc().0
-    }
-
-    /// The long explanation.
-    pub fn explanation(self) -> &'static str {
-        self.doc().1
-    }
-
-    fn doc(self) -> (&'static str, &'static str) {
         match self {
-            Code::E001 => ("syntax error", "The text does not follow the clic grammar. The label shows where parsing stopped and what was expected there. Every broken statement of a file is reported, and the rest of the file is still checked."),
-            Code::E002 => ("unknown fact", "An expression reads a fact that the fact schema does not declare. `clic explain facts` lists every fact with its type; the help suggests the closest name."),
-            Code::E003 => ("type mismatch", "An operator or statement received a value of the wrong type, e.g. a date compared with a number, or an `expect` that is not a boolean. The message names both types."),
-            Code::E004 => ("unknown policy", "A `use` names a policy that neither the standard library nor the project defines. Standard policies are imported by name (`use mdr.performance`); project files by quoted path."),
-            Code::E005 => ("unknown control", "A waiver or a test names a control id that no policy in force defines. Control ids are `policy.control`, e.g. `mdr.performance.sensitivity-claim`."),
-            Code::E006 => ("unknown framework", "A citation names a framework outside the built-in catalogue (mdr, ai_act, gdpr, iec62304, iso14971, iso13485, ps3_15, stard, claim, team_nb)."),
-            Code::E007 => ("duplicate definition", "Two models, policies, controls, waivers or tests share a name. Names must be unique across the project and the standard library it uses."),
-            Code::E008 => ("import cycle", "Files import each other in a cycle. Move the shared policies into a file that both import."),
-            Code::E009 => ("import not found", "A `use \"path\"` names a file that cannot be read, or that lies outside the project folder."),
-            Code::E010 => ("invalid regular expression", "The pattern after `matches` is not a valid regular expression (Rust `regex` syntax)."),
-            Code::E011 => ("missing statement", "A block lacks a statement it must have: a control needs `cites`, `severity` and at least one `expect`; a waiver needs `reason`, `approved_by` and `expires`; a model needs `version`, `purpose`, `class` and `artifact`; a test needs at least one `expect`."),
-            Code::E012 => ("invalid literal", "A literal cannot be read: a date that is not a calendar date, a percentage over 100%, a sha256 that is not 64 hex digits, a number out of range."),
-            Code::E013 => ("unknown field", "A path reads a field that the record does not have. The help lists the closest field."),
-            Code::E014 => ("statement given twice", "A statement that may appear once in a block appears more than once."),
-            Code::E015 => ("unknown variable", "A name is used as a variable outside the quantifier that binds it, or a variable shadows a fact root."),
-            Code::E016 => ("invalid manifest", "The model manifest holds a value that cannot be right: an unknown claim, an unknown document kind, an unknown interpolation, more than one model in a project."),
-            Code::E017 => ("invalid test data", "A `given` in a test assigns a value whose type does not fit the fact, or an `expect` names an outcome twice."),
-            Code::E018 => ("unknown clause", "A citation names a clause of a part of a framework that clic catalogues clause by clause (MDR Annex I, II and III, AI Act Annex IV), and that part has no such clause, e.g. `mdr \"Annex I 17.9\"`. The dossier's GSPR checklist, Annex II and Annex IV sections are built on these ids, so a mistyped one would leave a requirement uncovered. `clic explain` lists nothing here: the help names the closest clause. Citations of other parts and frameworks are accepted as written."),
-            Code::E019 => ("expression nested too deeply", "An expression nests more than 128 levels deep. Each parenthesis, `not`, unary `-`, comparison, arithmetic operator (`a + b + c` is two levels), quantifier, `count`, list, record and call argument opens a level. Conditions joined by `and` or by `or` are not nested, however many there are: a chain of 10,000 of them is fine. The limit keeps a hostile or generated file from exhausting the stack of the compiler or of the evaluator; a file with brackets, `not`s or quantifiers nested several hundred deep is refused as a whole before it is parsed. Split the expression into several `expect` statements, or flatten it into a chain of `and` / `or`."),
-            Code::E021 => ("invalid model artifact", "The ONNX file that the manifest names (or that `clic inspect model` was given) is missing, truncated, not ONNX, or lies outside the project. Facts about it cannot be established, so the run stops with exit status 2."),
-            Code::E022 => ("invalid reference set", "A reference scan cannot be read or decoded (the message names the file and its transfer syntax), the labels file is invalid, or the manifest's reference folder is missing. A benchmark never skips a file silently: it stops with exit status 2."),
-            Code::E023 => ("invalid document", "A document that the manifest's `documents` block names lies outside the project, is a folder, cannot be read, is not UTF-8 text, or has front matter that is not valid YAML (the message names the file and the line), e.g. an approval `date` that is not a calendar date YYYY-MM-DD. A missing document is not this error: it is reported by the checks that need it. The run stops with exit status 2."),
-            Code::E030 => ("invalid dossier record", "The dossier's `evidence.json` cannot be what `clic dossier` wrote: it is not JSON of the record format this clic reads (`clic.dossier-evidence/2`), or it lists an output whose path is absolute, contains `..`, `.` or an empty part, or appears twice. `clic verify` reads nothing outside the dossier folder, so such a record is refused before any file is opened. A record of an older format is verified with the clic version it names."),
-            Code::E031 => ("unusable key or signature input", "The SSH key given to `--sign` cannot be used (unreadable, not an OpenSSH private key, protected by a passphrase, or not ed25519), or the `--allowed-signers` file has a line that is not `principals [options] key-type base64-key [comment]` (the message names the line). clic never prompts for a passphrase: sign with an unencrypted key kept for releases, e.g. in the CI's secret store."),
-            Code::E020 => ("unreadable input", "A file or folder given on the command line cannot be read, or holds no .clic file."),
+            Code::E001 => "syntax error",
+            Code::E002 => "unknown fact",
+            Code::E003 => "type mismatch",
+            Code::E004 => "unknown policy",
+            Code::E005 => "unknown control",
+            Code::E006 => "unknown framework",
+            Code::E007 => "duplicate definition",
+            Code::E008 => "import cycle",
+            Code::E009 => "import not found",
+            Code::E010 => "invalid regular expression",
+            Code::E011 => "missing statement",
+            Code::E012 => "invalid literal",
+            Code::E013 => "unknown field",
+            Code::E014 => "statement given twice",
+            Code::E015 => "unknown variable",
+            Code::E016 => "invalid manifest",
+            Code::E017 => "invalid test data",
+            Code::E018 => "unknown clause",
+            Code::E019 => "expression nested too deeply",
+            Code::E020 => "unreadable input",
+            Code::E021 => "invalid model artifact",
+            Code::E022 => "invalid reference set",
+            Code::E023 => "invalid document",
+            Code::E030 => "invalid dossier record",
+            Code::E031 => "unusable key or signature input",
+        }
+    }
+
+    /// The long explanation, with a wrong and a fixed example (Markdown).
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Code::E001 => include_str!("explain/E001.md"),
+            Code::E002 => include_str!("explain/E002.md"),
+            Code::E003 => include_str!("explain/E003.md"),
+            Code::E004 => include_str!("explain/E004.md"),
+            Code::E005 => include_str!("explain/E005.md"),
+            Code::E006 => include_str!("explain/E006.md"),
+            Code::E007 => include_str!("explain/E007.md"),
+            Code::E008 => include_str!("explain/E008.md"),
+            Code::E009 => include_str!("explain/E009.md"),
+            Code::E010 => include_str!("explain/E010.md"),
+            Code::E011 => include_str!("explain/E011.md"),
+            Code::E012 => include_str!("explain/E012.md"),
+            Code::E013 => include_str!("explain/E013.md"),
+            Code::E014 => include_str!("explain/E014.md"),
+            Code::E015 => include_str!("explain/E015.md"),
+            Code::E016 => include_str!("explain/E016.md"),
+            Code::E017 => include_str!("explain/E017.md"),
+            Code::E018 => include_str!("explain/E018.md"),
+            Code::E019 => include_str!("explain/E019.md"),
+            Code::E020 => include_str!("explain/E020.md"),
+            Code::E021 => include_str!("explain/E021.md"),
+            Code::E022 => include_str!("explain/E022.md"),
+            Code::E023 => include_str!("explain/E023.md"),
+            Code::E030 => include_str!("explain/E030.md"),
+            Code::E031 => include_str!("explain/E031.md"),
         }
     }
 }
