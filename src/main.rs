@@ -2,6 +2,7 @@
 
 mod cmd;
 mod dossier;
+mod limits;
 mod output;
 mod project;
 mod report;
@@ -51,9 +52,10 @@ enum Command {
         /// Evaluate waiver expiry as of this date (YYYY-MM-DD); default: today in UTC.
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
-        /// Inference threads (default: every core).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        run: limits::RunArgs,
+        #[command(flatten)]
+        read: limits::ReadArgs,
         /// Write the outcome as a signed in-toto attestation (DSSE envelope) to FILE; needs --sign.
         #[arg(long, value_name = "FILE", requires = "sign")]
         attest: Option<PathBuf>,
@@ -72,9 +74,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Inference threads (default: every core).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        run: limits::RunArgs,
+        #[command(flatten)]
+        read: limits::ReadArgs,
     },
     /// Format .clic files canonically (comments are kept).
     Fmt {
@@ -121,9 +124,10 @@ enum Command {
         /// Judge waiver expiry as of this date (YYYY-MM-DD); default: the commit's date.
         #[arg(long, value_name = "DATE")]
         today: Option<String>,
-        /// Inference threads (default: every core).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        run: limits::RunArgs,
+        #[command(flatten)]
+        read: limits::ReadArgs,
         /// Sign evidence.json with this SSH ed25519 private key (writes evidence.json.sig, as `ssh-keygen -Y sign -n clic-dossier`).
         #[arg(long, value_name = "KEY")]
         sign: Option<PathBuf>,
@@ -165,9 +169,8 @@ enum InspectWhat {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
-        /// Inference threads (default: every core).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
+        #[command(flatten)]
+        run: limits::RunArgs,
     },
     /// A DICOM file: attributes (identifying ones only as present or absent), pixel description and statistics.
     Scan {
@@ -176,6 +179,8 @@ enum InspectWhat {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        read: limits::ReadArgs,
     },
 }
 
@@ -209,13 +214,6 @@ enum FailOn {
     Blocker,
     Major,
     Minor,
-}
-
-/// The thread count asked for, or every core.
-fn threads_or_all(threads: Option<usize>) -> usize {
-    threads
-        .filter(|&t| t > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// Pairs each `--output` of `clic check` with the `--format` written just before it on
@@ -264,7 +262,8 @@ fn main() -> ExitCode {
             output,
             fail_on,
             today,
-            threads,
+            run,
+            read,
             attest,
             sign,
         } => {
@@ -326,7 +325,7 @@ fn main() -> ExitCode {
                 reports,
                 fail_on,
                 today,
-                threads_or_all(threads),
+                &run.budget(read.limits()),
                 attest.zip(sign),
             )
         }
@@ -338,7 +337,8 @@ fn main() -> ExitCode {
             out,
             fail_on,
             today,
-            threads,
+            run,
+            read,
             sign,
         } => cmd::dossier::run(
             &path,
@@ -349,7 +349,7 @@ fn main() -> ExitCode {
                 FailOn::Minor => clic_compiler::plan::Severity::Minor,
             },
             today,
-            threads_or_all(threads),
+            &run.budget(read.limits()),
             sign.as_deref(),
         ),
         Command::Verify {
@@ -368,28 +368,28 @@ fn main() -> ExitCode {
             },
         ),
         Command::Inspect {
-            what:
-                InspectWhat::Model {
-                    file,
-                    json,
-                    threads,
-                },
-        } => cmd::inspect::model(&file, json, threads_or_all(threads)),
+            what: InspectWhat::Model { file, json, run },
+        } => cmd::inspect::model(
+            &file,
+            json,
+            &run.budget(clic_runner::budget::ReadLimits::default()),
+        ),
         Command::Doctor => cmd::doctor::run(),
         Command::Init { dir } => cmd::init::run(&dir),
         Command::Inspect {
-            what: InspectWhat::Scan { file, json },
-        } => cmd::inspect::scan(&file, json),
+            what: InspectWhat::Scan { file, json, read },
+        } => cmd::inspect::scan(&file, json, &read.limits()),
         Command::Bench {
             path,
             predictions,
             format,
-            threads,
+            run,
+            read,
         } => cmd::bench::run(
             &path,
             predictions.as_deref(),
             format == Format::Json,
-            threads_or_all(threads),
+            &run.budget(read.limits()),
         ),
     };
     ExitCode::from(status as u8)

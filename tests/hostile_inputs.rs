@@ -190,3 +190,26 @@ fn link_cycles_and_fifos_in_the_reference_folder_are_e022() {
         assert_e022("a FIFO", run(&["check"], dir.path()), &["pipe.dcm", "FIFO"]);
     }
 }
+
+#[test]
+fn a_model_or_a_document_that_is_a_fifo_is_refused_unopened() {
+    // Both were read with `std::fs::read`, which blocks on a FIFO until a writer comes.
+    let dir = example_copy();
+    let model = dir.path().join("model/cxr.onnx");
+    std::fs::remove_file(&model).expect("remove model");
+    if fifo(&model) {
+        let (code, out, took) = run(&["check"], dir.path());
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("E021") && out.contains("FIFO"), "{out}");
+        assert!(took < Duration::from_secs(240), "{took:?}");
+    }
+    let dir = example_copy();
+    let doc = dir.path().join("docs/ifu.md");
+    std::fs::remove_file(&doc).expect("remove document");
+    if fifo(&doc) {
+        let (code, out, took) = run(&["check"], dir.path());
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("E023") && out.contains("FIFO"), "{out}");
+        assert!(took < Duration::from_secs(240), "{took:?}");
+    }
+}

@@ -73,6 +73,22 @@ fn temp_sibling(path: &Path, tag: &str) -> PathBuf {
     parent_of(path).join(format!(".{name}.clic-{tag}-{}-{n}", std::process::id()))
 }
 
+/// An I/O error in words, without the OS error number: "no such file or folder",
+/// "permission denied", or the system's message.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_lowercase(),
+                None => s,
+            }
+        }
+    }
+}
+
 /// The folder holding `path` (`.` for a bare name).
 pub fn parent_of(path: &Path) -> &Path {
     path.parent()

@@ -5,6 +5,7 @@
 //! the compiler.
 
 pub mod bench;
+pub mod budget;
 pub mod dicom;
 pub mod documents;
 pub mod engine;

@@ -218,7 +218,7 @@ fn a_loop_of_10_12_iterations_is_refused_before_loading() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("loop.onnx");
     std::fs::write(&path, counting_loop(Some(1_000_000_000_000))).expect("write");
-    match inspect(&path, 1) {
+    match inspect(&path, &clic_runner::budget::Budget::new(1)) {
         Err(ArtifactError::Refused { reason, .. }) => assert!(reason.contains("iterations")),
         other => panic!("expected a refusal, got {other:?}"),
     }

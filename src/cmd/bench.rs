@@ -6,7 +6,10 @@ use crate::project::io_reason;
 use clic_compiler::plan::ModelSpec;
 use clic_compiler::Code;
 use clic_runner::bench::{self, BenchEvidence, BenchInputs, GROUPS};
+use clic_runner::budget::Budget;
 use clic_runner::facts::reference::{Progress, Provenance, Reference};
+use clic_compiler::schema::metrics::{Shown, METRICS};
+use clic_runner::metrics::registry::{self, Reading};
 use clic_runner::metrics::{Estimate, Metrics};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -45,14 +48,14 @@ pub fn progress() -> Progress {
 pub fn reference(
     project: &crate::project::Project,
     spec: Option<&ModelSpec>,
-    threads: usize,
+    budget: &Budget,
 ) -> std::rc::Rc<std::cell::RefCell<Reference>> {
     let base = project.base.as_path();
     let inputs = spec.map(|s| BenchInputs {
         dir: manifest_dir(base, s),
         root: project.root.clone(),
         spec: s.clone(),
-        threads,
+        budget: *budget,
     });
     let clic_dir = spec.map(|s| manifest_dir(base, s).join(".clic"));
     if let Some(dir) = &clic_dir {
@@ -71,7 +74,7 @@ pub fn reference(
 }
 
 /// Runs `clic bench`.
-pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) -> Status {
+pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget) -> Status {
     let Some((project, plan)) = super::compile::load_plan(path) else {
         return Status::Invalid;
     };
@@ -83,7 +86,7 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, threads: usize) 
         );
         return Status::Invalid;
     };
-    let shared = reference(&project, Some(spec), threads);
+    let shared = reference(&project, Some(spec), budget);
     let mut r = shared.borrow_mut();
     // The evidence is memoised: the first call runs the benchmark.
     let failed_on_model = r.evidence().is_err() && r.failed_on_model();
@@ -151,21 +154,20 @@ fn estimate_json(e: &Estimate) -> serde_json::Value {
     serde_json::json!({"value": e.value, "n": e.n, "successes": e.successes, "ci95": {"low": e.low, "high": e.high, "method": e.method}})
 }
 
+/// The counts and every metric of the registry (`null` where undefined).
 fn metrics_json(m: &Metrics) -> serde_json::Value {
-    serde_json::json!({
+    let mut out = serde_json::json!({
         "n": m.n, "positives": m.positives, "negatives": m.negatives,
         "threshold": m.threshold, "inclusive": m.inclusive,
         "confusion": {"tp": m.tp, "fp": m.fp, "tn": m.tn, "fn": m.fn_},
-        "sensitivity": estimate_json(&m.sensitivity),
-        "specificity": estimate_json(&m.specificity),
-        "ppv": estimate_json(&m.ppv),
-        "npv": estimate_json(&m.npv),
-        "accuracy": estimate_json(&m.accuracy),
-        "f1": estimate_json(&m.f1),
-        "auc": m.auc.as_ref().map(estimate_json),
-        "brier": m.brier,
-        "ece": m.ece,
-    })
+    });
+    for def in METRICS {
+        out[def.name] = match registry::reading(m, def) {
+            Reading::Estimate(e) => e.map_or(serde_json::Value::Null, estimate_json),
+            Reading::Number(x) => serde_json::json!(x),
+        };
+    }
+    out
 }
 
 /// The benchmark evidence as JSON (format `clic.bench/1`): every metric with its n,
@@ -232,26 +234,19 @@ fn human(ev: &BenchEvidence) -> String {
         m.tn,
         m.fn_
     ));
-    for (name, e) in [
-        ("sensitivity", &m.sensitivity),
-        ("specificity", &m.specificity),
-        ("ppv", &m.ppv),
-        ("npv", &m.npv),
-        ("accuracy", &m.accuracy),
-        ("f1", &m.f1),
-    ] {
-        out.push_str(&format!("  {name:<12} {}\n", pct(e)));
+    // One line per metric of the registry; an undefined one (the AUC of one class) has none.
+    for def in METRICS {
+        let name = def.name;
+        out.push_str(&match (registry::reading(m, def), def.shown) {
+            (Reading::Estimate(None), _) => continue,
+            (Reading::Estimate(Some(e)), Shown::Percent) => format!("  {name:<12} {}\n", pct(e)),
+            (Reading::Estimate(Some(e)), Shown::Decimal) => format!(
+                "  {name:<12} {:.4}  [{:.4}–{:.4}]  {}\n",
+                e.value, e.low, e.high, e.method
+            ),
+            (Reading::Number(x), _) => format!("  {name:<12} {x:.4}\n"),
+        });
     }
-    if let Some(auc) = &m.auc {
-        out.push_str(&format!(
-            "  {:<12} {:.4}  [{:.4}–{:.4}]  {}\n",
-            "auc", auc.value, auc.low, auc.high, auc.method
-        ));
-    }
-    out.push_str(&format!(
-        "  {:<12} {:.4}\n  {:<12} {:.4}\n",
-        "brier", m.brier, "ece", m.ece
-    ));
     out
 }
 

@@ -2,6 +2,7 @@
 
 use super::Status;
 use clic_compiler::plan::{Plan, Severity, Stage};
+use clic_runner::budget::Budget;
 use clic_runner::evidence::{run as run_checks, Evidence, RunOptions, Status as CheckStatus};
 use clic_runner::facts::reference::{BenchmarkFacts, Provenance, ScansFacts};
 use clic_runner::facts::{ArtifactFacts, DocumentsFacts, Facts, GitFacts, ModelFacts};
@@ -29,7 +30,7 @@ pub fn run(
     reports: Vec<(Report, Option<std::path::PathBuf>)>,
     fail_on: Severity,
     today: Option<String>,
-    threads: usize,
+    budget: &Budget,
     attest: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> Status {
     let attest = match attest
@@ -68,7 +69,7 @@ pub fn run(
                 .join(Path::new(&m.source.file).parent().unwrap_or(Path::new("")))
         },
     );
-    let (mut facts, reference) = facts(&project, &plan, &manifest_dir, threads);
+    let (mut facts, reference) = facts(&project, &plan, &manifest_dir, budget);
     if stage == Stage::Release {
         reference.borrow_mut().rehash_inputs();
     }
@@ -154,19 +155,19 @@ pub fn facts(
     project: &crate::project::Project,
     plan: &Plan,
     manifest_dir: &Path,
-    threads: usize,
+    budget: &Budget,
 ) -> (
     Facts,
     std::rc::Rc<std::cell::RefCell<clic_runner::facts::reference::Reference>>,
 ) {
-    let reference = super::bench::reference(project, plan.model.as_ref(), threads);
+    let reference = super::bench::reference(project, plan.model.as_ref(), budget);
     let facts = Facts::new(vec![
         Box::new(ModelFacts::new(plan.model.clone())),
         Box::new(ArtifactFacts::new(
             manifest_dir,
             &project.root,
             plan.model.clone(),
-            threads,
+            *budget,
         )),
         Box::new(ScansFacts(reference.clone())),
         Box::new(BenchmarkFacts(reference.clone())),

@@ -15,6 +15,7 @@ use crate::output::print_error;
 use crate::project::{io_reason, Project};
 use clic_compiler::plan::{ModelSpec, Plan, Severity, Stage, Value};
 use clic_compiler::Code;
+use clic_runner::budget::Budget;
 use clic_runner::evidence::{run as run_checks, RunOptions};
 use clic_runner::facts::{FactError, FactProvider, GitFacts};
 use std::path::{Path, PathBuf};
@@ -110,7 +111,7 @@ pub fn run(
     out: &Path,
     fail_on: Severity,
     today: Option<String>,
-    threads: usize,
+    budget: &Budget,
     sign: Option<&Path>,
 ) -> Status {
     // A key that cannot sign stops the run before anything is computed or written.
@@ -171,7 +172,7 @@ pub fn run(
         }
         None => git.date.clone().unwrap_or_else(super::check::today_utc),
     };
-    let (mut facts, reference) = super::check::facts(&project, &plan, &dir, threads);
+    let (mut facts, reference) = super::check::facts(&project, &plan, &dir, budget);
     // A dossier's evidence is of the bytes there are: no digest is taken on trust.
     reference.borrow_mut().rehash_inputs();
     let evidence = run_checks(
@@ -235,6 +236,7 @@ pub fn run(
         git: &git,
         inputs: &inputs,
         waivers_as_of: &as_of,
+        read_limits: &budget.read,
     };
     let mut files = match dossier::assemble(&sources, &templates) {
         Ok(f) => f,

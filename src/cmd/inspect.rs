@@ -9,8 +9,8 @@ use clic_runner::facts::artifact::{fact_value, inspect};
 use std::path::Path;
 
 /// Runs `clic inspect model`.
-pub fn model(file: &Path, json: bool, threads: usize) -> Status {
-    let report = match inspect(file, threads) {
+pub fn model(file: &Path, json: bool, budget: &clic_runner::budget::Budget) -> Status {
+    let report = match inspect(file, budget) {
         Ok(r) => r,
         Err(e) => {
             print_error(
@@ -98,15 +98,17 @@ fn record_line(v: &Value) -> String {
 }
 
 /// Runs `clic inspect scan`.
-pub fn scan(file: &Path, json: bool) -> Status {
+pub fn scan(file: &Path, json: bool, limits: &clic_runner::budget::ReadLimits) -> Status {
     let shown = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let read = clic_runner::dicom::read_scan(file, &shown).and_then(|(info, image)| {
-        let attributes = clic_runner::dicom::attributes(file)?;
-        Ok((info, image, attributes))
-    });
+    let limits = limits.scan();
+    let read =
+        clic_runner::dicom::read_scan_with(file, &shown, &limits).and_then(|(info, image)| {
+            let attributes = clic_runner::dicom::attributes_with(file, &limits)?;
+            Ok((info, image, attributes))
+        });
     let (info, image, attributes) = match read {
         Ok(x) => x,
         Err(e) => {

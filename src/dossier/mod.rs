@@ -8,6 +8,7 @@
 
 pub mod adapt;
 pub mod catalogue;
+pub mod claims;
 pub mod context;
 pub mod escape;
 pub mod figures;
@@ -47,6 +48,9 @@ pub struct Sources<'a> {
     pub inputs: &'a [FileHash],
     /// The date waivers were evaluated as of.
     pub waivers_as_of: &'a str,
+    /// The reading limits of the run (recorded in `results.json` when not the defaults,
+    /// so that `clic verify --regenerate` reads as this run did).
+    pub read_limits: &'a clic_runner::budget::ReadLimits,
 }
 
 fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
@@ -74,7 +78,7 @@ pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String,
     let release = context::release(src.git, &mut gaps);
     let device = context::device(spec, &mut gaps);
     let benchmark = match &src.bench {
-        Ok(ev) => context::benchmark(spec, ev, figs, &mut gaps),
+        Ok(ev) => context::benchmark(spec, ev, src.evidence, figs, &mut gaps),
         Err(why) => json!({
             "available": false,
             "backend": gaps.gap("clinical-performance.md", "Inference backend", why),
@@ -228,18 +232,19 @@ pub fn assemble(
         .iter()
         .map(|r| json!({ "sha256": context::result_hash(r), "result": r }))
         .collect();
-    files.insert(
-        "results.json".to_string(),
-        json_bytes(&json!({
-            "format": "clic.dossier-results/1",
-            "stage": src.evidence.stage,
-            "fail_on": src.evidence.fail_on,
-            "gate": if src.evidence.gate_passed { "passed" } else { "failed" },
-            "summary": src.evidence.summary,
-            "waivers_as_of": src.waivers_as_of,
-            "results": results,
-        })),
-    );
+    let mut run = json!({
+        "format": "clic.dossier-results/1",
+        "stage": src.evidence.stage,
+        "fail_on": src.evidence.fail_on,
+        "gate": if src.evidence.gate_passed { "passed" } else { "failed" },
+        "summary": src.evidence.summary,
+        "waivers_as_of": src.waivers_as_of,
+        "results": results,
+    });
+    if !src.read_limits.is_default() {
+        run["limits"] = json!(src.read_limits);
+    }
+    files.insert("results.json".to_string(), json_bytes(&run));
     if let Ok(ev) = src.bench {
         files.insert(
             "benchmark.json".to_string(),

@@ -3,7 +3,6 @@
 //! authenticated by the project secret.
 
 use super::BenchEvidence;
-use crate::facts::artifact::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -98,7 +97,7 @@ impl FileDigests {
 
     /// The sha256 of a file.
     pub fn digest(&self, path: &Path) -> Result<String, String> {
-        let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+        let meta = std::fs::metadata(path).map_err(|e| crate::fsio::io_reason(&e))?;
         let now = Stamp::of(&meta, String::new());
         let key = path.display().to_string();
         if !self.rehash {
@@ -108,8 +107,7 @@ impl FileDigests {
                 }
             }
         }
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        let sha256 = sha256_hex(&bytes);
+        let sha256 = super::input::sha256_regular(path)?;
         if let (Ok(mut index), Ok(mut dirty)) = (self.index.lock(), self.dirty.lock()) {
             let stamp = Stamp {
                 sha256: sha256.clone(),

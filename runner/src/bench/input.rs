@@ -46,7 +46,8 @@ pub fn not_regular(meta: &std::fs::Metadata) -> Option<String> {
 /// file of more than `max` bytes. `what` names the limit in the message (e.g. the flag
 /// that raises it). Errors are lowercase reasons, without the path.
 pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    use crate::fsio::io_reason;
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
     if let Some(why) = not_regular(&meta) {
         return Err(why);
     }
@@ -54,22 +55,47 @@ pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, String
     if meta.len() > max {
         return Err(over(meta.len()));
     }
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
     // INVARIANT: checked again on the open file, so a FIFO put at the path after the
     // first check is refused too, not read.
-    let opened = file.metadata().map_err(|e| e.to_string())?;
+    let opened = file.metadata().map_err(|e| io_reason(&e))?;
     if let Some(why) = not_regular(&opened) {
         return Err(why);
     }
     let mut bytes = Vec::with_capacity(usize::try_from(opened.len().min(max)).unwrap_or(0));
     file.take(max.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| io_reason(&e))?;
     if bytes.len() as u64 > max {
         // The file grew while it was read.
         return Err(over(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// The sha256 (hex) of the regular file at `path` (links followed), read in blocks:
+/// a FIFO, a socket or a device is refused before it is opened, as [`read_regular`] does.
+pub fn sha256_regular(path: &Path) -> Result<String, String> {
+    use crate::fsio::io_reason;
+    use sha2::Digest;
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if let Some(why) = not_regular(&meta) {
+        return Err(why);
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    if let Some(why) = not_regular(&file.metadata().map_err(|e| io_reason(&e))?) {
+        return Err(why);
+    }
+    let mut hasher = sha2::Sha256::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut block).map_err(|e| io_reason(&e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&block[..n]);
+    }
+    Ok(crate::facts::artifact::to_hex(&hasher.finalize()))
 }
 
 #[cfg(test)]

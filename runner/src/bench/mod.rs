@@ -199,8 +199,8 @@ pub struct BenchInputs {
     pub root: PathBuf,
     /// The manifest.
     pub spec: ModelSpec,
-    /// Inference threads.
-    pub threads: usize,
+    /// Threads, reading limits and the inference budget.
+    pub budget: crate::budget::Budget,
 }
 
 /// A reference scan file found on disk, with its digest.
@@ -292,7 +292,8 @@ impl BenchInputs {
                     reason
                 })?
         ));
-        list_file(&labels)?;
+        let max_list = self.budget.read.max_list_bytes;
+        list_file(&labels, max_list)?;
         h.push_str(&format!(
             "labels {}\n",
             files
@@ -311,10 +312,18 @@ impl BenchInputs {
             serde_json::to_string(&self.spec.output).unwrap_or_default()
         ));
         if let Some(t) = &self.spec.training_patients {
-            list_file(&self.dir.join(t))?;
+            list_file(&self.dir.join(t), max_list)?;
             h.push_str(&format!(
                 "training {}\n",
                 files.digest(&self.dir.join(t)).unwrap_or_default()
+            ));
+        }
+        // Raised limits can make a scan readable that the defaults refuse: evidence made
+        // under them is never reused by a run within the defaults.
+        if !self.budget.read.is_default() {
+            h.push_str(&format!(
+                "limits {}\n",
+                serde_json::to_string(&self.budget.read).unwrap_or_default()
             ));
         }
         for f in self.scan_files()? {
@@ -334,9 +343,9 @@ impl BenchInputs {
 }
 
 /// Checks, without reading it, that a labels file or training list is a regular file
-/// (links followed) of at most [`input::MAX_LIST_BYTES`]: a link to `/dev/zero` is
-/// refused before anything reads it.
-fn list_file(path: &Path) -> Result<(), BenchError> {
+/// (links followed) of at most `max` bytes: a link to `/dev/zero` is refused before
+/// anything reads it.
+fn list_file(path: &Path, max: u64) -> Result<(), BenchError> {
     let fail = |reason: String| BenchError::Unreadable {
         path: path.display().to_string(),
         reason,
@@ -345,26 +354,27 @@ fn list_file(path: &Path) -> Result<(), BenchError> {
     if let Some(why) = input::not_regular(&meta) {
         return Err(fail(why));
     }
-    if meta.len() > input::MAX_LIST_BYTES {
+    if meta.len() > max {
         return Err(fail(format!(
-            "it holds {} bytes, over the limit of {} for a labels file or training list",
+            "it holds {} bytes, over the limit of {max} for a labels file or training list \
+             (raise it with `--max-list-bytes`)",
             meta.len(),
-            input::MAX_LIST_BYTES
         )));
     }
     Ok(())
 }
 
-/// Reads a labels file or training list as text, in bounded memory ([`list_file`]).
-fn read_list(path: &Path) -> Result<String, BenchError> {
+/// Reads a labels file or training list of at most `max` bytes as text, in bounded
+/// memory ([`list_file`]).
+fn read_list(path: &Path, max: u64) -> Result<String, BenchError> {
     let fail = |reason: String| BenchError::Unreadable {
         path: path.display().to_string(),
         reason,
     };
     let bytes = input::read_regular(
         path,
-        input::MAX_LIST_BYTES,
-        "for a labels file or training list",
+        max,
+        "for a labels file or training list (raise it with `--max-list-bytes`)",
     )
     .map_err(fail)?;
     String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".to_string()))
@@ -435,15 +445,17 @@ pub fn run(
 ) -> Result<BenchEvidence, BenchError> {
     let spec = &inputs.spec;
     let (_, labels_path) = inputs.reference()?;
-    let labels_text = read_list(&labels_path)?;
+    let labels_text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
     let labels = labels::parse(&labels_text).map_err(|reason| BenchError::Labels {
         path: labels_path.display().to_string(),
         reason,
     })?;
     let model_path = inputs.dir.join(&spec.artifact.path);
-    let model_bytes = std::fs::read(&model_path).map_err(|e| BenchError::Unreadable {
-        path: spec.artifact.path.clone(),
-        reason: e.to_string(),
+    let model_bytes = crate::facts::artifact::read_model(&model_path).map_err(|reason| {
+        BenchError::Unreadable {
+            path: spec.artifact.path.clone(),
+            reason,
+        }
     })?;
     let input = spec
         .input
@@ -475,11 +487,13 @@ pub fn run(
     {
         return Err(BenchError::Output(why));
     }
-    let mut model = Model::load(&model_bytes, 1)?;
+    let mut model = Model::load(&model_bytes, 1)?.with_timeout(inputs.budget.inference_timeout);
     let files = inputs.scan_files()?;
     let total = files.len();
+    let scan_limits = inputs.budget.read.scan();
     let decode = |f: &ScanFile| -> Result<(ScanInfo, Vec<f32>), String> {
-        let (info, image) = dicom::read_scan(&f.path, &f.shown).map_err(|e| e.to_string())?;
+        let (info, image) =
+            dicom::read_scan_with(&f.path, &f.shown, &scan_limits).map_err(|e| e.to_string())?;
         if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
             return Err(format!(
                 "`{}`: modality {} is not among those the manifest accepts ({})",
@@ -501,7 +515,7 @@ pub fn run(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = std::sync::mpsc::sync_channel(2 * BATCH);
     let scored: Result<(), BenchError> = std::thread::scope(|scope| {
-        for _ in 0..inputs.threads.max(1) {
+        for _ in 0..inputs.budget.threads.max(1) {
             let tx = tx.clone();
             let (files, decode, next) = (&files, &decode, &next);
             scope.spawn(move || loop {
@@ -581,7 +595,11 @@ pub fn run(
         .cloned()
         .collect();
     let (leakage_patients, leakage_studies) = match &spec.training_patients {
-        Some(t) => leakage(&inputs.dir.join(t), &rows)?,
+        Some(t) => leakage(
+            &inputs.dir.join(t),
+            inputs.budget.read.max_list_bytes,
+            &rows,
+        )?,
         None => (0, 0),
     };
     let overall = score_metrics(&rows, output.threshold, output.inclusive);
@@ -626,8 +644,8 @@ pub fn score_metrics<'a>(
 /// Patients and studies of the reference set whose hashed id is in the training list.
 /// The list holds one id per line (a PatientID, or a StudyInstanceUID); it is compared by
 /// sha256, so neither side's plain ids reach the evidence.
-fn leakage(list: &Path, rows: &[ScanRow]) -> Result<(u64, u64), BenchError> {
-    let text = read_list(list)?;
+fn leakage(list: &Path, max: u64, rows: &[ScanRow]) -> Result<(u64, u64), BenchError> {
+    let text = read_list(list, max)?;
     let training: BTreeSet<String> = text
         .lines()
         .flat_map(|l| l.split(','))

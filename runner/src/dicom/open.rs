@@ -80,7 +80,7 @@ fn inflate(data: &[u8], max: u64) -> Result<Vec<u8>, String> {
     if out.len() as u64 > max {
         return Err(format!(
             "the deflated data set inflates to more than {max} bytes, the limit on the \
-             size of a scan"
+             size of a scan (raise it with `--max-scan-bytes`)"
         ));
     }
     Ok(out)
@@ -91,7 +91,7 @@ pub(crate) fn load(path: &Path, shown: &str, limits: &Limits) -> Result<Loaded, 
     let bytes = crate::bench::input::read_regular(
         path,
         limits.max_scan_bytes,
-        "the limit on the size of a scan",
+        "the limit on the size of a scan; raise it with `--max-scan-bytes`",
     )
     .map_err(|e| ScanError::new(shown, None, format!("cannot read the file: {e}")))?;
     load_bytes(&bytes, shown, limits)
@@ -106,7 +106,7 @@ pub(crate) fn load_bytes(bytes: &[u8], shown: &str, limits: &Limits) -> Result<L
             shown,
             None,
             format!(
-                "the file holds {} bytes, over the limit of {} on the size of a scan",
+                "the file holds {} bytes, over the limit of {} on the size of a scan (raise it with `--max-scan-bytes`)",
                 bytes.len(),
                 limits.max_scan_bytes
             ),

@@ -81,7 +81,7 @@ pub(crate) fn decode_first_frame(
     if pixels > limits.max_pixels {
         return Err(err(format!(
             "the image declares {pixels} pixels (Rows x Columns x NumberOfFrames x \
-             SamplesPerPixel), over the limit of {} on the pixels of a scan",
+             SamplesPerPixel), over the limit of {} on the pixels of a scan (raise it with `--max-pixels`)",
             limits.max_pixels
         )));
     }

@@ -37,6 +37,9 @@ use clic_compiler::plan::ModelSpec;
 use clic_compiler::schema::DOCUMENT_KINDS;
 use std::path::{Component, Path};
 
+/// The largest document read, in bytes (16 MiB of Markdown is some thousand pages).
+pub const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
 /// A document of one kind, as read from the project.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LoadedDocument {
@@ -182,15 +185,24 @@ pub fn load(
         );
         return fail(doc, reason);
     }
-    let bytes = match std::fs::read(&file) {
+    if let Err(e) = std::fs::metadata(&file) {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return doc;
+        }
+    }
+    // Only a regular file is read (a FIFO would block), and at most MAX_DOCUMENT_BYTES.
+    let bytes = match crate::bench::input::read_regular(
+        &file,
+        MAX_DOCUMENT_BYTES,
+        "the limit on the size of a document",
+    ) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return doc,
-        Err(e) => {
+        Err(reason) => {
             doc.exists = file.exists();
             let reason = if file.is_dir() {
                 "it is a folder, not a file".to_string()
             } else {
-                io_reason(&e)
+                reason
             };
             return fail(doc, format!("cannot read the document `{named}`: {reason}"));
         }
@@ -280,20 +292,6 @@ pub fn load(
         .map(|i| i.question.clone())
         .collect();
     doc
-}
-
-/// An I/O error in words, without the OS error number.
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_lowercase(),
-                None => s,
-            }
-        }
-    }
 }
 
 /// Whether `path` lies inside `root`, symbolic links resolved: the deepest existing

@@ -175,7 +175,7 @@ pub enum EngineError {
     #[error("{0}")]
     Output(String),
     /// One batch ran longer than the budget; the run was stopped.
-    #[error("inference on one batch ran longer than {secs} s and was stopped (the per-batch budget; raise it with {TIMEOUT_VARIABLE}=SECONDS)")]
+    #[error("inference on one batch ran longer than {secs} s and was stopped (the per-batch budget; raise it with `--inference-timeout SECONDS`)")]
     Timeout {
         /// The budget, in seconds.
         secs: u64,
@@ -202,8 +202,8 @@ impl EngineError {
 /// The environment variable that sets the per-batch inference budget, in seconds.
 pub const TIMEOUT_VARIABLE: &str = "CLIC_INFERENCE_TIMEOUT";
 
-/// How long one batch may run before it is stopped: 600 s unless
-/// [`TIMEOUT_VARIABLE`] says otherwise. A batch of 64 scans of a large CNN takes
+/// How long one batch may run before it is stopped: 600 s unless `--inference-timeout`
+/// or [`TIMEOUT_VARIABLE`] says otherwise. A batch of 64 scans of a large CNN takes
 /// seconds on two cores; a model that runs for ten minutes on one batch is looping.
 pub const DEFAULT_BATCH_TIMEOUT: Duration = Duration::from_secs(600);
 

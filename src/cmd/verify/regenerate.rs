@@ -10,6 +10,7 @@ use super::{hashes, integrity, Record, Tree};
 use crate::cmd::Status;
 use crate::output::print_error;
 use clic_compiler::Code;
+use clic_runner::budget::ReadLimits;
 use std::path::Path;
 
 /// What regeneration found.
@@ -151,7 +152,7 @@ pub fn run(repo: &Path, dir: &Path, record: &Record, tree: &Tree) -> Result<Outc
         .map_err(|e| git_error(repo, "clone", &e))?;
     checkout(&clone, oid).map_err(|e| git_error(repo, "check out the recorded commit of", &e))?;
     let out = tmp.path().join("dossier");
-    let (fail_on, as_of) = run_options(dir, tree);
+    let (fail_on, as_of, limits) = run_options(dir, tree);
     let exe = std::env::current_exe().map_err(|e| {
         print_error(
             Code::E020,
@@ -176,6 +177,7 @@ pub fn run(repo: &Path, dir: &Path, record: &Record, tree: &Tree) -> Result<Outc
     if let Some(d) = as_of {
         cmd.args(["--today", &d]);
     }
+    cmd.args(crate::limits::ReadArgs::flags(&limits));
     let result = cmd.output().map_err(|e| {
         print_error(
             Code::E020,
@@ -240,8 +242,10 @@ fn checkout(clone: &git2::Repository, oid: git2::Oid) -> Result<(), git2::Error>
     clone.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
 }
 
-/// The dossier's `--fail-on` and waiver date, from its `results.json`.
-fn run_options(dir: &Path, tree: &Tree) -> (String, Option<String>) {
+/// The dossier's `--fail-on`, waiver date and reading limits, from its `results.json`.
+/// Limits that do not parse are taken as the defaults: the rebuilt `results.json` then
+/// differs from the given one, and the comparison says so.
+fn run_options(dir: &Path, tree: &Tree) -> (String, Option<String>, ReadLimits) {
     let results = tree
         .files
         .get("results.json")
@@ -259,5 +263,10 @@ fn run_options(dir: &Path, tree: &Tree) -> (String, Option<String>) {
             .filter(|f| matches!(f.as_str(), "blocker" | "major" | "minor"))
             .unwrap_or_else(|| "major".to_string()),
         get("waivers_as_of").filter(|d| clic_compiler::is_calendar_date(d)),
+        results
+            .as_ref()
+            .and_then(|r| r.get("limits"))
+            .and_then(|l| serde_json::from_value(l.clone()).ok())
+            .unwrap_or_default(),
     )
 }

@@ -5,6 +5,7 @@
 pub mod onnx;
 
 use super::{FactError, FactProvider};
+use crate::budget::Budget;
 use crate::engine::{EngineError, Model, OutputShapes};
 use clic_compiler::plan::{ModelSpec, Preprocess, Value};
 use clic_compiler::schema::Provider;
@@ -85,23 +86,37 @@ pub fn to_hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The largest ONNX file read: 2 GiB, the most a protobuf message may hold (weights
+/// beyond it live in external data files, which clic does not load).
+pub const MAX_MODEL_BYTES: u64 = 2 << 30;
+
+/// Reads a model file whole, in bounded memory: only a regular file (a link is followed
+/// to one) of at most [`MAX_MODEL_BYTES`]; a FIFO or a device is refused unopened.
+pub fn read_model(path: &Path) -> Result<Vec<u8>, String> {
+    crate::bench::input::read_regular(
+        path,
+        MAX_MODEL_BYTES,
+        "the most a protobuf message, and so an ONNX file, may hold",
+    )
+}
+
 /// Reads, hashes, parses and loads a model file, and checks that it runs
 /// deterministically on a fixed input.
-pub fn inspect(path: &Path, threads: usize) -> Result<ArtifactReport, ArtifactError> {
-    inspect_for(path, threads, None)
+pub fn inspect(path: &Path, budget: &Budget) -> Result<ArtifactReport, ArtifactError> {
+    inspect_for(path, budget, None)
 }
 
 /// [`inspect`] for a manifest: an output it names that the graph declares other than
 /// float32 is refused before the model is loaded (a backend may not survive loading it).
 pub fn inspect_for(
     path: &Path,
-    threads: usize,
+    budget: &Budget,
     spec: Option<&ModelSpec>,
 ) -> Result<ArtifactReport, ArtifactError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ArtifactError::Unreadable {
+    let bytes = read_model(path).map_err(|reason| ArtifactError::Unreadable {
         path: shown.clone(),
-        reason: io_reason(&e),
+        reason,
     })?;
     let info = onnx::read(&bytes).map_err(|e| ArtifactError::NotOnnx {
         path: shown.clone(),
@@ -138,8 +153,11 @@ pub fn inspect_for(
         path: shown.clone(),
         reason: e.to_string(),
     };
-    match Model::load(&bytes, threads) {
-        Ok(mut model) => match determinism(&mut model, &report.info) {
+    match Model::load(&bytes, budget.threads) {
+        Ok(model) => match determinism(
+            &mut model.with_timeout(budget.inference_timeout),
+            &report.info,
+        ) {
             Ok((same, probe, batch)) => {
                 report.deterministic = same;
                 report.probe = Some(probe);
@@ -152,14 +170,6 @@ pub fn inspect_for(
         Err(e) => report.load_error = Some(e.to_string()),
     }
     Ok(report)
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 /// Runs the model twice on the same pseudo-random float input (batch [`PROBE_BATCH`];
@@ -420,19 +430,19 @@ pub struct ArtifactFacts {
     dir: PathBuf,
     boundary: PathBuf,
     spec: Option<ModelSpec>,
-    threads: usize,
+    budget: Budget,
     report: Option<Result<ArtifactReport, FactError>>,
 }
 
 impl ArtifactFacts {
     /// Facts about the artifact the manifest names: its path is relative to `dir` (the
     /// manifest's folder) and must stay inside `boundary` (the project).
-    pub fn new(dir: &Path, boundary: &Path, spec: Option<ModelSpec>, threads: usize) -> Self {
+    pub fn new(dir: &Path, boundary: &Path, spec: Option<ModelSpec>, budget: Budget) -> Self {
         Self {
             dir: dir.to_path_buf(),
             boundary: boundary.to_path_buf(),
             spec,
-            threads,
+            budget,
             report: None,
         }
     }
@@ -449,7 +459,7 @@ impl ArtifactFacts {
                         |real| real.starts_with(&self.boundary),
                     );
                     if inside {
-                        inspect_for(&path, self.threads, Some(spec))
+                        inspect_for(&path, &self.budget, Some(spec))
                             .map_err(|e| {
                                 FactError::invalid(match e {
                                     ArtifactError::Unreadable { reason, .. } => format!("cannot read the model `{named}` that the manifest names: {reason}"),
