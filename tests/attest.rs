@@ -13,9 +13,11 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
+mod common;
 mod release;
 
-use release::{clic, key, keygen, repo, text};
+use common::{clic, text};
+use release::{key, keygen, repo};
 use std::path::Path;
 use std::process::Output;
 

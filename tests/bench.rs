@@ -1,52 +1,12 @@
 //! The reference-set benchmark end to end on the example: scores agree with the Python
 //! pipeline (pydicom + numpy + onnxruntime), evidence is cached and invalidated, broken
 //! and identifying scans are reported.
-#![expect(
-    clippy::expect_used,
-    reason = "a test that cannot set up its fixture should fail loudly"
-)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{clic, example, example_copy};
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
-
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
-}
-
-/// A copy of the example (manifest, model, reference set, training list) in a temp dir.
-fn example_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let src = example();
-    for rel in ["model.clic", "model/cxr.onnx", "data/training-patients.txt"] {
-        let to = dir.path().join(rel);
-        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(src.join(rel), to).expect("copy");
-    }
-    let docs = dir.path().join("docs");
-    std::fs::create_dir_all(&docs).expect("mkdir");
-    for e in std::fs::read_dir(src.join("docs"))
-        .expect("documents")
-        .flatten()
-    {
-        std::fs::copy(e.path(), docs.join(e.file_name())).expect("copy");
-    }
-    let refs = dir.path().join("data/reference");
-    std::fs::create_dir_all(&refs).expect("mkdir");
-    for e in std::fs::read_dir(src.join("data/reference"))
-        .expect("reference set")
-        .flatten()
-    {
-        std::fs::copy(e.path(), refs.join(e.file_name())).expect("copy");
-    }
-    dir
-}
+use std::path::Path;
 
 #[test]
 fn scores_agree_with_the_python_pipeline() {

@@ -5,25 +5,11 @@
     reason = "a test helper that cannot set up its fixture should fail the test loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{clic, example, project};
 use predicates::prelude::*;
 use std::path::Path;
-
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("the clic binary is built");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(p, text).expect("write");
-    }
-    dir
-}
 
 const MODEL: &str = r#"model demo {
   version "1.2.0"
@@ -51,13 +37,6 @@ const POLICY: &str = r#"policy local.manifest "The manifest is complete" {
   }
 }
 "#;
-
-fn example() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/chest-xray-triage"
-    ))
-}
 
 #[test]
 fn compile_accepts_the_example_and_emits_its_golden_plan() {

@@ -22,7 +22,7 @@ fn manifest(artifact: &str, extra: &str) -> String {
 
 /// A temporary folder with `files` in its subfolder `project/`, so that a path can
 /// lead out of the project and still find a file.
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+fn project_in_folder(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (path, bytes) in files {
         let p = dir.path().join("project").join(path);
@@ -66,7 +66,7 @@ fn assert_refused(dir: &Path, args: &[&str], code: &str, says: &str) {
 
 #[test]
 fn e020_a_path_that_cannot_be_read_holds_no_source_or_leads_out_of_the_project() {
-    let dir = project(&[("policy.clic", b"use mdr.performance\n")]);
+    let dir = project_in_folder(&[("policy.clic", b"use mdr.performance\n")]);
     let root = dir.path();
     assert_refused(root, &["compile", "no/such/folder"], "E020", "no such file");
     std::fs::create_dir(root.join("empty")).expect("mkdir");
@@ -79,7 +79,7 @@ fn e020_a_path_that_cannot_be_read_holds_no_source_or_leads_out_of_the_project()
 
 #[test]
 fn e021_a_model_outside_the_project_or_not_onnx() {
-    let dir = project(&[("model.clic", manifest("../outside.onnx", "").as_bytes())]);
+    let dir = project_in_folder(&[("model.clic", manifest("../outside.onnx", "").as_bytes())]);
     std::fs::write(dir.path().join("outside.onnx"), example_model()).expect("write");
     assert_refused(
         dir.path(),
@@ -87,7 +87,7 @@ fn e021_a_model_outside_the_project_or_not_onnx() {
         "E021",
         "`../outside.onnx`",
     );
-    let dir = project(&[
+    let dir = project_in_folder(&[
         (
             "model.clic",
             manifest("cxr.onnx", "  use iec62304.configuration\n").as_bytes(),
@@ -100,12 +100,12 @@ fn e021_a_model_outside_the_project_or_not_onnx() {
 #[test]
 fn e022_a_reference_set_outside_the_project_or_an_invalid_labels_file() {
     let outside = "  reference \"../data\" labels \"../data/labels.yaml\"\n";
-    let dir = project(&[("model.clic", manifest("cxr.onnx", outside).as_bytes())]);
+    let dir = project_in_folder(&[("model.clic", manifest("cxr.onnx", outside).as_bytes())]);
     std::fs::create_dir(dir.path().join("data")).expect("mkdir");
     std::fs::write(dir.path().join("project/cxr.onnx"), example_model()).expect("write");
     assert_refused(dir.path(), &["compile", "project"], "E022", "`../data`");
     let benchmarked = "  input \"image\" from dicom {\n    resize 64 x 64\n  }\n  output \"prob\" positive when >= 0.5 means \"finding\"\n  reference \"data\" labels \"data/labels.yaml\"\n  claims {\n    sensitivity 90%\n  }\n  use mdr.performance\n";
-    let dir = project(&[
+    let dir = project_in_folder(&[
         ("model.clic", manifest("cxr.onnx", benchmarked).as_bytes()),
         ("data/labels.yaml", b"{{{\n"),
     ]);
@@ -116,12 +116,12 @@ fn e022_a_reference_set_outside_the_project_or_an_invalid_labels_file() {
 #[test]
 fn e023_a_document_outside_the_project_or_with_a_date_that_is_not_a_date() {
     let outside = "  documents {\n    dpia \"../dpia.md\"\n  }\n";
-    let dir = project(&[("model.clic", manifest("cxr.onnx", outside).as_bytes())]);
+    let dir = project_in_folder(&[("model.clic", manifest("cxr.onnx", outside).as_bytes())]);
     std::fs::write(dir.path().join("dpia.md"), "# DPIA\n").expect("write");
     assert_refused(dir.path(), &["compile", "project"], "E023", "`../dpia.md`");
     let named = "  documents {\n    dpia \"docs/dpia.md\"\n  }\n  use gdpr.dpia\n";
     let dpia = "---\napproved_by: DPO <dpo@example.com>\ndate: 03/02/2026\n---\n# DPIA\n";
-    let dir = project(&[
+    let dir = project_in_folder(&[
         ("model.clic", manifest("cxr.onnx", named).as_bytes()),
         ("docs/dpia.md", dpia.as_bytes()),
     ]);
@@ -130,7 +130,7 @@ fn e023_a_document_outside_the_project_or_with_a_date_that_is_not_a_date() {
 
 #[test]
 fn e030_a_dossier_record_that_clic_did_not_write() {
-    let dir = project(&[("dossier/evidence.json", b"{}\n")]);
+    let dir = project_in_folder(&[("dossier/evidence.json", b"{}\n")]);
     assert_refused(
         dir.path(),
         &["verify", "project/dossier"],
@@ -142,7 +142,7 @@ fn e030_a_dossier_record_that_clic_did_not_write() {
 #[test]
 fn e031_a_signing_key_that_is_not_a_key() {
     let policy = "policy local.p \"p\" {\n  control c \"c\" {\n    cites mdr \"Annex I 1\"\n    severity minor\n    expect exists model.version\n  }\n}\n";
-    let dir = project(&[("policy.clic", policy.as_bytes()), ("key", b"not a key\n")]);
+    let dir = project_in_folder(&[("policy.clic", policy.as_bytes()), ("key", b"not a key\n")]);
     let args = [
         "check",
         "project",

@@ -12,7 +12,9 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{clic, copy_tree, example, git, snapshot, text};
 use pulldown_cmark::{Event, Parser, Tag};
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -28,54 +30,6 @@ const DOCUMENTS: [&str; 9] = [
     "gaps.md",
     "evidence-appendix.md",
 ];
-
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("readable folder").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_tree(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
-
-/// Runs git in `dir` with a fixed identity and date and no user or system configuration.
-fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "RA Manager")
-        .env("GIT_AUTHOR_EMAIL", "ra@example.com")
-        .env("GIT_COMMITTER_NAME", "RA Manager")
-        .env("GIT_COMMITTER_EMAIL", "ra@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-02-03T10:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-02-03T10:00:00Z")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// Commits every change as the release the standard policies ask for: a change request
 /// in the message, signed (with an ssh key kept inside `.git/`, so the work tree stays
@@ -168,14 +122,6 @@ fn dossier(project: &Path, out: &Path) -> Output {
         .expect("clic runs")
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 fn verify(dir: &Path, repo: Option<&Path>) -> Output {
     let mut c = clic();
     c.arg("verify").arg(dir);
@@ -183,24 +129,6 @@ fn verify(dir: &Path, repo: Option<&Path>) -> Output {
         c.arg("--repo").arg(r);
     }
     c.output().expect("clic runs")
-}
-
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("folder").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside").display().to_string();
-                out.push((rel, std::fs::read(&p).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn read(dir: &Path, rel: &str) -> String {
@@ -269,12 +197,12 @@ fn the_example_gives_every_document_twice_the_same_bytes_and_verifies() {
     // Two runs: byte-identical, into another folder and over the first one.
     let b = repo.path().join("out-b");
     assert_eq!(dossier(repo.path(), &b).status.code(), Some(0));
-    assert_eq!(files(&a), files(&b), "two runs give the same bytes");
-    let before = files(&a);
+    assert_eq!(snapshot(&a), snapshot(&b), "two runs give the same bytes");
+    let before = snapshot(&a);
     assert_eq!(dossier(repo.path(), &a).status.code(), Some(0));
     assert_eq!(
         before,
-        files(&a),
+        snapshot(&a),
         "a rerun over the dossier gives the same bytes"
     );
 
@@ -612,7 +540,7 @@ fn hostile_strings_in_every_field_stay_text() {
         html.contains("&lt;script&gt;xx&lt;/script&gt;"),
         "the manufacturer, escaped"
     );
-    for (name, bytes) in files(&d) {
+    for (name, bytes) in snapshot(&d) {
         if name.ends_with(".svg") {
             let svg = String::from_utf8(bytes).expect("utf-8");
             assert!(!svg.to_ascii_lowercase().contains("<script"), "{name}");
@@ -625,7 +553,7 @@ fn a_failing_render_leaves_the_previous_dossier_intact() {
     let repo = repo();
     let d = repo.path().join("out");
     assert_eq!(dossier(repo.path(), &d).status.code(), Some(0));
-    let before = files(&d);
+    let before = snapshot(&d);
     // A team's template that names a field the context does not have: strict mode.
     let t = repo.path().join("compliance/templates/waivers.md.hbs");
     std::fs::create_dir_all(t.parent().expect("parent")).expect("mkdir");
@@ -633,11 +561,11 @@ fn a_failing_render_leaves_the_previous_dossier_intact() {
     let out = dossier(repo.path(), &d);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("waivers.md.hbs"), "{}", text(&out));
-    assert_eq!(before, files(&d), "the previous dossier is untouched");
+    assert_eq!(before, snapshot(&d), "the previous dossier is untouched");
     // A template that does not parse.
     std::fs::write(&t, "{{#if status.passed}}unclosed\n").expect("write");
     assert_eq!(dossier(repo.path(), &d).status.code(), Some(2));
-    assert_eq!(before, files(&d));
+    assert_eq!(before, snapshot(&d));
     let leftovers: Vec<_> = std::fs::read_dir(repo.path())
         .expect("folder")
         .flatten()

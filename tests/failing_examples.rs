@@ -7,7 +7,9 @@
     reason = "a test that cannot run the binary or read its output should fail loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{clic, root};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -23,18 +25,8 @@ const FAILS_THE_GATE: &[(&str, &str)] = &[
 /// Examples whose input is invalid (exit code 2).
 const INVALID: &[&str] = &["syntax-error"];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn failing(name: &str) -> PathBuf {
     root().join("examples/failing").join(name)
-}
-
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
-    cmd.env("NO_COLOR", "1");
-    cmd
 }
 
 /// `clic check DIR --format json ARGS`: the exit code and the report.

@@ -6,22 +6,10 @@
     reason = "a test helper that cannot set up its fixture should fail the test loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{clic, project};
 use predicates::prelude::*;
-
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("the clic binary is built");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (path, text) in files {
-        std::fs::write(dir.path().join(path), text).expect("write");
-    }
-    dir
-}
 
 const MODEL: &str = r#"model demo {
   version "1.2.0"

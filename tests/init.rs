@@ -3,14 +3,12 @@
 //! unfilled they fail the gate, broken they are invalid input (`clic::E023`).
 #![expect(clippy::expect_used, reason = "tests fail loudly")]
 
-use assert_cmd::Command;
+mod common;
+
 use clic_runner::documents::TEMPLATES;
+use common::clic;
 use predicates::prelude::*;
 use std::path::Path;
-
-fn clic() -> Command {
-    Command::cargo_bin("clic").expect("the clic binary")
-}
 
 fn init(dir: &Path) -> String {
     let out = clic()

@@ -5,7 +5,9 @@
     reason = "a test helper that cannot set up its fixture should fail the test loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::{clic, root};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -20,16 +22,6 @@ const MODULES: [&str; 7] = [
     "dicom_deid",
     "performance",
 ];
-
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("the clic binary is built");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A model repository with a manifest that has no policy of its own, and the example's model.
 fn repo(class: &str, significance: &str) -> tempfile::TempDir {

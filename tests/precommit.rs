@@ -11,28 +11,14 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{clic, copy_tree, example, text};
+use std::path::Path;
 use std::process::Output;
 
-fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("readable folder").flatten() {
-        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-    }
-}
-
-/// Runs git in `dir` with a fixed identity and no user or system configuration.
+/// Runs git in `dir` as a developer does, the hooks finding the clic under test on
+/// PATH: unlike `common::git`, a failure (a commit the hook blocks) is returned, not a panic.
 fn git(dir: &Path, args: &[&str]) -> Output {
     std::process::Command::new("git")
         .current_dir(dir)
@@ -49,17 +35,8 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .expect("git runs")
 }
 
-/// Standard output and standard error of a finished command, as text.
-fn output_text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 fn ok(out: &Output) -> String {
-    let text = output_text(out);
+    let text = text(out);
     assert!(out.status.success(), "command failed:\n{text}");
     text
 }
@@ -90,7 +67,7 @@ fn model_repo() -> tempfile::TempDir {
         dir.path().join("model/model.onnx"),
     )
     .expect("copy model");
-    copy_dir(
+    copy_tree(
         &src.join("data/reference"),
         &dir.path().join("data/reference"),
     );
@@ -164,7 +141,7 @@ fn pre_commit_framework_blocks_a_breaking_commit_and_passes_a_compliant_one() {
     .expect("copy identifying scan");
     ok(&git(dir, &["add", "data/reference/cxr-0001.dcm"]));
     let blocked = git(dir, &["commit", "-q", "-m", "Refresh a scan"]);
-    let message = output_text(&blocked);
+    let message = common::text(&blocked);
     assert!(
         !blocked.status.success(),
         "commit must be blocked:\n{message}"
@@ -190,7 +167,7 @@ fn pre_commit_framework_blocks_a_breaking_commit_and_passes_a_compliant_one() {
     std::fs::write(dir.join("model/model.onnx"), model).expect("write model");
     ok(&git(dir, &["add", "-A"]));
     let blocked = git(dir, &["commit", "-q", "-m", "Retrain"]);
-    let message = output_text(&blocked);
+    let message = common::text(&blocked);
     assert!(
         !blocked.status.success(),
         "commit must be blocked:\n{message}"
@@ -211,7 +188,7 @@ fn pre_commit_framework_blocks_a_breaking_commit_and_passes_a_compliant_one() {
     .expect("write policy");
     ok(&git(dir, &["add", "-A"]));
     let blocked = git(dir, &["commit", "-q", "-m", "Local policy"]);
-    let message = output_text(&blocked);
+    let message = common::text(&blocked);
     assert!(
         !blocked.status.success(),
         "commit must be blocked:\n{message}"

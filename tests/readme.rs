@@ -5,7 +5,9 @@
     reason = "a test that cannot read its inputs should fail loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::clic;
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
@@ -27,10 +29,9 @@ fn readme_examples_compile_and_their_tests_pass() {
     for (i, block) in blocks.iter().enumerate() {
         std::fs::write(dir.path().join(format!("readme{i}.clic")), block).expect("write");
     }
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
-    cmd.arg("test").arg(dir.path()).assert().success();
-    let mut fmt = Command::cargo_bin("clic").expect("binary");
-    fmt.arg("fmt")
+    clic().arg("test").arg(dir.path()).assert().success();
+    clic()
+        .arg("fmt")
         .arg("--check")
         .arg(dir.path())
         .assert()

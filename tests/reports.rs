@@ -5,7 +5,9 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
-use assert_cmd::Command;
+mod common;
+
+use common::clic;
 
 const PROJECT: &str = r#"model demo {
   version "1.2.0"
@@ -53,8 +55,7 @@ fn sarif_validates_against_the_official_schema() {
     let dir = project();
     let sarif = dir.path().join("out.sarif");
     let junit = dir.path().join("out.xml");
-    Command::cargo_bin("clic")
-        .expect("binary")
+    clic()
         .arg("check")
         .arg(dir.path())
         .args(["--format", "sarif", "--output"])
@@ -118,8 +119,7 @@ fn sarif_validates_against_the_official_schema() {
 #[test]
 fn junit_has_one_testcase_per_control() {
     let dir = project();
-    let out = Command::cargo_bin("clic")
-        .expect("binary")
+    let out = clic()
         .arg("check")
         .arg(dir.path())
         .args(["--format", "junit"])
@@ -153,8 +153,7 @@ fn junit_has_one_testcase_per_control() {
 fn reports_are_deterministic() {
     let dir = project();
     let run = || {
-        Command::cargo_bin("clic")
-            .expect("binary")
+        clic()
             .arg("check")
             .arg(dir.path())
             .args(["--format", "sarif", "--today", "2030-01-01"])
@@ -167,8 +166,7 @@ fn reports_are_deterministic() {
 
 /// `clic check --format json` output of `dir` at `stage`.
 fn json_report(dir: &std::path::Path, stage: &str) -> serde_json::Value {
-    let out = Command::cargo_bin("clic")
-        .expect("binary")
+    let out = clic()
         .args([
             "check",
             "--format",
@@ -254,8 +252,7 @@ fn sarif_locations_are_given_from_the_repository_root() {
         .status()
         .expect("git runs");
     assert!(add.success());
-    let out = Command::cargo_bin("clic")
-        .expect("binary")
+    let out = clic()
         .args(["check", "--stage", "pre-commit", "--format", "sarif"])
         .arg(&project)
         .current_dir(std::env::temp_dir())
@@ -286,8 +283,7 @@ fn each_output_writes_the_format_just_before_it() {
     let sarif = dir.path().join("clic.sarif");
     let junit = dir.path().join("clic-junit.xml");
     // As the scaffolded CI jobs write it: human to the log, the others to files.
-    Command::cargo_bin("clic")
-        .expect("binary")
+    clic()
         .args([
             "check", "--format", "human", "--format", "sarif", "--output",
         ])
@@ -315,8 +311,7 @@ fn each_output_writes_the_format_just_before_it() {
         ],
         vec!["--output", "x.txt"],
     ] {
-        Command::cargo_bin("clic")
-            .expect("binary")
+        clic()
             .arg("check")
             .args(&args)
             .arg(dir.path())

@@ -11,9 +11,11 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
+mod common;
 mod release;
 
-use release::{clic, git, key, keygen, public_key, repo, text};
+use common::{clic, git, text};
+use release::{key, keygen, public_key, repo};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
@@ -337,7 +339,7 @@ fn links_and_fifos_in_the_dossier_are_never_followed_or_opened() {
     let d = repo.path().join("out");
     assert_eq!(dossier(repo.path(), &d, None).status.code(), Some(0));
     let elsewhere = repo.path().join("elsewhere");
-    release::copy_tree(&d, &elsewhere);
+    common::copy_tree(&d, &elsewhere);
 
     // index.html as a link to a file with the very same bytes, outside the dossier.
     std::fs::remove_file(d.join("index.html")).expect("remove");
@@ -364,7 +366,7 @@ fn links_and_fifos_in_the_dossier_are_never_followed_or_opened() {
         text(&out)
     );
     std::fs::remove_file(d.join("figures")).expect("remove");
-    release::copy_tree(&elsewhere.join("figures"), &d.join("figures"));
+    common::copy_tree(&elsewhere.join("figures"), &d.join("figures"));
 
     // A FIFO in place of a listed file: opening it would block forever.
     std::fs::remove_file(d.join("results.json")).expect("remove");

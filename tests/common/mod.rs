@@ -1,4 +1,6 @@
-//! Helpers shared by the CLI tests: the binary, the bundled example and copies of it.
+//! Helpers shared by the CLI tests (`mod common;` in each `tests/*.rs`): the binary, the
+//! repository and its bundled example, copies of it, temporary projects, git with a fixed
+//! identity and date, and the output of a run.
 #![allow(
     dead_code,
     reason = "each test file uses a different subset of the helpers"
@@ -12,16 +14,34 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The `clic` binary, without colour.
+/// The `clic` binary, without colour. A run that takes ten minutes has hung: it fails
+/// rather than block the suite.
 pub fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
+    let mut cmd = Command::cargo_bin("clic").expect("the clic binary is built");
     cmd.env("NO_COLOR", "1");
+    cmd.timeout(std::time::Duration::from_secs(600));
     cmd
+}
+
+/// The clic repository.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The bundled example project.
 pub fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
+    root().join("examples/chest-xray-triage")
+}
+
+/// A project in a temporary folder holding `files` (`(path, text)`, folders made as needed).
+pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    dir
 }
 
 /// Copies the files of `from` to `to`, recursively (the `.clic` cache excluded).
@@ -48,17 +68,24 @@ pub fn example_copy() -> tempfile::TempDir {
     dir
 }
 
-/// Runs git in `dir` with a fixed identity; panics when it fails.
+/// Runs git in `dir` with a fixed identity and date and no user or system configuration
+/// (so commits, and the dossiers made of them, are the same on every machine); panics
+/// when it fails.
 pub fn git(dir: &Path, args: &[&str]) -> Output {
     let out = std::process::Command::new("git")
-        .args(args)
         .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "RA Manager")
+        .env("GIT_AUTHOR_EMAIL", "ra@example.com")
+        .env("GIT_COMMITTER_NAME", "RA Manager")
+        .env("GIT_COMMITTER_EMAIL", "ra@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-02-03T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-02-03T10:00:00Z")
         .output()
         .expect("git runs");
     assert!(

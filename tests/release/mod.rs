@@ -11,72 +11,9 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
-use assert_cmd::Command;
+use crate::common::{copy_tree, example, git};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-/// The `clic` binary, without colour.
-pub fn clic() -> Command {
-    let mut cmd = Command::cargo_bin("clic").expect("binary");
-    cmd.env("NO_COLOR", "1");
-    cmd.timeout(std::time::Duration::from_secs(600));
-    cmd
-}
-
-/// Standard output and error together.
-pub fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chest-xray-triage")
-}
-
-/// Copies `from` to `to`, recursively; the `.clic` cache is left out.
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("readable folder").flatten() {
-        if e.file_name() == ".clic" {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            copy_tree(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
-
-/// Runs git in `dir` with a fixed identity and date and no user or system configuration.
-pub fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "RA Manager")
-        .env("GIT_AUTHOR_EMAIL", "ra@example.com")
-        .env("GIT_COMMITTER_NAME", "RA Manager")
-        .env("GIT_COMMITTER_EMAIL", "ra@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-02-03T10:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-02-03T10:00:00Z")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// `ssh-keygen` with `args`; panics when it fails.
 pub fn ssh_keygen(args: &[&str]) -> Output {
