@@ -12,7 +12,7 @@ pub mod inspect;
 pub mod test;
 pub mod verify;
 
-/// Exit status of a subcommand, per the contract in DESIGN.md.
+/// Exit status of a subcommand: the contract README.md states under "Exit codes".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Status {
