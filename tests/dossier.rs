@@ -13,6 +13,7 @@
 )]
 
 mod common;
+mod release;
 
 use common::{clic, copy_tree, example, git, snapshot, text};
 use pulldown_cmark::{Event, Parser, Tag};
@@ -34,28 +35,10 @@ const DOCUMENTS: [&str; 9] = [
 /// Commits every change as the release the standard policies ask for: a change request
 /// in the message, signed (with an ssh key kept inside `.git/`, so the work tree stays
 /// clean), and tagged `v` + the manifest's version.
-fn release(root: &Path, message: &str) {
-    let key = root.join(".git/clic-test-signing-key");
+fn commit_release(root: &Path, message: &str) {
+    let key = release::key(root);
     if !key.exists() {
-        let out = std::process::Command::new("ssh-keygen")
-            .args([
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "ra@example.com",
-                "-f",
-            ])
-            .arg(&key)
-            .output()
-            .expect("ssh-keygen runs (openssh-client; .ci/run installs it)");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        release::keygen(&key, "ed25519", "");
     }
     let key = key.display().to_string();
     git(root, &["add", "-A"]);
@@ -104,7 +87,7 @@ fn repo_with(
     }
     std::fs::write(root.join(".gitignore"), ".clic/\nout*/\n").expect("write");
     git(root, &["init", "-q", "-b", "main"]);
-    release(root, "CR-1 Release 1.4.0");
+    commit_release(root, "CR-1 Release 1.4.0");
     dir
 }
 
@@ -479,7 +462,7 @@ fn hostile_strings_in_every_field_stay_text() {
         }
     }
     assert_eq!(planted, 2, "the example's scans name their manufacturer");
-    release(repo.path(), "CR-2 Hostile scans");
+    commit_release(repo.path(), "CR-2 Hostile scans");
 
     let d = repo.path().join("out");
     let out = dossier(repo.path(), &d);
