@@ -7,8 +7,10 @@
 
 use super::integrity::FileHash;
 use clic_compiler::plan::{Check, ModelSpec, Plan, Preprocess};
+use clic_compiler::schema::metrics::{self, Kind, Shown, METRICS};
 use clic_runner::bench::{self, BenchEvidence};
 use clic_runner::evidence::{CheckResult, Evidence, Status};
+use clic_runner::metrics::registry::{self, Reading};
 use clic_runner::metrics::{Estimate, Metrics};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -342,12 +344,12 @@ pub fn device(spec: &ModelSpec, gaps: &mut Gaps) -> Value {
     })
 }
 
-/// A claim as written: percentages for proportions, plain numbers for AUC.
+/// A claim as written: as its metric is shown (a percentage, or three decimals for the
+/// AUC and the calibration errors).
 pub fn claim_shown(name: &str, v: f64) -> String {
-    if matches!(name, "auc" | "ece" | "brier") {
-        format!("{v:.3}")
-    } else {
-        pct(v)
+    match metrics::metric(name).map(|d| d.shown) {
+        Some(Shown::Decimal) => format!("{v:.3}"),
+        _ => pct(v),
     }
 }
 
@@ -385,32 +387,43 @@ fn step(s: &Preprocess) -> String {
     }
 }
 
+/// The estimates table: every proportion of the registry that is defined, by its label.
+/// (The point values, Brier and ECE, have rows of their own in the template.)
 fn metrics_rows(m: &Metrics) -> Vec<Value> {
-    let mut rows = vec![
-        ("Sensitivity (recall)", estimate(&m.sensitivity, true)),
-        ("Specificity", estimate(&m.specificity, true)),
-        (
-            "Positive predictive value (sample prevalence)",
-            estimate(&m.ppv, true),
-        ),
-        (
-            "Negative predictive value (sample prevalence)",
-            estimate(&m.npv, true),
-        ),
-        ("Accuracy", estimate(&m.accuracy, true)),
-        ("F1 score", estimate(&m.f1, true)),
-    ];
-    if let Some(auc) = &m.auc {
-        rows.push(("ROC AUC", estimate(auc, false)));
-    }
-    rows.into_iter()
-        .map(|(name, mut e)| {
-            if let Value::Object(o) = &mut e {
-                o.insert("name".into(), Value::String(name.to_string()));
+    METRICS
+        .iter()
+        .filter(|d| d.kind == Kind::Proportion)
+        .filter_map(|d| match registry::reading(m, d) {
+            Reading::Estimate(Some(e)) => {
+                let mut row = estimate(e, d.shown == Shown::Percent);
+                if let Value::Object(o) = &mut row {
+                    o.insert("name".into(), Value::String(d.label.to_string()));
+                }
+                Some(row)
             }
-            e
+            _ => None,
         })
         .collect()
+}
+
+/// One subgroup: its counts and every metric the registry computes per subgroup.
+fn subgroup_row(value: String, g: &Metrics) -> Value {
+    let mut row = json!({
+        "value": value,
+        "n": g.n,
+        "positives": g.positives,
+        "negatives": g.negatives,
+    });
+    for d in METRICS.iter().filter(|d| d.subgroup.is_some()) {
+        row[d.name] = match registry::reading(g, d) {
+            Reading::Estimate(Some(e)) => estimate(e, d.shown == Shown::Percent),
+            Reading::Number(x) => json!(x),
+            Reading::Estimate(None) => {
+                json!({ "value": "n/a (one class only)", "ci": "n/a", "method": "" })
+            }
+        };
+    }
+    row
 }
 
 fn counts(rows: &[&bench::ScanRow], read: fn(&bench::ScanRow) -> &str) -> Vec<Value> {
@@ -434,6 +447,7 @@ fn counts(rows: &[&bench::ScanRow], read: fn(&bench::ScanRow) -> &str) -> Vec<Va
 pub fn benchmark(
     spec: &ModelSpec,
     ev: &BenchEvidence,
+    evidence: &Evidence,
     figures: &BTreeMap<String, String>,
     gaps: &mut Gaps,
 ) -> Value {
@@ -492,73 +506,12 @@ pub fn benchmark(
         let mut groups = Vec::new();
         for (value, rows) in bench::group_by(&ev.rows, attribute).unwrap_or_default() {
             if let Some(g) = bench::score_metrics(rows, t, inclusive) {
-                groups.push(json!({
-                    "value": value,
-                    "n": g.n,
-                    "positives": g.positives,
-                    "negatives": g.negatives,
-                    "sensitivity": estimate(&g.sensitivity, true),
-                    "specificity": estimate(&g.specificity, true),
-                    "auc": g.auc.as_ref().map_or_else(|| json!({ "value": "n/a (one class only)", "ci": "n/a", "method": "" }), |a| estimate(a, false)),
-                }));
+                groups.push(subgroup_row(value, &g));
             }
         }
         subgroups.push(json!({ "attribute": attribute, "groups": groups }));
     }
-    let claims: Vec<Value> = spec
-        .claims
-        .iter()
-        .map(|(name, claimed)| {
-            // Calibration claims are upper bounds on an error, met by a point estimate.
-            let bound = match name.as_str() {
-                "ece" => Some((m.ece, "expected calibration error, equal-width bins")),
-                "brier" => Some((m.brier, "Brier score (mean squared error of the scores)")),
-                _ => None,
-            };
-            if let Some((v, method)) = bound {
-                let met = v <= *claimed;
-                return json!({
-                    "name": name,
-                    "claimed": format!("at most {}", claim_shown(name, *claimed)),
-                    "observed": {
-                        "value": format!("{v:.4}"),
-                        "ci": "point estimate",
-                        "method": method,
-                        "count": format!("n = {}", m.n),
-                    },
-                    "met": met,
-                    "verdict": if met { "met: the estimate stays within the claimed bound" } else { "NOT MET: the estimate exceeds the claimed bound" },
-                });
-            }
-            let e = match name.as_str() {
-                "sensitivity" => Some(&m.sensitivity),
-                "specificity" => Some(&m.specificity),
-                "ppv" => Some(&m.ppv),
-                "npv" => Some(&m.npv),
-                "accuracy" => Some(&m.accuracy),
-                "f1" => Some(&m.f1),
-                "auc" => m.auc.as_ref(),
-                _ => None,
-            };
-            let percent = name != "auc";
-            match e {
-                Some(e) => json!({
-                    "name": name,
-                    "claimed": claim_shown(name, *claimed),
-                    "observed": estimate(e, percent),
-                    "met": e.low >= *claimed,
-                    "verdict": if e.low >= *claimed { "met: the 95% lower bound clears the claim" } else { "NOT MET: the 95% lower bound is below the claim" },
-                }),
-                None => json!({
-                    "name": name,
-                    "claimed": claim_shown(name, *claimed),
-                    "observed": { "value": "not measured", "ci": "n/a", "method": "", "count": "" },
-                    "met": false,
-                    "verdict": "not measured by the benchmark",
-                }),
-            }
-        })
-        .collect();
+    let claims = super::claims::claims(spec, m, evidence);
     json!({
         "available": true,
         "dataset": dataset,

@@ -344,16 +344,9 @@ fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut 
                     )
                 })
                 .unwrap_or_else(|| "not measured at release".to_string());
-            let method = match name.as_str() {
-                "auc" => "ROC AUC of the scores against the confirmed diagnoses, DeLong interval",
-                "sensitivity" => "confirmed positive cases flagged / confirmed positive cases, Wilson interval",
-                "specificity" => "confirmed negative cases not flagged / confirmed negative cases, Wilson interval",
-                "ppv" => "confirmed positives among flagged cases, Wilson interval",
-                "npv" => "confirmed negatives among unflagged cases, Wilson interval",
-                "ece" => "expected calibration error of the scores against the confirmed diagnoses (an upper bound: a reassessment is triggered when it exceeds the threshold)",
-                "brier" => "Brier score of the scores against the confirmed diagnoses (an upper bound: a reassessment is triggered when it exceeds the threshold)",
-                _ => "as at release, on the field data of the period",
-            };
+            let method = clic_compiler::schema::metrics::metric(name)
+                .and_then(|d| d.monitoring)
+                .unwrap_or("as at release, on the field data of the period");
             json!({
                 "name": name,
                 "threshold": super::context::claim_shown(name, *claimed),

@@ -1,9 +1,12 @@
 //! The fact schema: one declaration of every fact the checks can read, with its type,
 //! the provider that fills it, and a one-line doc. The type checker, `clic explain`
-//! and the runner's provider registry all read this table.
+//! and the runner's provider registry all read this table. The metrics' facts come from
+//! one row each in the metric registry ([`metrics`]).
 
+pub mod metrics;
 mod table;
 
+pub use metrics::CLAIMS;
 pub use table::{FACTS, RECORDS};
 
 use serde::{Deserialize, Serialize};
@@ -185,19 +188,6 @@ pub fn is_prefix(prefix: &str) -> bool {
             && f.path.as_bytes()[prefix.len()] == b'.'
     })
 }
-
-/// The claims a manifest may make, each read as `model.claims.<name>`.
-pub const CLAIMS: [&str; 9] = [
-    "sensitivity",
-    "specificity",
-    "ppv",
-    "npv",
-    "accuracy",
-    "f1",
-    "auc",
-    "brier",
-    "ece",
-];
 
 /// The document kinds a manifest may name, each read as `documents.<kind>`.
 pub const DOCUMENT_KINDS: [&str; 11] = [

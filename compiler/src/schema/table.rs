@@ -1,10 +1,57 @@
-//! The declaration of every fact and record type. Adding a fact is adding a line here;
-//! a runner test then demands that its provider fills it.
+//! The declaration of every fact and record type. Adding a fact is adding a line here
+//! (a metric's facts are a row of [`super::metrics::METRICS`]); a runner test then
+//! demands that its provider fills it.
 
+use super::metrics::{METRICS, SUBGROUP_FIELDS};
 use super::{FactDef, Provider, RecordDef};
 
-/// Every fact, sorted by path.
-pub const FACTS: &[FactDef] = &[
+/// Every fact, sorted by path: [`DECLARED`] and the two facts of every metric.
+pub const FACTS: &[FactDef] = &ALL;
+
+const ALL: [FactDef; DECLARED.len() + 2 * METRICS.len()] = {
+    let mut out = [DECLARED[0]; DECLARED.len() + 2 * METRICS.len()];
+    let mut i = 0;
+    while i < DECLARED.len() {
+        out[i] = DECLARED[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < METRICS.len() {
+        out[i] = METRICS[j].fact_def();
+        out[i + 1] = METRICS[j].claim_def();
+        i += 2;
+        j += 1;
+    }
+    // Insertion sort by path (a few hundred comparisons, at compile time).
+    let mut k = 1;
+    while k < out.len() {
+        let mut m = k;
+        while m > 0 && before(out[m].path, out[m - 1].path) {
+            let t = out[m];
+            out[m] = out[m - 1];
+            out[m - 1] = t;
+            m -= 1;
+        }
+        k += 1;
+    }
+    out
+};
+
+/// Whether `a` sorts before `b`, bytewise (`str`'s order).
+const fn before(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
+}
+
+/// Every fact but the metrics', sorted by path.
+const DECLARED: &[FactDef] = &[
     FactDef { path: "artifact.custom_domains", ty: "List<String>", params: &[], provider: Provider::Artifact, doc: "Operator domains beyond the standard ONNX ones." },
     FactDef { path: "artifact.deterministic", ty: "Bool", params: &[], provider: Provider::Artifact, doc: "Whether two runs on the same input agree bitwise." },
     FactDef { path: "artifact.exists", ty: "Bool", params: &[], provider: Provider::Artifact, doc: "Whether the artifact file exists." },
@@ -23,21 +70,12 @@ pub const FACTS: &[FactDef] = &[
     FactDef { path: "artifact.sha256", ty: "String", params: &[], provider: Provider::Artifact, doc: "sha256 of the artifact file." },
     FactDef { path: "artifact.sha256_matches", ty: "Bool", params: &[], provider: Provider::Artifact, doc: "Whether the file's sha256 equals the one pinned in the manifest." },
     FactDef { path: "artifact.size_bytes", ty: "Number", params: &[], provider: Provider::Artifact, doc: "Size of the artifact file in bytes." },
-    FactDef { path: "benchmark.accuracy", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Accuracy with n and Wilson 95% interval." },
-    FactDef { path: "benchmark.auc", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "ROC AUC with DeLong 95% interval." },
-    FactDef { path: "benchmark.brier", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Brier score of the scores against the labels." },
     FactDef { path: "benchmark.by", ty: "List<Subgroup>", params: &["String"], provider: Provider::Benchmark, doc: "The same metrics per value of a DICOM attribute (Manufacturer, Modality, PatientSex, AgeBand)." },
-    FactDef { path: "benchmark.ece", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Expected calibration error over 10 equal-width bins." },
-    FactDef { path: "benchmark.f1", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "F1 score (harmonic mean of PPV and sensitivity)." },
     FactDef { path: "benchmark.fn", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "False negatives at the operating threshold." },
     FactDef { path: "benchmark.fp", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "False positives at the operating threshold." },
     FactDef { path: "benchmark.n", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Number of scans scored." },
     FactDef { path: "benchmark.negatives", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Scans labelled negative." },
-    FactDef { path: "benchmark.npv", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Negative predictive value with n and Wilson 95% interval." },
     FactDef { path: "benchmark.positives", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Scans labelled positive." },
-    FactDef { path: "benchmark.ppv", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Positive predictive value with n and Wilson 95% interval." },
-    FactDef { path: "benchmark.sensitivity", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Sensitivity (recall) with n and Wilson 95% interval." },
-    FactDef { path: "benchmark.specificity", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Specificity with n and Wilson 95% interval." },
     FactDef { path: "benchmark.threshold", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Operating threshold used." },
     FactDef { path: "benchmark.tn", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "True negatives at the operating threshold." },
     FactDef { path: "benchmark.tp", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "True positives at the operating threshold." },
@@ -74,15 +112,6 @@ pub const FACTS: &[FactDef] = &[
     FactDef { path: "git.untracked", ty: "List<String>", params: &[], provider: Provider::Git, doc: "Untracked files under the paths the manifest names." },
     FactDef { path: "model.artifact.path", ty: "String", params: &[], provider: Provider::Model, doc: "Path of the ONNX artifact, relative to the project root." },
     FactDef { path: "model.artifact.sha256", ty: "String", params: &[], provider: Provider::Model, doc: "The sha256 pinned in the manifest; none when not pinned." },
-    FactDef { path: "model.claims.accuracy", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed accuracy; none when not claimed." },
-    FactDef { path: "model.claims.auc", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed ROC AUC; none when not claimed." },
-    FactDef { path: "model.claims.brier", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed Brier score (upper bound); none when not claimed." },
-    FactDef { path: "model.claims.ece", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed expected calibration error (upper bound); none when not claimed." },
-    FactDef { path: "model.claims.f1", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed F1 score; none when not claimed." },
-    FactDef { path: "model.claims.npv", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed negative predictive value; none when not claimed." },
-    FactDef { path: "model.claims.ppv", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed positive predictive value; none when not claimed." },
-    FactDef { path: "model.claims.sensitivity", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed sensitivity; none when not claimed." },
-    FactDef { path: "model.claims.specificity", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed specificity; none when not claimed." },
     FactDef { path: "model.class", ty: "Class", params: &[], provider: Provider::Model, doc: "The declared MDR device class (I, IIa, IIb, III)." },
     FactDef { path: "model.classification_rule", ty: "String", params: &[], provider: Provider::Model, doc: "The MDR Annex VIII rule the class follows from, e.g. `11`; none when not declared." },
     FactDef { path: "model.documents", ty: "List<DocumentRef>", params: &[], provider: Provider::Model, doc: "The documents the manifest names, with their kind and path." },
@@ -161,23 +190,7 @@ pub const RECORDS: &[RecordDef] = &[
     RecordDef {
         name: "Subgroup",
         doc: "The benchmark metrics of one subgroup.",
-        fields: &[
-            ("attribute", "String", "The DICOM attribute grouped by."),
-            ("value", "String", "The attribute's value for this group."),
-            ("n", "Number", "Scans in the group."),
-            ("positives", "Number", "Positive scans in the group."),
-            ("negatives", "Number", "Negative scans in the group."),
-            ("sensitivity", "Proportion", "Sensitivity in the group."),
-            ("specificity", "Proportion", "Specificity in the group."),
-            ("ppv", "Proportion", "PPV in the group."),
-            ("npv", "Proportion", "NPV in the group."),
-            ("accuracy", "Proportion", "Accuracy in the group."),
-            (
-                "auc",
-                "Proportion",
-                "ROC AUC in the group; none when the group has one class only.",
-            ),
-        ],
+        fields: &SUBGROUP_FIELDS,
     },
     RecordDef {
         name: "Tensor",

@@ -3,7 +3,7 @@
 
 use super::{FactError, FactProvider};
 use crate::bench::{self, cache, BenchEvidence, BenchInputs, ScanRow};
-use crate::metrics::{proportion_value, Metrics};
+use crate::metrics::registry;
 use clic_compiler::plan::Value;
 use clic_compiler::schema::Provider;
 use std::cell::RefCell;
@@ -236,30 +236,6 @@ impl FactProvider for ScansFacts {
     }
 }
 
-/// The `benchmark.*` value of a metrics record, for a whole set or a subgroup.
-fn metric(m: &Metrics, name: &str) -> Option<Value> {
-    Some(match name {
-        "n" => num(m.n as f64),
-        "positives" => num(m.positives as f64),
-        "negatives" => num(m.negatives as f64),
-        "threshold" => num(m.threshold),
-        "tp" => num(m.tp as f64),
-        "fp" => num(m.fp as f64),
-        "tn" => num(m.tn as f64),
-        "fn" => num(m.fn_ as f64),
-        "sensitivity" => proportion_value(&m.sensitivity),
-        "specificity" => proportion_value(&m.specificity),
-        "ppv" => proportion_value(&m.ppv),
-        "npv" => proportion_value(&m.npv),
-        "accuracy" => proportion_value(&m.accuracy),
-        "f1" => proportion_value(&m.f1),
-        "auc" => m.auc.as_ref().map_or(Value::Null, proportion_value),
-        "brier" => num(m.brier),
-        "ece" => num(m.ece),
-        _ => return None,
-    })
-}
-
 impl FactProvider for BenchmarkFacts {
     fn provider(&self) -> Provider {
         Provider::Benchmark
@@ -307,28 +283,12 @@ impl FactProvider for BenchmarkFacts {
                 .into_iter()
                 .filter_map(|(value, rows)| {
                     let m = bench::score_metrics(rows, t, inclusive)?;
-                    let mut fields: BTreeMap<String, Value> = BTreeMap::new();
-                    fields.insert("attribute".into(), Value::String(attribute.clone()));
-                    fields.insert("value".into(), Value::String(value));
-                    for f in [
-                        "n",
-                        "positives",
-                        "negatives",
-                        "sensitivity",
-                        "specificity",
-                        "ppv",
-                        "npv",
-                        "accuracy",
-                        "auc",
-                    ] {
-                        fields.insert(f.to_string(), metric(&m, f).unwrap_or(Value::Null));
-                    }
-                    Some(Value::Record(fields))
+                    Some(registry::subgroup(attribute, &value, &m))
                 })
                 .collect();
             return Ok(Value::List(subgroups));
         }
-        metric(overall, name)
+        registry::fact(overall, name)
             .ok_or_else(|| FactError::unavailable(format!("`{path}` is not a benchmark fact")))
     }
 }

@@ -14,6 +14,7 @@ mod bootstrap;
 mod calibration;
 mod prevalence;
 mod rank;
+pub mod registry;
 
 pub use prevalence::{at_prevalence, AtPrevalence};
 
@@ -266,35 +267,17 @@ pub fn proportion_value(e: &Estimate) -> Value {
 }
 
 impl Metrics {
-    /// The metrics as one clic record whose keys are the `benchmark.*` fact names:
-    /// counts and `threshold`, `brier` and `ece` as numbers, the estimates as
-    /// `Proportion` records, `auc` as `Null` when undefined. The ROC curve and the
-    /// calibration bins are not facts and are left out.
+    /// The metrics as one clic record whose keys are the `benchmark.*` fact names: the
+    /// counts and `threshold`, then every metric of the registry ([`registry::value`]).
+    /// The ROC curve and the calibration bins are not facts and are left out.
     pub fn fact_value(&self) -> Value {
-        let mut r = BTreeMap::new();
-        let mut num = |k: &str, v: f64| r.insert(k.to_string(), Value::Number(v));
-        num("n", self.n as f64);
-        num("positives", self.positives as f64);
-        num("negatives", self.negatives as f64);
-        num("threshold", self.threshold);
-        num("tp", self.tp as f64);
-        num("fp", self.fp as f64);
-        num("tn", self.tn as f64);
-        num("fn", self.fn_ as f64);
-        num("brier", self.brier);
-        num("ece", self.ece);
-        for (k, e) in [
-            ("sensitivity", &self.sensitivity),
-            ("specificity", &self.specificity),
-            ("ppv", &self.ppv),
-            ("npv", &self.npv),
-            ("accuracy", &self.accuracy),
-            ("f1", &self.f1),
-        ] {
-            r.insert(k.to_string(), proportion_value(e));
+        let mut r: BTreeMap<String, Value> = registry::counts(self)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::Number(v)))
+            .collect();
+        for def in clic_compiler::schema::metrics::METRICS {
+            r.insert(def.name.to_string(), registry::value(self, def));
         }
-        let auc = self.auc.as_ref().map_or(Value::Null, proportion_value);
-        r.insert("auc".to_string(), auc);
         Value::Record(r)
     }
 }

@@ -1,0 +1,153 @@
+//! The metrics of the compiler's registry ([`clic_compiler::schema::metrics::METRICS`]),
+//! read from a computed [`Metrics`] record by their row. Facts, subgroup records, `clic
+//! bench` and the dossier read a metric only through here, so a registry row and its arm
+//! in [`read`] are the whole of a metric outside its computation.
+
+use super::{proportion_value, Estimate, Metrics};
+use clic_compiler::plan::Value;
+use clic_compiler::schema::metrics::{Kind, MetricDef, METRICS};
+use std::collections::BTreeMap;
+
+/// The value of one metric of a metrics record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading<'a> {
+    /// A [`Kind::Proportion`] metric: its estimate, none where it is undefined (the AUC of
+    /// a set with one class).
+    Estimate(Option<&'a Estimate>),
+    /// A [`Kind::Number`] metric: its point value.
+    Number(f64),
+}
+
+/// The value of the metric `name` in `m`; none for a name that is no metric.
+pub fn read<'a>(m: &'a Metrics, name: &str) -> Option<Reading<'a>> {
+    use Reading::{Estimate as E, Number as N};
+    Some(match name {
+        "sensitivity" => E(Some(&m.sensitivity)),
+        "specificity" => E(Some(&m.specificity)),
+        "ppv" => E(Some(&m.ppv)),
+        "npv" => E(Some(&m.npv)),
+        "accuracy" => E(Some(&m.accuracy)),
+        "f1" => E(Some(&m.f1)),
+        "auc" => E(m.auc.as_ref()),
+        "brier" => N(m.brier),
+        "ece" => N(m.ece),
+        _ => return None,
+    })
+}
+
+/// The value of a registry row in `m`.
+pub fn reading<'a>(m: &'a Metrics, def: &MetricDef) -> Reading<'a> {
+    read(m, def.name).unwrap_or(Reading::Estimate(None))
+}
+
+/// A metric as a clic value: a `Proportion` record, a number, or `Null` where undefined.
+pub fn value(m: &Metrics, def: &MetricDef) -> Value {
+    match reading(m, def) {
+        Reading::Estimate(e) => e.map_or(Value::Null, proportion_value),
+        Reading::Number(x) => Value::Number(x),
+    }
+}
+
+/// The counts every metrics record carries, by their `benchmark.*` fact name.
+pub fn counts(m: &Metrics) -> [(&'static str, f64); 8] {
+    [
+        ("n", m.n as f64),
+        ("positives", m.positives as f64),
+        ("negatives", m.negatives as f64),
+        ("threshold", m.threshold),
+        ("tp", m.tp as f64),
+        ("fp", m.fp as f64),
+        ("tn", m.tn as f64),
+        ("fn", m.fn_ as f64),
+    ]
+}
+
+/// The `benchmark.<name>` value of a metrics record (a count, the threshold or a metric);
+/// none for a name that is neither.
+pub fn fact(m: &Metrics, name: &str) -> Option<Value> {
+    if let Some((_, x)) = counts(m).into_iter().find(|(k, _)| *k == name) {
+        return Some(Value::Number(x));
+    }
+    METRICS.iter().find(|d| d.name == name).map(|d| value(m, d))
+}
+
+/// A `Subgroup` record: the attribute and its value, the counts, and every metric the
+/// registry computes per subgroup.
+pub fn subgroup(attribute: &str, group: &str, m: &Metrics) -> Value {
+    let mut fields: BTreeMap<String, Value> = BTreeMap::new();
+    fields.insert("attribute".into(), Value::String(attribute.to_string()));
+    fields.insert("value".into(), Value::String(group.to_string()));
+    for (k, x) in [
+        ("n", m.n),
+        ("positives", m.positives),
+        ("negatives", m.negatives),
+    ] {
+        fields.insert(k.into(), Value::Number(x as f64));
+    }
+    for def in METRICS.iter().filter(|d| d.subgroup.is_some()) {
+        fields.insert(def.name.into(), value(m, def));
+    }
+    Value::Record(fields)
+}
+
+/// Whether a reading has the shape its row declares.
+pub fn fits(def: &MetricDef, r: Reading<'_>) -> bool {
+    matches!(
+        (def.kind, r),
+        (Kind::Proportion, Reading::Estimate(_)) | (Kind::Number, Reading::Number(_))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{compute, Scored};
+
+    fn sample() -> Metrics {
+        let cases: Vec<Scored> = (0..40u32)
+            .map(|i| Scored {
+                label: i % 3 == 0,
+                score: f64::from((i * 17) % 41) / 40.0,
+            })
+            .collect();
+        compute(&cases, 0.5, true)
+    }
+
+    /// Every row of the registry is computed, with the kind and interval it declares.
+    #[test]
+    fn every_row_is_computed_as_declared() {
+        let m = sample();
+        for def in METRICS {
+            let r = read(&m, def.name).unwrap_or_else(|| panic!("{}: not computed", def.name));
+            assert!(fits(def, r), "{}: {r:?}", def.name);
+            if let Reading::Estimate(Some(e)) = r {
+                assert_eq!(Some(e.method.as_str()), def.interval, "{}", def.name);
+            }
+        }
+        assert!(read(&m, "tp").is_none());
+    }
+
+    #[test]
+    fn facts_and_subgroups_follow_the_registry() {
+        let m = sample();
+        let Value::Record(all) = m.fact_value() else {
+            panic!("not a record")
+        };
+        for (k, v) in &all {
+            assert_eq!(fact(&m, k).as_ref(), Some(v), "{k}");
+        }
+        assert!(fact(&m, "by").is_none());
+        let Value::Record(g) = subgroup("Modality", "CR", &m) else {
+            panic!("not a record")
+        };
+        let declared: Vec<&str> = clic_compiler::schema::metrics::SUBGROUP_FIELDS
+            .iter()
+            .map(|f| f.0)
+            .collect();
+        let mut keys: Vec<&str> = g.keys().map(String::as_str).collect();
+        let mut want = declared.clone();
+        keys.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(keys, want);
+    }
+}
