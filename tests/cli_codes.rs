@@ -2,7 +2,8 @@
 //! a reference set, a document, a dossier record or a key that cannot be used
 //! (`clic::E020`–`E023`, `E030`, `E031`). The compiler's codes have their fixtures in
 //! `compiler/tests/fixtures/invalid/`; these need files on disk, so each case is a small
-//! project in a temporary folder, and each must exit 2 with its code and no other.
+//! project in a temporary folder, and each must exit 2 with its code and no other. A code
+//! with no fixture, here or there, fails `every_code_has_a_fixture_here_or_in_the_compiler`.
 #![expect(
     clippy::expect_used,
     reason = "a test helper that cannot set up its fixture should fail the test loudly"
@@ -156,4 +157,27 @@ fn e031_a_signing_key_that_is_not_a_key() {
         !dir.path().join("project/attestation.json").exists(),
         "nothing is written"
     );
+}
+
+#[test]
+fn every_code_has_a_fixture_here_or_in_the_compiler() {
+    let fixtures = common::root().join("compiler/tests/fixtures/invalid");
+    let mut expected = String::new();
+    for e in std::fs::read_dir(&fixtures)
+        .expect("compiler fixtures")
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        expected.push_str(text.lines().next().unwrap_or_default());
+        expected.push('\n');
+    }
+    let here = include_str!("cli_codes.rs");
+    for code in clic_compiler::diagnostics::ALL_CODES {
+        let bare = format!("{code:?}");
+        let case = format!("fn {}_", bare.to_ascii_lowercase());
+        assert!(
+            expected.contains(&bare) || here.contains(&case),
+            "{bare} has no fixture: add a file to compiler/tests/fixtures/invalid/ or a `{case}...` test here"
+        );
+    }
 }
