@@ -61,6 +61,10 @@ pub struct RunArgs {
     /// 2h) before it is stopped (default 600, or CLIC_INFERENCE_TIMEOUT).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, help_heading = "Limits")]
     pub inference_timeout: Option<Duration>,
+    /// The memory a model may use while it runs, in its own process (default: half of
+    /// the machine's memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Limits")]
+    pub max_inference_memory: Option<u64>,
 }
 
 impl RunArgs {
@@ -75,6 +79,24 @@ impl RunArgs {
             budget.inference_timeout = t;
         }
         budget
+    }
+
+    /// Runs every model of this process in a child within the inference memory limit
+    /// (see `clic_runner::engine::sandbox`); without the path of this executable, in
+    /// process, with a warning.
+    pub fn enable_sandbox(&self) {
+        use clic_runner::engine::sandbox;
+        match std::env::current_exe() {
+            Ok(executable) => sandbox::enable(sandbox::Sandbox {
+                executable,
+                memory: self
+                    .max_inference_memory
+                    .unwrap_or_else(sandbox::default_memory),
+            }),
+            Err(e) => eprintln!(
+                "warning: cannot find the clic executable ({e}); models run in this process, without a memory limit"
+            ),
+        }
     }
 }
 

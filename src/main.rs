@@ -248,11 +248,29 @@ fn outputs_of_formats(matches: &clap::ArgMatches) -> Result<Vec<Option<usize>>, 
 }
 
 fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    if args
+        .next()
+        .is_some_and(|a| a == clic_runner::engine::sandbox::WORKER_ARG)
+    {
+        let memory = args.next().unwrap_or_default();
+        let status = clic_runner::engine::sandbox::serve(&memory.to_string_lossy());
+        return ExitCode::from(u8::try_from(status).unwrap_or(2));
+    }
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
+    match &cli.command {
+        Command::Check { run, .. }
+        | Command::Bench { run, .. }
+        | Command::Dossier { run, .. }
+        | Command::Inspect {
+            what: InspectWhat::Model { run, .. },
+        } => run.enable_sandbox(),
+        _ => {}
+    }
     let status = match cli.command {
         Command::Compile { path, emit_plan } => cmd::compile::run(&path, emit_plan.as_deref()),
         Command::Check {

@@ -6,6 +6,7 @@
 
 mod dylib;
 pub mod limits;
+pub mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, OnceLock};
@@ -157,7 +158,7 @@ fn environment() -> Result<&'static ort::environment::Environment, EngineError> 
 }
 
 /// Why a model cannot be loaded or run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum EngineError {
     /// The backend could not start.
     #[error("the inference backend failed to start: {0}")]
@@ -245,7 +246,23 @@ type JobResult = Result<(Output, OutputShapes), EngineError>;
 struct Worker {
     jobs: mpsc::Sender<Job>,
     results: mpsc::Receiver<JobResult>,
-    stop: Arc<ort::session::RunOptions>,
+    stop: Stop,
+}
+
+/// How a run past the budget is stopped.
+enum Stop {
+    /// ONNX Runtime checks this flag between kernels; tract ignores it.
+    Flag(Arc<ort::session::RunOptions>),
+    /// The model runs in a child process ([`sandbox`]), which is killed.
+    Process(sandbox::Process),
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Stop::Process(p) = &self.stop {
+            p.kill();
+        }
+    }
 }
 
 /// A loaded model: the session is built once and reused for every batch, on a thread of
@@ -270,13 +287,18 @@ thread_local! {
 
 static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
 
+/// Set in an inference worker process ([`sandbox::serve`]): every panic is printed, for
+/// its parent to read why it ended.
+static LOUD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Runs a backend call, catching a panic; the panic hook stays silent for it (and only
 /// for it: other threads, and this one afterwards, keep the previous hook).
 fn quietly<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     QUIET_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(std::cell::Cell::get) {
+            if !QUIET.with(std::cell::Cell::get) || LOUD.load(std::sync::atomic::Ordering::Relaxed)
+            {
                 previous(info);
             }
         }));
@@ -300,7 +322,28 @@ impl Model {
     /// Builds a session from the bytes of an ONNX file, with `threads` intra-op threads.
     /// The graph is first checked against clic's [`limits`]: a model that would ask for
     /// a tensor or a loop beyond them is refused before any backend sees it.
+    ///
+    /// When the CLI enabled a [`sandbox`], the model runs in a child process within the
+    /// inference memory limit; otherwise on a thread of this process.
     pub fn load(bytes: &[u8], threads: usize) -> Result<Model, EngineError> {
+        limits::check(bytes)?;
+        if let Some(sandbox) = sandbox::current() {
+            let timeout = batch_timeout();
+            let (jobs, results, process) = sandbox::spawn(sandbox, bytes, threads, timeout)?;
+            return Ok(Model {
+                worker: Some(Worker {
+                    jobs,
+                    results,
+                    stop: Stop::Process(process),
+                }),
+                timeout,
+            });
+        }
+        Self::load_here(bytes, threads)
+    }
+
+    /// [`Model::load`] on a thread of this process.
+    fn load_here(bytes: &[u8], threads: usize) -> Result<Model, EngineError> {
         limits::check(bytes)?;
         let env = environment()?;
         let session = quietly(|| {
@@ -337,7 +380,7 @@ impl Model {
             worker: Some(Worker {
                 jobs,
                 results,
-                stop,
+                stop: Stop::Flag(stop),
             }),
             timeout: batch_timeout(),
         })
@@ -394,16 +437,25 @@ impl Model {
                 r
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let e = match &worker.stop {
+                    Stop::Process(p) => p.why_it_ended(),
+                    Stop::Flag(_) => EngineError::Panicked(
+                        "the inference thread ended without an answer".to_string(),
+                    ),
+                };
                 self.worker = None;
-                Err(EngineError::Panicked(
-                    "the inference thread ended without an answer".to_string(),
-                ))
+                Err(e)
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                // ONNX Runtime checks the flag between kernels (and in each loop
-                // iteration); tract ignores it, and its thread is left to the process.
-                let _ = worker.stop.terminate();
-                let _ = worker.results.recv_timeout(GRACE);
+                match &worker.stop {
+                    // ONNX Runtime checks the flag between kernels (and in each loop
+                    // iteration); tract ignores it, and its thread is left to the process.
+                    Stop::Flag(flag) => {
+                        let _ = flag.terminate();
+                        let _ = worker.results.recv_timeout(GRACE);
+                    }
+                    Stop::Process(p) => p.kill(),
+                }
                 self.worker = None;
                 Err(EngineError::Timeout {
                     secs: self.timeout.as_secs().max(1),
@@ -427,7 +479,17 @@ fn run_once(
         .map_err(|e| EngineError::Run(e.to_string()))?;
     let outputs = session
         .run_with_options(ort::inputs![job.input.as_str() => tensor], options)
-        .map_err(|e| EngineError::Run(e.to_string()))?;
+        .map_err(|e| {
+            let said = e.to_string();
+            // ONNX Runtime reports a failed allocation as an error of the run: in a worker
+            // under a memory limit, that is the model asking for more than the limit.
+            match sandbox::LIMIT.get() {
+                Some(&limit) if sandbox::is_out_of_memory(&said) => {
+                    sandbox::out_of_memory(limit, &said)
+                }
+                _ => EngineError::Run(said),
+            }
+        })?;
     let mut shapes = Vec::new();
     for (name, value) in outputs.iter() {
         let (ty, shape) = match value.dtype() {
