@@ -87,6 +87,7 @@ fn method_name(m: &str) -> String {
         "wilson" => "Wilson score".to_string(),
         "delong" => "DeLong".to_string(),
         "bootstrap-percentile" => "percentile bootstrap (seeded)".to_string(),
+        "mover-wilson" => "MOVER over the Wilson intervals".to_string(),
         other => other.to_string(),
     }
 }

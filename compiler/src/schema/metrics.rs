@@ -177,6 +177,19 @@ pub const METRICS: &[MetricDef] = &[
         monitoring: None,
         control: Some("mdr.performance.accuracy-claim"),
     }),
+    metric!("balanced_accuracy" {
+        kind: Kind::Proportion,
+        bound: Bound::Lower,
+        interval: Some("mover-wilson"),
+        shown: Shown::Percent,
+        label: "Balanced accuracy (mean of sensitivity and specificity)",
+        doc: "Balanced accuracy, (sensitivity + specificity) / 2, with n and a 95% interval combining the two Wilson intervals by MOVER (Zou & Donner 2008); none when a class is absent.",
+        claim_doc: "The claimed balanced accuracy; none when not claimed.",
+        subgroup: Some("Balanced accuracy in the group; none when the group has one class only."),
+        monitoring: Some("mean of the sensitivity and the specificity on the confirmed cases, their Wilson intervals combined by MOVER"),
+        // No standard control yet: its verdict in the dossier reads "not judged".
+        control: None,
+    }),
     metric!("f1" {
         kind: Kind::Proportion,
         bound: Bound::Lower,

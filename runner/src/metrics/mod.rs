@@ -1,8 +1,8 @@
 //! Clinical performance metrics of a binary classifier's scores against a reference
 //! standard, as STARD 2015 (items 23-24) and TRIPOD+AI ask them reported: the cross-tab
 //! at the operating threshold, sensitivity, specificity, PPV, NPV and accuracy with
-//! Wilson 95% intervals, F1 with a seeded percentile bootstrap interval, ROC AUC with a
-//! DeLong interval, the ROC curve, the Brier score, and calibration (ECE over 10
+//! Wilson 95% intervals, balanced accuracy with a MOVER-Wilson interval, F1 with a
+//! seeded percentile bootstrap interval, ROC AUC with a DeLong interval, the ROC curve, the Brier score, and calibration (ECE over 10
 //! equal-width bins, with the bins). PPV and NPV at a stated prevalence are in
 //! [`at_prevalence`].
 //!
@@ -10,6 +10,7 @@
 //! so the result does not depend on input order, and the bootstrap has a fixed seed.
 //! Golden values from scikit-learn and statsmodels are in `runner/tests/data/metrics`.
 
+mod balanced;
 mod bootstrap;
 mod calibration;
 mod prevalence;
@@ -111,6 +112,10 @@ pub struct Metrics {
     pub npv: Estimate,
     /// (tp + tn) / n, Wilson interval.
     pub accuracy: Estimate,
+    /// (sensitivity + specificity) / 2 with a MOVER-Wilson interval; none when a class is
+    /// absent. Required when read back, so evidence cached before it existed is not reused.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub balanced_accuracy: Option<Estimate>,
     /// 2tp / (2tp + fp + fn) (0 when that is 0/0), seeded percentile bootstrap interval.
     pub f1: Estimate,
     /// ROC AUC with its DeLong interval; none when one class is absent.
@@ -202,6 +207,8 @@ pub fn compute(cases: &[Scored], threshold: f64, inclusive: bool) -> Metrics {
     }
     let n = tp + fp + tn + fn_;
     let (calibration, ece) = calibration::bins(&sorted);
+    let sensitivity = wilson_estimate(tp, tp + fn_);
+    let specificity = wilson_estimate(tn, tn + fp);
     Metrics {
         n,
         positives: tp + fn_,
@@ -212,8 +219,9 @@ pub fn compute(cases: &[Scored], threshold: f64, inclusive: bool) -> Metrics {
         fp,
         tn,
         fn_,
-        sensitivity: wilson_estimate(tp, tp + fn_),
-        specificity: wilson_estimate(tn, tn + fp),
+        balanced_accuracy: balanced::estimate(&sensitivity, &specificity),
+        sensitivity,
+        specificity,
         ppv: wilson_estimate(tp, tp + fp),
         npv: wilson_estimate(tn, tn + fn_),
         accuracy: wilson_estimate(tp + tn, n),

@@ -27,6 +27,7 @@ pub fn read<'a>(m: &'a Metrics, name: &str) -> Option<Reading<'a>> {
         "ppv" => E(Some(&m.ppv)),
         "npv" => E(Some(&m.npv)),
         "accuracy" => E(Some(&m.accuracy)),
+        "balanced_accuracy" => E(m.balanced_accuracy.as_ref()),
         "f1" => E(Some(&m.f1)),
         "auc" => E(m.auc.as_ref()),
         "brier" => N(m.brier),

@@ -100,6 +100,7 @@ fn fact_value_keys() {
         [
             "accuracy",
             "auc",
+            "balanced_accuracy",
             "brier",
             "ece",
             "f1",
