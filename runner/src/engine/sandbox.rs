@@ -93,23 +93,51 @@ enum Answer {
     Failed(EngineError),
 }
 
+/// What a frame carries after its header.
+enum Payload<'a> {
+    /// A model's bytes (or nothing).
+    Bytes(&'a [u8]),
+    /// A tensor's values, written as little-endian float32 block by block (never a second
+    /// copy of the whole tensor).
+    Floats(&'a [f32]),
+}
+
+/// The block a tensor is converted through.
+const BLOCK: usize = 1 << 16;
+
 fn write_frame(
     w: &mut impl Write,
     tag: u8,
     header: &impl Serialize,
-    payload: &[u8],
+    payload: Payload<'_>,
 ) -> std::io::Result<()> {
     let header = serde_json::to_vec(header).map_err(std::io::Error::other)?;
     let len = u32::try_from(header.len()).map_err(std::io::Error::other)?;
     w.write_all(&[tag])?;
     w.write_all(&len.to_le_bytes())?;
     w.write_all(&header)?;
-    w.write_all(&(payload.len() as u64).to_le_bytes())?;
-    w.write_all(payload)?;
+    match payload {
+        Payload::Bytes(b) => {
+            w.write_all(&(b.len() as u64).to_le_bytes())?;
+            w.write_all(b)?;
+        }
+        Payload::Floats(v) => {
+            w.write_all(&(v.len() as u64 * 4).to_le_bytes())?;
+            let mut block = vec![0u8; BLOCK];
+            for chunk in v.chunks(BLOCK / 4) {
+                for (o, f) in block.chunks_exact_mut(4).zip(chunk) {
+                    o.copy_from_slice(&f.to_le_bytes());
+                }
+                w.write_all(&block[..chunk.len() * 4])?;
+            }
+        }
+    }
     w.flush()
 }
 
-fn read_frame(r: &mut impl Read) -> std::io::Result<(u8, Vec<u8>, Vec<u8>)> {
+/// Reads a frame's tag and header; returns them with its payload's length, which the
+/// caller reads next with [`read_bytes`] or [`read_floats`].
+fn read_head(r: &mut impl Read) -> std::io::Result<(u8, Vec<u8>, u64)> {
     let mut tag = [0u8; 1];
     r.read_exact(&mut tag)?;
     let mut len = [0u8; 4];
@@ -126,22 +154,39 @@ fn read_frame(r: &mut impl Read) -> std::io::Result<(u8, Vec<u8>, Vec<u8>)> {
     if plen > MAX_PAYLOAD {
         return Err(std::io::Error::other("a frame payload over the limit"));
     }
-    let mut payload = Vec::new();
-    r.take(plen).read_to_end(&mut payload)?;
-    if payload.len() as u64 != plen {
+    Ok((tag[0], header, plen))
+}
+
+/// The payload as bytes. Sized up front to at most 64 MiB (the length is checked
+/// against the bytes as they come).
+fn read_bytes(r: &mut impl Read, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut payload = Vec::with_capacity(usize::try_from(len.min(64 << 20)).unwrap_or(0));
+    r.take(len).read_to_end(&mut payload)?;
+    if payload.len() as u64 != len {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
-    Ok((tag[0], header, payload))
+    Ok(payload)
 }
 
-fn floats_to_bytes(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|f| f.to_le_bytes()).collect()
-}
-
-fn bytes_to_floats(b: &[u8]) -> Vec<f32> {
-    b.chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
+/// The payload as float32 values, converted block by block.
+fn read_floats(r: &mut impl Read, len: u64) -> std::io::Result<Vec<f32>> {
+    if !len.is_multiple_of(4) {
+        return Err(std::io::Error::other("a tensor payload of a partial value"));
+    }
+    let mut out = Vec::with_capacity(usize::try_from((len / 4).min(16 << 20)).unwrap_or(0));
+    let mut block = vec![0u8; BLOCK];
+    let mut left = len;
+    while left > 0 {
+        let want = usize::try_from(left.min(BLOCK as u64)).unwrap_or(BLOCK);
+        r.read_exact(&mut block[..want])?;
+        out.extend(
+            block[..want]
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        );
+        left -= want as u64;
+    }
+    Ok(out)
 }
 
 /// Whether a backend's message says an allocation failed.
@@ -315,7 +360,12 @@ pub(super) fn spawn(
         Box::new(move || read_answers(stdout, &reader_tx)),
     )?;
     // Loading is the first exchange; its answer comes through the same channel.
-    let loaded = write_frame(&mut stdin, LOAD, &LoadHeader { threads }, bytes);
+    let loaded = write_frame(
+        &mut stdin,
+        LOAD,
+        &LoadHeader { threads },
+        Payload::Bytes(bytes),
+    );
     let (jobs, job_rx) = mpsc::channel::<Job>();
     spawn_thread(
         "clic-inference-writer",
@@ -348,7 +398,7 @@ fn feed(mut stdin: ChildStdin, jobs: &mpsc::Receiver<Job>) {
             shape: job.shape,
             output: job.output,
         };
-        if write_frame(&mut stdin, RUN, &header, &floats_to_bytes(&job.data)).is_err() {
+        if write_frame(&mut stdin, RUN, &header, Payload::Floats(&job.data)).is_err() {
             break;
         }
     }
@@ -357,7 +407,10 @@ fn feed(mut stdin: ChildStdin, jobs: &mpsc::Receiver<Job>) {
 /// Reads the child's answers until its output closes (it ended, or crashed).
 fn read_answers(mut stdout: ChildStdout, results: &mpsc::Sender<JobResult>) {
     loop {
-        let Ok((tag, header, payload)) = read_frame(&mut stdout) else {
+        let Ok((tag, header, len)) = read_head(&mut stdout) else {
+            return;
+        };
+        let Ok(values) = read_floats(&mut stdout, len) else {
             return;
         };
         let answer = match serde_json::from_slice::<Answer>(&header) {
@@ -374,13 +427,7 @@ fn read_answers(mut stdout: ChildStdout, results: &mpsc::Sender<JobResult>) {
                 },
                 Vec::new(),
             )),
-            Answer::Ran { shape, shapes } => Ok((
-                Output {
-                    shape,
-                    values: bytes_to_floats(&payload),
-                },
-                shapes,
-            )),
+            Answer::Ran { shape, shapes } => Ok((Output { shape, values }, shapes)),
             Answer::Failed(e) => Err(e),
         };
         if results.send(r).is_err() {
@@ -411,10 +458,13 @@ pub fn serve(memory: &str) -> i32 {
     super::LOUD.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
-    let answer = |out: &mut std::io::StdoutLock<'_>, a: &Answer, payload: &[u8]| {
-        write_frame(out, ANSWER, a, payload).is_ok()
+    let answer = |out: &mut std::io::StdoutLock<'_>, a: &Answer, values: &[f32]| {
+        write_frame(out, ANSWER, a, Payload::Floats(values)).is_ok()
     };
-    let Ok((LOAD, header, bytes)) = read_frame(&mut stdin) else {
+    let Ok((LOAD, header, len)) = read_head(&mut stdin) else {
+        return 2;
+    };
+    let Ok(bytes) = read_bytes(&mut stdin, len) else {
         return 2;
     };
     let Ok(load) = serde_json::from_slice::<LoadHeader>(&header) else {
@@ -431,12 +481,13 @@ pub fn serve(memory: &str) -> i32 {
     if !answer(&mut stdout, &Answer::Loaded, &[]) {
         return 0;
     }
-    while let Ok((RUN, header, payload)) = read_frame(&mut stdin) {
-        let Ok(run) = serde_json::from_slice::<RunHeader>(&header) else {
+    while let Ok((RUN, header, len)) = read_head(&mut stdin) {
+        let (Ok(run), Ok(data)) = (
+            serde_json::from_slice::<RunHeader>(&header),
+            read_floats(&mut stdin, len),
+        ) else {
             return 2;
         };
-        let data = bytes_to_floats(&payload);
-        drop(payload);
         let sent = match model.run_tensor(&run.input, &run.shape, data, run.output.as_deref()) {
             Ok((out, shapes)) => answer(
                 &mut stdout,
@@ -444,7 +495,7 @@ pub fn serve(memory: &str) -> i32 {
                     shape: out.shape,
                     shapes,
                 },
-                &floats_to_bytes(&out.values),
+                &out.values,
             ),
             Err(e) => answer(&mut stdout, &Answer::Failed(e), &[]),
         };
@@ -461,6 +512,7 @@ mod tests {
 
     #[test]
     fn frames_round_trip_and_refuse_what_is_over_the_limits() {
+        let values: Vec<f32> = (0..100_000).map(|i| i as f32 * 0.5 - 7.25).collect();
         let mut buf = Vec::new();
         write_frame(
             &mut buf,
@@ -470,21 +522,41 @@ mod tests {
                 shape: vec![2, 1],
                 output: Some("prob".to_string()),
             },
-            &floats_to_bytes(&[1.5, -0.25]),
+            Payload::Floats(&values),
         )
         .expect("write");
-        let (tag, header, payload) = read_frame(&mut buf.as_slice()).expect("read");
+        let mut r = buf.as_slice();
+        let (tag, header, len) = read_head(&mut r).expect("read");
         assert_eq!(tag, RUN);
         let h: RunHeader = serde_json::from_slice(&header).expect("header");
         assert_eq!((h.input.as_str(), h.shape), ("image", vec![2, 1]));
-        assert_eq!(bytes_to_floats(&payload), [1.5, -0.25]);
-        // A cut frame, and a payload length past the limit, are errors, not allocations.
-        assert!(read_frame(&mut &buf[..buf.len() - 1]).is_err());
+        assert_eq!(read_floats(&mut r, len).expect("values"), values);
+        assert!(r.is_empty());
+        // A cut frame, a partial value, and a payload past the limit are errors, never
+        // an allocation of what the length claims.
+        let mut cut = &buf[..buf.len() - 1];
+        let (_, _, len) = read_head(&mut cut).expect("head");
+        assert!(read_floats(&mut cut, len).is_err());
+        assert!(read_floats(&mut [0u8; 7].as_slice(), 7).is_err());
         let mut huge = vec![RUN];
         huge.extend(2u32.to_le_bytes());
         huge.extend(b"{}");
         huge.extend(u64::MAX.to_le_bytes());
-        assert!(read_frame(&mut huge.as_slice()).is_err());
+        assert!(read_head(&mut huge.as_slice()).is_err());
+        let mut model = Vec::new();
+        write_frame(
+            &mut model,
+            LOAD,
+            &LoadHeader { threads: 1 },
+            Payload::Bytes(b"onnx"),
+        )
+        .expect("write");
+        let mut r = model.as_slice();
+        let (tag, _, len) = read_head(&mut r).expect("head");
+        assert_eq!(
+            (tag, read_bytes(&mut r, len).expect("bytes")),
+            (LOAD, b"onnx".to_vec())
+        );
     }
 
     #[test]
