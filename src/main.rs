@@ -247,6 +247,42 @@ fn outputs_of_formats(matches: &clap::ArgMatches) -> Result<Vec<Option<usize>>, 
     Ok(paired)
 }
 
+/// A command line clap cannot take: help and version as clap prints them (exit 0);
+/// anything else as a coded diagnostic (`clic::E020`, exit 2), clap's words kept.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                2
+            } else {
+                0
+            },
+        );
+    }
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("the command line is not valid");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let rest: Vec<&str> = lines.map(str::trim).collect();
+    output::print_error(
+        clic_compiler::Code::E020,
+        first,
+        Some(&if rest.is_empty() {
+            "see `clic --help`".to_string()
+        } else {
+            rest.join("; ")
+        }),
+    );
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     if args
@@ -257,10 +293,12 @@ fn main() -> ExitCode {
         let status = clic_runner::engine::sandbox::serve(&memory.to_string_lossy());
         return ExitCode::from(u8::try_from(status).unwrap_or(2));
     }
-    let matches = Cli::command().get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(c) => c,
-        Err(e) => e.exit(),
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|c| (m, c)));
+    let (matches, cli) = match parsed {
+        Ok(x) => x,
+        Err(e) => return usage_error(&e),
     };
     match &cli.command {
         Command::Check { run, .. }
