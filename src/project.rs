@@ -2,7 +2,7 @@
 
 use clic_compiler::plan::ModelSpec;
 use clic_compiler::{Code, Loader};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The .clic sources of a project.
 #[derive(Debug)]
@@ -192,30 +192,13 @@ pub struct FsLoader<'p> {
     project: &'p Project,
 }
 
-/// `a/b/../c` -> `a/c`, without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 impl Loader for FsLoader<'_> {
     fn load(&mut self, from: &str, target: &str) -> Result<(String, String), String> {
         let from_dir = Path::new(from).parent().unwrap_or(Path::new(""));
         if Path::new(target).is_absolute() {
             return Err("absolute paths are not allowed".to_string());
         }
-        let abs = normalize(&self.project.base.join(from_dir).join(target));
+        let abs = clic_runner::paths::normalize(&self.project.base.join(from_dir).join(target));
         if !abs.starts_with(&self.project.root) {
             return Err("this path leaves the project".to_string());
         }

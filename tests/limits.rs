@@ -129,7 +129,10 @@ fn bad_limit_values_are_usage_errors() {
         let flag = args[1].split('=').next().unwrap_or_default();
         assert!(out.contains(flag), "{args:?}: the flag is named\n{out}");
         assert!(!out.contains("panicked"), "{args:?}\n{out}");
-        assert!(out.contains("clic::E020"), "{args:?}: a coded diagnostic\n{out}");
+        assert!(
+            out.contains("clic::E020"),
+            "{args:?}: a coded diagnostic\n{out}"
+        );
     }
     assert!(!p.join(".clic/cache").exists(), "no run started");
 }

@@ -8,6 +8,7 @@
 //! with a stable code. The compiler is pure: file access goes through a [`Loader`].
 
 pub mod ast;
+mod dates;
 pub mod diagnostics;
 pub mod fmt;
 pub mod frameworks;
@@ -20,11 +21,12 @@ mod syntax;
 mod typeck;
 
 pub use ast::Literal;
+pub use dates::{is_calendar_date, utc_date};
 pub use diagnostics::{Code, Diagnostic};
 pub use plan::Plan;
 pub use resolve::{Loader, NoImports, Program};
 pub use source::{FileId, Loc, Origin, SourceMap};
-pub use syntax::{is_calendar_date, parse_module};
+pub use syntax::parse_module;
 
 /// The result of a compilation: the sources it read, the diagnostics, and the Plan
 /// when there was no error.

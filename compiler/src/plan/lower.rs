@@ -45,7 +45,7 @@ pub(crate) fn lower(program: &Program, sources: &SourceMap) -> Plan {
         .map(|(_, f)| SourceRef {
             path: f.path.clone(),
             origin: f.origin,
-            sha256: hex_sha256(f.text.as_bytes()),
+            sha256: sha256_hex(f.text.as_bytes()),
         })
         .collect();
     Plan {
@@ -58,12 +58,19 @@ pub(crate) fn lower(program: &Program, sources: &SourceMap) -> Plan {
     }
 }
 
-/// Lowercase hex sha256.
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Lower-case hex sha256: the one digest format of clic's plans and evidence.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of any bytes (digests, MACs, keys).
+pub fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 fn source_loc(sources: &SourceMap, loc: Loc) -> SourceLoc {

@@ -2,6 +2,7 @@
 //! sides share nothing but this module and the fact schema.
 
 mod lower;
+pub use lower::{sha256_hex, to_hex};
 mod value;
 
 pub use crate::ast::{CmpOp, QuantKind};

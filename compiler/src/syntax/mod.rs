@@ -5,7 +5,7 @@ mod depth;
 mod errors;
 mod parse;
 
-pub use parse::{is_calendar_date, parse_module};
+pub use parse::parse_module;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "syntax/grammar.pest"]

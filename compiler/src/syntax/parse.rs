@@ -5,6 +5,7 @@ use super::depth::{self, MAX_DEPTH};
 use super::errors::syntax_error;
 use super::{ClicParser, Rule};
 use crate::ast::*;
+use crate::dates::is_calendar_date;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Loc};
 use pest::iterators::{Pair, Pairs};
@@ -1020,21 +1021,4 @@ fn unknown_statement(probe: Rule, file: FileId, rest: &str, offset: usize) -> Op
         )
         .with_help(format!("{help} (statements here: {list})")),
     )
-}
-
-/// Whether `YYYY-MM-DD` names a real day of the Gregorian calendar.
-pub fn is_calendar_date(s: &str) -> bool {
-    let mut parts = s.split('-').map(str::parse::<u32>);
-    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
 }

@@ -9,7 +9,6 @@ use crate::budget::Budget;
 use crate::engine::{EngineError, Model, OutputShapes};
 use clic_compiler::plan::{ModelSpec, Preprocess, Value};
 use clic_compiler::schema::Provider;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -71,20 +70,9 @@ pub enum ArtifactError {
 /// batch (a fixed `[1, 1]`) shows.
 pub const PROBE_BATCH: usize = 2;
 
-/// Lower-case hex sha256: the one digest format of clic's evidence.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    to_hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hex of any bytes (digests, MACs, keys).
-pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
+/// Lower-case hex sha256 and hex of any bytes: the compiler's, one encoder for plans
+/// and evidence alike.
+pub use clic_compiler::plan::{sha256_hex, to_hex};
 
 /// The largest ONNX file read: 2 GiB, the most a protobuf message may hold (weights
 /// beyond it live in external data files, which clic does not load).

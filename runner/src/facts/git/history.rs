@@ -34,19 +34,7 @@ pub(super) fn is_signed(commit: &Commit<'_>) -> bool {
 }
 
 /// `YYYY-MM-DD` of a Unix time, in UTC.
-pub(super) fn utc_date(seconds: i64) -> String {
-    // Howard Hinnant's days-to-civil.
-    let z = seconds.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
+pub(super) use clic_compiler::utc_date;
 
 /// `git.head.id`, `.author`, `.committer`, `.date`, `.signed`; none on an unborn HEAD.
 pub(super) fn head_fact(repo: &Repository, path: &str) -> Result<Value, FactError> {
