@@ -187,8 +187,7 @@ pub const METRICS: &[MetricDef] = &[
         claim_doc: "The claimed balanced accuracy; none when not claimed.",
         subgroup: Some("Balanced accuracy in the group; none when the group has one class only."),
         monitoring: Some("mean of the sensitivity and the specificity on the confirmed cases, their Wilson intervals combined by MOVER"),
-        // No standard control yet: its verdict in the dossier reads "not judged".
-        control: None,
+        control: Some("mdr.performance.balanced-accuracy-claim"),
     }),
     metric!("f1" {
         kind: Kind::Proportion,
