@@ -88,11 +88,9 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget)
     };
     let shared = reference(&project, Some(spec), budget);
     let mut r = shared.borrow_mut();
-    // The evidence is memoised: the first call runs the benchmark.
-    let failed_on_model = r.evidence().is_err() && r.failed_on_model();
     let (ev, provenance) = match r.evidence() {
         Ok(x) => x,
-        Err(e) if failed_on_model => {
+        Err(e) if e.input == Some(clic_runner::facts::BadInput::Model) => {
             print_error(
                 Code::E021,
                 &e.reason,

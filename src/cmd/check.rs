@@ -186,6 +186,7 @@ pub fn facts(
 /// E023 for a document);
 /// whether there was one (then the input is invalid: exit status 2).
 pub fn reported_invalid_input(evidence: &Evidence) -> bool {
+    use clic_runner::facts::BadInput;
     // The model first: a missing or broken artifact also breaks the benchmark, and its
     // own diagnostic (E021) names the cause, not a symptom in the scans.
     let broken = || {
@@ -196,28 +197,22 @@ pub fn reported_invalid_input(evidence: &Evidence) -> bool {
             .filter(|u| u.invalid_input)
     };
     let Some(u) = broken()
-        .find(|u| u.fact.starts_with("artifact"))
+        .find(|u| u.input == Some(BadInput::Model))
         .or_else(|| broken().next())
     else {
         return false;
     };
-    let (code, help) = if u.fact.starts_with("artifact") {
-        (
-            clic_compiler::Code::E021,
-            "fix the manifest's `artifact` path, or restore the file",
-        )
-    } else if u.fact.starts_with("documents") {
-        (
-            clic_compiler::Code::E023,
-            "fix the document or the manifest's `documents` block",
-        )
-    } else {
-        (
-            clic_compiler::Code::E022,
-            "fix or remove the scan, or fix the labels file or the manifest's `reference` line",
-        )
+    // The provider names the input at fault; evidence read back from before it did is
+    // blamed on the reference set, as it was then.
+    let input = u.input.unwrap_or(BadInput::Reference);
+    let help = match input {
+        BadInput::Model => "fix the manifest's `artifact` path, or restore the file",
+        BadInput::Document => "fix the document or the manifest's `documents` block",
+        BadInput::Reference => {
+            "fix or remove the scan, or fix the labels file or the manifest's `reference` line"
+        }
     };
-    crate::output::print_error(code, &u.reason, Some(help));
+    crate::output::print_error(input.code(), &u.reason, Some(help));
     true
 }
 

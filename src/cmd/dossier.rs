@@ -205,7 +205,7 @@ pub fn run(
         Ok((ev, _)) => Ok(ev.clone()),
         Err(e) if e.invalid_input => {
             print_error(
-                Code::E022,
+                e.code().unwrap_or(Code::E022),
                 &e.reason,
                 Some("fix the reference set, its labels file or the manifest's `reference` line"),
             );

@@ -188,6 +188,7 @@ fn arithmetic(op: ArithOp, l: f64, r: f64) -> Result<f64, Unavailable> {
         ),
         reason: reason.to_string(),
         invalid_input: false,
+        input: None,
     })
 }
 

@@ -7,7 +7,7 @@
 //! ones, sorted by kind. A document that cannot be read (outside the project, not UTF-8,
 //! malformed front matter) makes the facts that include it invalid input.
 
-use super::{FactError, FactProvider};
+use super::{BadInput, FactError, FactProvider};
 use crate::documents::{load_all, LoadedDocument};
 use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::Provider;
@@ -57,7 +57,7 @@ fn strings(items: &[String]) -> Value {
 /// The `Document` record of a loaded document; its error when it cannot be read.
 pub fn record(doc: &LoadedDocument) -> Result<Value, FactError> {
     if let Some(e) = &doc.error {
-        return Err(FactError::invalid(e.reason.clone()));
+        return Err(FactError::invalid(BadInput::Document, e.reason.clone()));
     }
     let fm = &doc.front_matter;
     let fields = [

@@ -26,6 +26,36 @@ pub struct Unavailable {
     /// Whether the cause is invalid input (a missing or broken file): exit status 2.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub invalid_input: bool,
+    /// Which input is at fault, when `invalid_input` (then its diagnostic's code).
+    // INVARIANT: `input.is_some() == invalid_input`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<BadInput>,
+}
+
+/// The input at fault when a fact cannot be computed because of it: what the user must
+/// fix, and so the diagnostic code of the failure. Set by the provider at the point it
+/// knows, never guessed from the fact's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadInput {
+    /// The model artifact: missing, unreadable, not ONNX, refused, or not loadable or
+    /// runnable by the backend (`clic::E021`).
+    Model,
+    /// The reference set: a scan, the labels file or the training list (`clic::E022`).
+    Reference,
+    /// A document the manifest names (`clic::E023`).
+    Document,
+}
+
+impl BadInput {
+    /// Its diagnostic code.
+    pub fn code(self) -> clic_compiler::Code {
+        match self {
+            BadInput::Model => clic_compiler::Code::E021,
+            BadInput::Reference => clic_compiler::Code::E022,
+            BadInput::Document => clic_compiler::Code::E023,
+        }
+    }
 }
 
 /// Why a provider cannot give a fact.
@@ -34,7 +64,11 @@ pub struct FactError {
     /// Why, in words.
     pub reason: String,
     /// Whether the cause is invalid input rather than a missing provider or value.
+    // INVARIANT: `invalid_input` implies `input.is_some()`; the constructors keep it.
     pub invalid_input: bool,
+    /// Which input is at fault: always when `invalid_input`; also when an input makes the
+    /// fact unavailable without being broken (a model that gives NaN scores).
+    pub input: Option<BadInput>,
 }
 
 impl FactError {
@@ -43,15 +77,32 @@ impl FactError {
         Self {
             reason: reason.into(),
             invalid_input: false,
+            input: None,
         }
     }
 
-    /// An input file is missing or broken.
-    pub fn invalid(reason: impl Into<String>) -> Self {
+    /// An input file is missing or broken: `input` says which (exit status 2, with its
+    /// code).
+    pub fn invalid(input: BadInput, reason: impl Into<String>) -> Self {
         Self {
             reason: reason.into(),
             invalid_input: true,
+            input: Some(input),
         }
+    }
+
+    /// The fact cannot be computed because of `input`, which is not broken as a file is:
+    /// the gate fails, the run does not (a model that gives NaN scores).
+    pub fn unavailable_because(input: BadInput, reason: impl Into<String>) -> Self {
+        Self {
+            input: Some(input),
+            ..Self::unavailable(reason)
+        }
+    }
+
+    /// Its diagnostic code, when an input is at fault.
+    pub fn code(&self) -> Option<clic_compiler::Code> {
+        self.input.map(BadInput::code)
     }
 }
 
@@ -117,6 +168,7 @@ impl FactSource for GivenFacts {
                 fact: shown(path, args),
                 reason: "the test does not give it".to_string(),
                 invalid_input: false,
+                input: None,
             })
     }
 }
@@ -180,6 +232,8 @@ impl FactSource for Facts {
             fact: key.clone(),
             reason: e.reason,
             invalid_input: e.invalid_input,
+            // What it records is the code of an invalid input's diagnostic.
+            input: e.input.filter(|_| e.invalid_input),
         });
         self.memo.insert(key, result.clone());
         result

@@ -1,7 +1,7 @@
 //! `scans.*` and `benchmark.*` facts: both read one benchmark run of the reference set,
 //! computed on first use or reused from the cache.
 
-use super::{FactError, FactProvider};
+use super::{BadInput, FactError, FactProvider};
 use crate::bench::{self, cache, BenchEvidence, BenchInputs, ScanRow};
 use crate::metrics::registry;
 use clic_compiler::plan::Value;
@@ -30,9 +30,6 @@ pub struct Reference {
     progress: Progress,
     rehash: bool,
     state: Option<Result<(BenchEvidence, Provenance), FactError>>,
-    /// Whether the benchmark failed because of the model (it does not load or run, or
-    /// gives no finite score per scan) rather than the reference set.
-    model_at_fault: std::cell::Cell<bool>,
 }
 
 impl Reference {
@@ -48,7 +45,6 @@ impl Reference {
             progress,
             rehash: false,
             state: None,
-            model_at_fault: std::cell::Cell::new(false),
         }))
     }
 
@@ -68,12 +64,6 @@ impl Reference {
             Some(Err(e)) => Err(e.clone()),
             None => Err(FactError::unavailable("not run")),
         }
-    }
-
-    /// Whether the benchmark failed because of the model, not the reference set (E021,
-    /// not E022).
-    pub fn failed_on_model(&self) -> bool {
-        self.model_at_fault.get()
     }
 
     /// How the evidence was obtained, once it has been.
@@ -100,7 +90,7 @@ impl Reference {
         }
         let key = inputs
             .cache_key(&digests)
-            .map_err(|e| FactError::invalid(e.to_string()))?;
+            .map_err(|e| FactError::invalid(at_fault(&e), e.to_string()))?;
         digests.save();
         if let Some(dir) = &self.cache_dir {
             if let Some(ev) = cache::load(dir, &key) {
@@ -108,17 +98,26 @@ impl Reference {
             }
         }
         let ev = bench::run(inputs, key, &*self.progress).map_err(|e| {
-            self.model_at_fault.set(e.is_model());
             if e.is_invalid_input() {
-                FactError::invalid(e.to_string())
+                FactError::invalid(at_fault(&e), e.to_string())
             } else {
-                FactError::unavailable(e.to_string())
+                FactError::unavailable_because(at_fault(&e), e.to_string())
             }
         })?;
         if let Some(dir) = &self.cache_dir {
             let _ = cache::store(dir, &ev);
         }
         Ok((ev, Provenance::Computed))
+    }
+}
+
+/// The input a failed benchmark blames: the model when it does not load or run or gives
+/// no score per scan, else the reference set.
+fn at_fault(e: &bench::BenchError) -> BadInput {
+    if e.is_model() {
+        BadInput::Model
+    } else {
+        BadInput::Reference
     }
 }
 
@@ -257,10 +256,13 @@ impl FactProvider for BenchmarkFacts {
                 .cloned()
                 .collect::<Vec<_>>()
                 .join("; ");
-            return Err(FactError::invalid(format!(
+            return Err(FactError::invalid(
+                BadInput::Reference,
+                format!(
                 "{} reference scan(s) cannot be read or decoded, so the benchmark fails: {first}",
                 ev.unreadable.len()
-            )));
+            ),
+            ));
         }
         let overall = ev.overall.as_ref().ok_or_else(|| {
             FactError::unavailable("no reference scan is both labelled and scored")

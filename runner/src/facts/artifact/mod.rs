@@ -4,7 +4,7 @@
 
 pub mod onnx;
 
-use super::{FactError, FactProvider};
+use super::{BadInput, FactError, FactProvider};
 use crate::budget::Budget;
 use crate::engine::{EngineError, Model, OutputShapes};
 use clic_compiler::plan::{ModelSpec, Preprocess, Value};
@@ -449,7 +449,7 @@ impl ArtifactFacts {
                     if inside {
                         inspect_for(&path, &self.budget, Some(spec))
                             .map_err(|e| {
-                                FactError::invalid(match e {
+                                FactError::invalid(BadInput::Model, match e {
                                     ArtifactError::Unreadable { reason, .. } => format!("cannot read the model `{named}` that the manifest names: {reason}"),
                                     ArtifactError::NotOnnx { reason, .. } => format!("the model `{named}` that the manifest names is not a readable ONNX file: {reason}"),
                                     ArtifactError::Refused { reason, .. } => format!("the model `{named}` that the manifest names is refused: {reason}"),
@@ -457,15 +457,16 @@ impl ArtifactFacts {
                             })
                             .and_then(|r| match unscoreable(&r, spec) {
                                 // No score can be read from it: no benchmark, no claim.
-                                Some(why) => Err(FactError::invalid(format!(
+                                Some(why) => Err(FactError::invalid(BadInput::Model, format!(
                                     "the model `{named}` gives no score per scan as the manifest reads it: {why}"
                                 ))),
                                 None => Ok(r),
                             })
                     } else {
-                        Err(FactError::invalid(format!(
-                            "the model `{named}` lies outside the project"
-                        )))
+                        Err(FactError::invalid(
+                            BadInput::Model,
+                            format!("the model `{named}` lies outside the project"),
+                        ))
                     }
                 }
             };
