@@ -1,7 +1,8 @@
 //! The metrics of the compiler's registry ([`clic_compiler::schema::metrics::METRICS`]),
-//! read from a computed [`Metrics`] record by their row. Facts, subgroup records, `clic
-//! bench` and the dossier read a metric only through here, so a registry row and its arm
-//! in [`read`] are the whole of a metric outside its computation.
+//! read from a computed [`Metrics`] record by their row. The facts, the subgroup records,
+//! `clic bench`'s report and the dossier's tables read a metric through here, so a
+//! registry row and its arm in [`read`] are the whole of a metric outside its computation.
+//! (The figures plot sensitivity and specificity by name: they are drawings of those two.)
 
 use super::{proportion_value, Estimate, Metrics};
 use clic_compiler::plan::Value;
