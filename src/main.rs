@@ -41,7 +41,7 @@ enum Command {
         stage: StageArg,
         /// Output format; repeat it for several reports in one run.
         #[arg(long, value_enum)]
-        format: Vec<CheckFormat>,
+        format: Vec<report::Format>,
         /// Write the report of the `--format` just before it to FILE, atomically;
         /// formats without an output go to standard output.
         #[arg(long, value_name = "FILE")]
@@ -199,15 +199,6 @@ enum Format {
     Json,
 }
 
-/// Report formats of `clic check`.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum CheckFormat {
-    Human,
-    Json,
-    Sarif,
-    Junit,
-}
-
 /// Gate thresholds.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FailOn {
@@ -353,7 +344,7 @@ fn main() -> ExitCode {
                     );
                     return ExitCode::from(2);
                 }
-                vec![CheckFormat::Human]
+                vec![report::Format::Human]
             } else {
                 format
             };
@@ -361,18 +352,12 @@ fn main() -> ExitCode {
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let kind = match f {
-                        CheckFormat::Human => cmd::check::Report::Human,
-                        CheckFormat::Json => cmd::check::Report::Json,
-                        CheckFormat::Sarif => cmd::check::Report::Sarif,
-                        CheckFormat::Junit => cmd::check::Report::Junit,
-                    };
                     let file = paired
                         .get(i)
                         .copied()
                         .flatten()
                         .and_then(|o| output.get(o).cloned());
-                    (kind, file)
+                    (*f, file)
                 })
                 .collect();
             cmd::check::run(

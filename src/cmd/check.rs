@@ -1,33 +1,19 @@
 //! `clic check`: the gate.
 
 use super::Status;
+use crate::report::{Format, Run};
 use clic_compiler::plan::{Plan, Severity, Stage};
 use clic_runner::budget::Budget;
-use clic_runner::evidence::{run as run_checks, Evidence, RunOptions, Status as CheckStatus};
+use clic_runner::evidence::{run as run_checks, Evidence, RunOptions};
 use clic_runner::facts::reference::{BenchmarkFacts, Provenance, ScansFacts};
 use clic_runner::facts::{ArtifactFacts, DocumentsFacts, Facts, GitFacts, ModelFacts};
-use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Runs `clic check`.
-/// A report to produce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Report {
-    /// Text for people.
-    Human,
-    /// `clic.check/1` JSON.
-    Json,
-    /// SARIF 2.1.0.
-    Sarif,
-    /// JUnit XML.
-    Junit,
-}
 
 /// Runs `clic check`; each report goes to its file, or to standard output.
 pub fn run(
     path: &Path,
     stage: Stage,
-    reports: Vec<(Report, Option<std::path::PathBuf>)>,
+    reports: Vec<(Format, Option<std::path::PathBuf>)>,
     fail_on: Severity,
     today: Option<String>,
     budget: &Budget,
@@ -94,23 +80,11 @@ pub fn run(
         return Status::Invalid;
     }
     for (kind, target) in reports {
-        let text = match kind {
-            Report::Human => human_report(&plan, &evidence),
-            Report::Json => {
-                serde_json::to_string_pretty(&json_report(&plan, &evidence)).unwrap_or_default()
-                    + "\n"
-            }
-            Report::Sarif => {
-                serde_json::to_string_pretty(&crate::report::sarif::report(
-                    &plan,
-                    &evidence,
-                    &relative_base(&project),
-                ))
-                .unwrap_or_default()
-                    + "\n"
-            }
-            Report::Junit => crate::report::junit::report(&plan, &evidence),
-        };
+        let text = kind.reporter().render(&Run {
+            plan: &plan,
+            evidence: &evidence,
+            base: &relative_base(&project),
+        });
         match target {
             Some(file) => {
                 if let Err(e) = crate::output::write_atomic(&file, text.as_bytes()) {
@@ -236,161 +210,4 @@ pub fn today_utc() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     clic_compiler::utc_date(i64::try_from(secs).unwrap_or(0))
-}
-
-fn mark(s: CheckStatus) -> &'static str {
-    match s {
-        CheckStatus::Passed => "✓ pass",
-        CheckStatus::Failed => "✗ FAIL",
-        CheckStatus::Waived => "~ waived",
-        CheckStatus::Skipped => "- n/a",
-        CheckStatus::Unavailable => "? UNAVAILABLE",
-    }
-}
-
-/// The human report: grouped by policy, failures with their citations, values and place.
-pub fn human_report(plan: &Plan, evidence: &Evidence) -> String {
-    let mut out = String::new();
-    let mut by_policy: BTreeMap<
-        &str,
-        Vec<(
-            &clic_compiler::plan::Check,
-            &clic_runner::evidence::CheckResult,
-        )>,
-    > = BTreeMap::new();
-    for r in &evidence.results {
-        if let Some(c) = plan.checks.iter().find(|c| c.id == r.id) {
-            by_policy.entry(c.policy.as_str()).or_default().push((c, r));
-        }
-    }
-    for (policy, items) in by_policy {
-        let title = items
-            .first()
-            .and_then(|(c, _)| c.policy_title.clone())
-            .map(|t| format!(" — {t}"))
-            .unwrap_or_default();
-        out.push_str(&format!("{policy}{title}\n"));
-        for (c, r) in items {
-            let control = c.id.strip_prefix(&format!("{policy}.")).unwrap_or(&c.id);
-            out.push_str(&format!(
-                "  {:<14} {control} [{}]  {}\n",
-                mark(r.status),
-                c.severity.as_str(),
-                c.title
-            ));
-            if matches!(
-                r.status,
-                CheckStatus::Failed | CheckStatus::Unavailable | CheckStatus::Waived
-            ) {
-                let cites: Vec<String> = c
-                    .citations
-                    .iter()
-                    .map(|x| format!("{} {}", x.framework_name, x.clause))
-                    .collect();
-                out.push_str(&format!("      cites     {}\n", cites.join(" · ")));
-                for f in &r.failed {
-                    out.push_str(&format!("      expected  {f}\n"));
-                }
-                if let Some(u) = &r.unavailable {
-                    out.push_str(&format!(
-                        "      not available: `{}`: {}\n",
-                        u.fact, u.reason
-                    ));
-                }
-                for o in &r.observed {
-                    out.push_str(&format!(
-                        "      actual    {} = {}\n",
-                        o.fact,
-                        o.value.display()
-                    ));
-                }
-                if let Some(w) = &r.waiver {
-                    out.push_str(&format!(
-                        "      waiver    {} (approved by {}, expires {}): {}\n",
-                        w.state, w.waiver.approved_by, w.waiver.expires, w.waiver.reason
-                    ));
-                }
-                if let Some(h) = &c.help {
-                    out.push_str(&format!("      help      {h}\n"));
-                }
-                out.push_str(&format!(
-                    "      declared  {}:{}:{}\n",
-                    c.source.file, c.source.line, c.source.column
-                ));
-            }
-        }
-    }
-    // Waivers that no longer do anything are reported, so that the register stays true.
-    for r in &evidence.results {
-        if let Some(w) = r.waiver.as_ref().filter(|w| w.state != "applied") {
-            let why = if w.state == "expired" {
-                "has expired: it no longer waives anything, and fails the gate"
-            } else {
-                "is not needed: the control does not fail; remove it"
-            };
-            out.push_str(&format!(
-                "\nwaiver for {} (approved by {}, expires {}) {why}\n",
-                r.id, w.waiver.approved_by, w.waiver.expires
-            ));
-        }
-    }
-    let s = &evidence.summary;
-    if !evidence.untouched.is_empty() {
-        out.push_str(&format!(
-            "\n{} check(s) of this stage not run: the staged change does not touch their inputs\n",
-            evidence.untouched.len()
-        ));
-    }
-    out.push_str(&format!(
-        "\n{} passed, {} failed, {} unavailable, {} waived, {} not applicable; {} not run at stage {}\n",
-        s.passed,
-        s.failed,
-        s.unavailable,
-        s.waived,
-        s.skipped,
-        evidence.not_run.len(),
-        evidence.stage.as_str()
-    ));
-    out.push_str(if evidence.gate_passed {
-        "gate: passed\n"
-    } else {
-        "gate: FAILED\n"
-    });
-    out
-}
-
-/// The JSON report (format `clic.check/1`).
-pub fn json_report(plan: &Plan, evidence: &Evidence) -> serde_json::Value {
-    let results: Vec<serde_json::Value> = evidence
-        .results
-        .iter()
-        .filter_map(|r| {
-            let c = plan.checks.iter().find(|c| c.id == r.id)?;
-            Some(serde_json::json!({
-                "id": r.id,
-                "policy": c.policy,
-                "title": c.title,
-                "severity": c.severity,
-                "stage": c.stage,
-                "status": r.status,
-                "citations": c.citations,
-                "failed_expectations": r.failed,
-                "observed": r.observed.iter().map(|o| serde_json::json!({"fact": o.fact, "value": o.value, "shown": o.value.display()})).collect::<Vec<_>>(),
-                "unavailable": r.unavailable,
-                "waiver": r.waiver,
-                "source": c.source,
-            }))
-        })
-        .collect();
-    serde_json::json!({
-        "format": "clic.check/1",
-        "clic_version": env!("CARGO_PKG_VERSION"),
-        "stage": evidence.stage,
-        "fail_on": evidence.fail_on,
-        "gate": if evidence.gate_passed { "passed" } else { "failed" },
-        "summary": evidence.summary,
-        "results": results,
-        "not_run": evidence.not_run,
-        "untouched": evidence.untouched,
-    })
 }

@@ -22,6 +22,16 @@ fn xml(s: &str) -> String {
 }
 
 /// The JUnit XML of a run.
+/// JUnit XML.
+pub struct Junit;
+
+impl super::Reporter for Junit {
+    fn render(&self, run: &super::Run<'_>) -> String {
+        report(run.plan, run.evidence)
+    }
+}
+
+/// The JUnit XML of a run.
 pub fn report(plan: &Plan, evidence: &Evidence) -> String {
     let mut suites: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();

@@ -76,6 +76,17 @@ fn message(c: &Check, r: &CheckResult) -> String {
 /// `base` is the folder clic checked, relative to the repository root (`""` when it is
 /// the root, or outside a repository): locations are given from the root, where code
 /// scanning looks for them.
+/// SARIF 2.1.0.
+pub struct Sarif;
+
+impl super::Reporter for Sarif {
+    fn render(&self, run: &super::Run<'_>) -> String {
+        serde_json::to_string_pretty(&report(run.plan, run.evidence, run.base)).unwrap_or_default()
+            + "\n"
+    }
+}
+
+/// The SARIF log of a run.
 pub fn report(plan: &Plan, evidence: &Evidence, base: &str) -> Value {
     let manifest = plan.model.as_ref().map(|m| m.source.clone());
     let artifact = plan.model.as_ref().map(|m| {
