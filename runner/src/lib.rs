@@ -17,4 +17,5 @@ pub mod metrics;
 pub mod paths;
 pub mod pseudonym;
 pub mod stats;
+pub mod task;
 pub mod testing;

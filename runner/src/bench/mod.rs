@@ -1,19 +1,19 @@
-//! The reference-set benchmark: every scan read and preprocessed as the manifest says,
-//! scored by the model in batches, and the results kept as evidence. One decoding
-//! thread per core streams tensors through a bounded queue to the scoring thread, so
-//! memory holds a few batches of images however many scans there are, and batches are
-//! formed in file order, so scores are the same bit for bit from run to run. The
-//! evidence is cached in `.clic/cache` under a key of every input that can change it.
+//! The reference-set benchmark: its inputs (the reference folder walked, the labels file
+//! and training list read in bounded memory), the inference every task shares
+//! ([`pipeline`]: every scan read, preprocessed and scored in batches), and the binary
+//! task's evidence ([`crate::task`] turns outputs into it). The evidence is cached in
+//! `.clic/cache` under a key of every input that can change it.
 
 pub mod cache;
 pub mod input;
 pub mod labels;
+pub mod pipeline;
 
-use crate::dicom::{self, ScanInfo};
-use crate::engine::{EngineError, Model};
+use crate::dicom::ScanInfo;
+use crate::engine::EngineError;
 use crate::facts::artifact::sha256_hex;
 use crate::metrics::{self, Metrics, Scored};
-use clic_compiler::plan::{ModelSpec, Preprocess};
+use clic_compiler::plan::ModelSpec;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -143,14 +143,41 @@ pub fn score_layout(
     batch: usize,
     index: Option<u32>,
 ) -> Result<(usize, usize), String> {
-    let shown = format!(
+    let per = row_len(output, shape, batch)?;
+    let shown = shown_shape(shape);
+    match index {
+        None if per > 1 => Err(format!(
+            "the output `{output}` has {per} values per scan (shape {shown}) and the manifest does not say which is the score; write `output \"{output}\" index K positive when ...` with K the position of the positive class's score (1 in a two-class softmax whose classes are negative, positive)"
+        )),
+        None => Ok((per, 0)),
+        Some(i) => {
+            let i = i as usize;
+            if i < per {
+                Ok((per, i))
+            } else {
+                Err(format!(
+                    "the manifest reads element {i} of the output `{output}`, but each scan has {per} value(s) (shape {shown}); elements count from 0"
+                ))
+            }
+        }
+    }
+}
+
+fn shown_shape(shape: &[i64]) -> String {
+    format!(
         "[{}]",
         shape
             .iter()
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )
+}
+
+/// How many values each scan has in an output of `shape` for a batch of `batch` scans:
+/// the first dimension must be the batch, and every scan has at least one value.
+pub fn row_len(output: &str, shape: &[i64], batch: usize) -> Result<usize, String> {
+    let shown = shown_shape(shape);
     let Some((&first, rest)) = shape.split_first() else {
         return Err(format!(
             "the output `{output}` is a single value {shown} for the whole batch, not one score per scan"
@@ -172,22 +199,7 @@ pub fn score_layout(
             "the output `{output}` has shape {shown}: no value per scan"
         ));
     }
-    match index {
-        None if per > 1 => Err(format!(
-            "the output `{output}` has {per} values per scan (shape {shown}) and the manifest does not say which is the score; write `output \"{output}\" index K positive when ...` with K the position of the positive class's score (1 in a two-class softmax whose classes are negative, positive)"
-        )),
-        None => Ok((per, 0)),
-        Some(i) => {
-            let i = i as usize;
-            if i < per {
-                Ok((per, i))
-            } else {
-                Err(format!(
-                    "the manifest reads element {i} of the output `{output}`, but each scan has {per} value(s) (shape {shown}); elements count from 0"
-                ))
-            }
-        }
-    }
+    Ok(per)
 }
 
 /// Where a benchmark reads its inputs.
@@ -205,13 +217,13 @@ pub struct BenchInputs {
 
 /// A reference scan file found on disk, with its digest.
 #[derive(Debug, Clone)]
-struct ScanFile {
-    shown: String,
-    path: PathBuf,
+pub(crate) struct ScanFile {
+    pub(crate) shown: String,
+    pub(crate) path: PathBuf,
 }
 
 impl BenchInputs {
-    fn reference(&self) -> Result<(PathBuf, PathBuf), BenchError> {
+    pub(crate) fn reference(&self) -> Result<(PathBuf, PathBuf), BenchError> {
         let r = self.spec.reference.as_ref().ok_or_else(|| {
             BenchError::Manifest(
                 "the manifest names no reference set (`reference \"dir\" labels \"file\"`)"
@@ -223,7 +235,7 @@ impl BenchInputs {
 
     /// The files of the reference set, sorted: every regular file but the labels file,
     /// dotfiles and documentation (`.md`, `.txt`, `.yaml`, `.yml`, `.json`, `.csv`).
-    fn scan_files(&self) -> Result<Vec<ScanFile>, BenchError> {
+    pub(crate) fn scan_files(&self) -> Result<Vec<ScanFile>, BenchError> {
         let (folder, labels) = self.reference()?;
         if !folder.is_dir() {
             return Err(BenchError::Unreadable {
@@ -366,7 +378,7 @@ fn list_file(path: &Path, max: u64) -> Result<(), BenchError> {
 
 /// Reads a labels file or training list of at most `max` bytes as text, in bounded
 /// memory ([`list_file`]).
-fn read_list(path: &Path, max: u64) -> Result<String, BenchError> {
+pub(crate) fn read_list(path: &Path, max: u64) -> Result<String, BenchError> {
     let fail = |reason: String| BenchError::Unreadable {
         path: path.display().to_string(),
         reason,
@@ -437,186 +449,16 @@ fn walkdir_sorted(dir: &Path) -> Result<Vec<PathBuf>, BenchError> {
     Ok(out)
 }
 
-/// Runs the benchmark. `progress` is called with (done, total) after each batch.
+/// Runs the benchmark of the manifest's task (today the one task, a binary score per
+/// scan: [`crate::task::binary`]). `progress` is called with (done, total) after each
+/// batch.
 pub fn run(
     inputs: &BenchInputs,
     key: String,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BenchEvidence, BenchError> {
-    let spec = &inputs.spec;
-    let (_, labels_path) = inputs.reference()?;
-    let labels_text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
-    let labels = labels::parse(&labels_text).map_err(|reason| BenchError::Labels {
-        path: labels_path.display().to_string(),
-        reason,
-    })?;
-    let model_path = inputs.dir.join(&spec.artifact.path);
-    let model_bytes = crate::facts::artifact::read_model(&model_path).map_err(|reason| {
-        BenchError::Unreadable {
-            path: spec.artifact.path.clone(),
-            reason,
-        }
-    })?;
-    let input = spec
-        .input
-        .as_ref()
-        .ok_or_else(|| BenchError::Manifest("the manifest has no `input` spec".to_string()))?;
-    let output = spec
-        .output
-        .as_ref()
-        .ok_or_else(|| BenchError::Manifest("the manifest has no `output` spec".to_string()))?;
-    let (height, width) = input
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            Preprocess::Resize { width, height, .. } => Some((*height as usize, *width as usize)),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            BenchError::Manifest(
-                "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
-            )
-        })?;
-    // Streaming: the decoding threads turn files into tensors without pause, through a
-    // bounded queue (memory holds a few batches, however many scans there are); this
-    // thread scores them in batches with one intra-op thread, so no idle inference pool
-    // spins against the decoders.
-    if let Some(why) = crate::facts::artifact::onnx::read(&model_bytes)
-        .ok()
-        .and_then(|info| crate::facts::artifact::declared_output_problem(&info, output))
-    {
-        return Err(BenchError::Output(why));
-    }
-    let mut model = Model::load(&model_bytes, 1)?.with_timeout(inputs.budget.inference_timeout);
-    let files = inputs.scan_files()?;
-    let total = files.len();
-    let scan_limits = inputs.budget.read.scan();
-    let decode = |f: &ScanFile| -> Result<(ScanInfo, Vec<f32>), String> {
-        let (info, image) =
-            dicom::read_scan_with(&f.path, &f.shown, &scan_limits).map_err(|e| e.to_string())?;
-        if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
-            return Err(format!(
-                "`{}`: modality {} is not among those the manifest accepts ({})",
-                f.shown,
-                info.modality,
-                input.modalities.join(", ")
-            ));
-        }
-        let tensor =
-            dicom::preprocess(&image, &input.steps).map_err(|e| format!("`{}`: {e}", f.shown))?;
-        Ok((info, tensor))
-    };
-    let mut rows: Vec<ScanRow> = Vec::with_capacity(total);
-    let mut unreadable = Vec::new();
-    let mut nonfinite: Vec<String> = Vec::new();
-    // Workers take the files in order from a shared counter, so results arrive nearly in
-    // order and a small reorder buffer restores it: every batch holds the same scans
-    // (files BATCH*k ..) whatever the timing, and scores are reproducible bit for bit.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::sync_channel(2 * BATCH);
-    let scored: Result<(), BenchError> = std::thread::scope(|scope| {
-        for _ in 0..inputs.budget.threads.max(1) {
-            let tx = tx.clone();
-            let (files, decode, next) = (&files, &decode, &next);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(f) = files.get(i) else { break };
-                // A send fails once the scoring side has stopped (on an inference
-                // error): decoding stops with it.
-                if tx.send((i, decode(f))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        // Owned here, so that an inference error drops it and stops the workers.
-        let rx = rx;
-        let mut waiting = BTreeMap::new();
-        let mut batch: Vec<f32> = Vec::with_capacity(BATCH * height * width);
-        let mut infos: Vec<ScanInfo> = Vec::with_capacity(BATCH);
-        let mut done = 0;
-        while done < total {
-            let Some(r) = waiting.remove(&done) else {
-                match rx.recv() {
-                    Ok((i, r)) => {
-                        waiting.insert(i, r);
-                        continue;
-                    }
-                    Err(_) => break,
-                }
-            };
-            done += 1;
-            match r {
-                Ok((info, tensor)) => {
-                    batch.extend_from_slice(&tensor);
-                    infos.push(info);
-                }
-                Err(e) => unreadable.push(e),
-            }
-            if (done % BATCH == 0 || done == total) && !infos.is_empty() {
-                let (scores, _) = model.run_tensor(
-                    &input.tensor,
-                    &[infos.len(), 1, height, width],
-                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH * height * width)),
-                    Some(&output.tensor),
-                )?;
-                let (per, at) =
-                    score_layout(&output.tensor, &scores.shape, infos.len(), output.index)
-                        .map_err(BenchError::Output)?;
-                for (i, info) in std::mem::take(&mut infos).into_iter().enumerate() {
-                    let label = labels.get(&info.file).map(|l| l.positive);
-                    let score = scores.values.get(i * per + at).map(|s| f64::from(*s));
-                    if score.is_some_and(|s| !s.is_finite()) {
-                        nonfinite.push(info.file.clone());
-                    }
-                    rows.push(ScanRow { info, label, score });
-                }
-            }
-            if done % BATCH == 0 || done == total {
-                progress(done, total);
-            }
-        }
-        Ok(())
-    });
-    scored?;
-    if !nonfinite.is_empty() {
-        // A NaN compares false with every threshold: counted, it would be a negative.
-        nonfinite.sort();
-        return Err(BenchError::NonFinite {
-            files: nonfinite,
-            total: rows.len(),
-        });
-    }
-    rows.sort_by(|a, b| a.info.file.cmp(&b.info.file));
-    let present: BTreeSet<&str> = files.iter().map(|f| f.shown.as_str()).collect();
-    let labels_without_file = labels
-        .keys()
-        .filter(|k| !present.contains(k.as_str()))
-        .cloned()
-        .collect();
-    let (leakage_patients, leakage_studies) = match &spec.training_patients {
-        Some(t) => leakage(
-            &inputs.dir.join(t),
-            inputs.budget.read.max_list_bytes,
-            &rows,
-        )?,
-        None => (0, 0),
-    };
-    let overall = score_metrics(&rows, output.threshold, output.inclusive);
-    Ok(BenchEvidence {
-        format: EVIDENCE_FORMAT,
-        key,
-        clic_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_sha256: sha256_hex(&model_bytes),
-        labels_sha256: sha256_hex(labels_text.as_bytes()),
-        backend: crate::engine::backend().name().to_string(),
-        rows,
-        unreadable,
-        labels_without_file,
-        leakage_patients,
-        leakage_studies,
-        overall,
-    })
+    let task = crate::task::binary::BinaryScore::of(&inputs.spec)?;
+    crate::task::run(&task, inputs, key, progress)
 }
 
 /// Metrics over the labelled, scored rows; none when there are none, or when a score is
@@ -644,7 +486,7 @@ pub fn score_metrics<'a>(
 /// Patients and studies of the reference set whose hashed id is in the training list.
 /// The list holds one id per line (a PatientID, or a StudyInstanceUID); it is compared by
 /// sha256, so neither side's plain ids reach the evidence.
-fn leakage(list: &Path, max: u64, rows: &[ScanRow]) -> Result<(u64, u64), BenchError> {
+pub(crate) fn leakage(list: &Path, max: u64, rows: &[ScanRow]) -> Result<(u64, u64), BenchError> {
     let text = read_list(list, max)?;
     let training: BTreeSet<String> = text
         .lines()
