@@ -1,21 +1,23 @@
 //! Which checks a staged change touches, for `--stage pre-commit`.
 //!
-//! A check reads facts; each fact root stands on input files that the manifest names.
-//! A staged change touches a check when it touches one of those files:
+//! A check reads facts; each fact's provider declares the inputs it reads
+//! ([`facts::inputs`](crate::facts::inputs), beside each provider's code). A staged
+//! change touches a check when it touches one of them:
 //!
-//! | fact root | inputs |
+//! | reads | touched by |
 //! |---|---|
-//! | `model` | the `.clic` sources only |
-//! | `artifact` | the model artifact |
-//! | `scans`, `benchmark` | the reference folder, the labels, the training list, the artifact |
-//! | `documents` | every document the manifest names |
-//! | `git`, any other | always touched: the staged change is their subject |
+//! | the `.clic` sources (`model`) | a staged `.clic` file only |
+//! | files (`artifact`, `scans`, `benchmark`, `documents`) | a staged path under one of them |
+//! | the repository (`git`) | any staged change: the staged change is its subject |
 //!
 //! A staged `.clic` file touches every check: the manifest or a policy changed, so
-//! every conclusion may have changed with it.
+//! every conclusion may have changed with it. A fact the schema does not declare (no
+//! compiled plan holds one) is taken to be touched.
 
+use crate::facts::{inputs, Reads};
 use clic_compiler::plan::{Check, ModelSpec, Plan};
-use std::collections::BTreeSet;
+use clic_compiler::schema::{self, Provider};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Ids of the checks of `plan` that a staged change touches. `manifest_dir` is the
 /// manifest's folder relative to the work tree (`""` at its root, `/`-separated);
@@ -28,61 +30,45 @@ pub fn touched(plan: &Plan, manifest_dir: &str, staged: &[String]) -> BTreeSet<S
     if staged.iter().any(|p| p.ends_with(".clic")) {
         return all();
     }
-    let inputs = Inputs::of(plan.model.as_ref(), manifest_dir);
+    let touched = Touched::of(plan.model.as_ref(), manifest_dir, staged);
     plan.checks
         .iter()
-        .filter(|c| reads_touched(c, &inputs, staged))
+        .filter(|c| touched.any(c))
         .map(|c| c.id.clone())
         .collect()
 }
 
-/// Work-tree-relative input paths, by fact root.
-struct Inputs {
-    artifact: Vec<String>,
-    reference: Vec<String>,
-    documents: Vec<String>,
-}
+/// Whether the staged change touches each provider's inputs.
+struct Touched(BTreeMap<Provider, bool>);
 
-impl Inputs {
-    fn of(model: Option<&ModelSpec>, manifest_dir: &str) -> Self {
-        let at = |p: &str| crate::paths::join_slash(manifest_dir, p);
-        let Some(m) = model else {
-            return Self {
-                artifact: Vec::new(),
-                reference: Vec::new(),
-                documents: Vec::new(),
-            };
+impl Touched {
+    fn of(model: Option<&ModelSpec>, manifest_dir: &str, staged: &[String]) -> Self {
+        let under = |p: &String| {
+            let input = crate::paths::join_slash(manifest_dir, p);
+            staged.iter().any(|s| crate::paths::is_under(s, &input))
         };
-        let artifact: Vec<String> = vec![at(&m.artifact.path)];
-        let mut reference = artifact.clone();
-        if let Some(r) = &m.reference {
-            reference.push(at(&r.path));
-            reference.push(at(&r.labels));
-        }
-        if let Some(t) = &m.training_patients {
-            reference.push(at(t));
-        }
-        let documents = m.documents.values().map(|p| at(p)).collect();
-        Self {
-            artifact,
-            reference,
-            documents,
-        }
+        Self(
+            Provider::ALL
+                .into_iter()
+                .map(|p| {
+                    let hit = match inputs(p, model) {
+                        // No `.clic` file is staged (that touched every check).
+                        Reads::Sources => false,
+                        Reads::Files(files) => files.iter().any(under),
+                        Reads::Repository => true,
+                    };
+                    (p, hit)
+                })
+                .collect(),
+        )
     }
-}
 
-fn reads_touched(check: &Check, inputs: &Inputs, staged: &[String]) -> bool {
-    check.facts.iter().any(|fact| {
-        let root = fact.split(['.', '(']).next().unwrap_or("");
-        let paths = match root {
-            "model" => return false,
-            "artifact" => &inputs.artifact,
-            "scans" | "benchmark" => &inputs.reference,
-            "documents" => &inputs.documents,
-            _ => return true,
-        };
-        paths
-            .iter()
-            .any(|input| staged.iter().any(|s| crate::paths::is_under(s, input)))
-    })
+    /// Whether the change touches a fact `check` reads.
+    fn any(&self, check: &Check) -> bool {
+        check.facts.iter().any(|fact| {
+            // A fact read as a call is shown with its arguments: `benchmark.by(Modality)`.
+            let path = fact.split('(').next().unwrap_or(fact);
+            schema::fact(path).is_none_or(|def| self.0.get(&def.provider) == Some(&true))
+        })
+    }
 }

@@ -7,12 +7,20 @@
 //! ones, sorted by kind. A document that cannot be read (outside the project, not UTF-8,
 //! malformed front matter) makes the facts that include it invalid input.
 
-use super::{BadInput, FactError, FactProvider};
+use super::{BadInput, FactError, FactProvider, Reads};
 use crate::documents::{load_all, LoadedDocument};
 use clic_compiler::plan::{ModelSpec, Value};
-use clic_compiler::schema::Provider;
+use clic_compiler::schema::{Provider, DOCUMENT_KINDS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// Every declared document; each kind of [`DOCUMENT_KINDS`] is `documents.<kind>`.
+pub const ALL: &str = "documents.all";
+
+/// What `documents.*` facts read: every document the manifest names.
+pub fn inputs(spec: Option<&ModelSpec>) -> Reads {
+    Reads::Files(spec.map_or_else(Vec::new, |m| m.documents.values().cloned().collect()))
+}
 
 /// Serves `documents.*` from the files the manifest's `documents` block names.
 #[derive(Debug, Clone)]
@@ -86,9 +94,14 @@ impl FactProvider for DocumentsFacts {
         Provider::Documents
     }
 
+    fn serves(&self) -> Vec<String> {
+        let kinds = DOCUMENT_KINDS.iter().map(|k| format!("documents.{k}"));
+        [ALL.to_string()].into_iter().chain(kinds).collect()
+    }
+
     fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
         let docs = self.docs()?;
-        if path == "documents.all" {
+        if path == ALL {
             return docs
                 .iter()
                 .filter(|d| d.declared)
@@ -96,8 +109,10 @@ impl FactProvider for DocumentsFacts {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::List);
         }
-        let kind = path.strip_prefix("documents.").unwrap_or(path);
-        match docs.iter().find(|d| d.kind == kind) {
+        let kind = path
+            .strip_prefix("documents.")
+            .filter(|k| DOCUMENT_KINDS.contains(k));
+        match docs.iter().find(|d| Some(d.kind.as_str()) == kind) {
             Some(doc) => record(doc),
             None => Err(FactError::unavailable(format!(
                 "`{path}` is not a documents fact"

@@ -12,7 +12,7 @@ pub use documents::DocumentsFacts;
 pub use git::GitFacts;
 pub use model::ModelFacts;
 
-use clic_compiler::plan::Value;
+use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::{self, Provider};
 use std::collections::BTreeMap;
 
@@ -107,9 +107,18 @@ impl FactError {
 }
 
 /// A source of facts for one provider root.
+///
+/// Each provider declares beside its code the facts it serves ([`FactProvider::serves`],
+/// read from the table its [`FactProvider::fact`] dispatches on) and the inputs it reads
+/// ([`inputs`]); the schema stays the one contract the compiler reads, and
+/// [`Conformance::of`] (which a runner test demands be empty for every provider) says
+/// where the two disagree.
 pub trait FactProvider {
     /// Which root it serves.
     fn provider(&self) -> Provider;
+    /// Every fact path it serves: the rows of the table [`FactProvider::fact`] dispatches
+    /// on, so that a path outside it is never served.
+    fn serves(&self) -> Vec<String>;
     /// The value of a fact under its root. `Value::Null` means the fact is known to be absent.
     fn fact(&mut self, path: &str, args: &[Value]) -> Result<Value, FactError>;
 }
@@ -124,11 +133,68 @@ impl FactProvider for NotProvided {
         self.0
     }
 
+    fn serves(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     fn fact(&mut self, _: &str, _: &[Value]) -> Result<Value, FactError> {
         Err(FactError::unavailable(format!(
             "no provider computes `{}.*` facts in this version of clic",
             self.0.root()
         )))
+    }
+}
+
+/// Where a provider's declaration and the schema disagree.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conformance {
+    /// Facts the schema gives the provider that it does not serve.
+    pub unserved: Vec<String>,
+    /// Facts it serves that the schema does not give it.
+    pub undeclared: Vec<String>,
+}
+
+impl Conformance {
+    /// How `provider`'s declaration compares with the schema's facts of its root.
+    pub fn of(provider: &dyn FactProvider) -> Self {
+        let served: std::collections::BTreeSet<String> = provider.serves().into_iter().collect();
+        let declared: std::collections::BTreeSet<String> = schema::FACTS
+            .iter()
+            .filter(|f| f.provider == provider.provider())
+            .map(|f| f.path.to_string())
+            .collect();
+        Self {
+            unserved: declared.difference(&served).cloned().collect(),
+            undeclared: served.difference(&declared).cloned().collect(),
+        }
+    }
+
+    /// Whether the two agree.
+    pub fn is_exact(&self) -> bool {
+        self.unserved.is_empty() && self.undeclared.is_empty()
+    }
+}
+
+/// The inputs a provider reads, declared beside it: what a staged change must touch for
+/// the provider's facts to change (the pre-commit scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reads {
+    /// Only the `.clic` sources (the manifest as the Plan carries it).
+    Sources,
+    /// These files and folders, as the manifest names them (relative to its folder).
+    Files(Vec<String>),
+    /// The repository itself: whatever is staged is its subject.
+    Repository,
+}
+
+/// What `provider` reads for this manifest (none: the project has no manifest).
+pub fn inputs(provider: Provider, spec: Option<&ModelSpec>) -> Reads {
+    match provider {
+        Provider::Model => model::inputs(spec),
+        Provider::Artifact => artifact::inputs(spec),
+        Provider::Scans | Provider::Benchmark => reference::inputs(spec),
+        Provider::Git => git::inputs(spec),
+        Provider::Documents => documents::inputs(spec),
     }
 }
 

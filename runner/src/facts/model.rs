@@ -1,7 +1,11 @@
 //! `model.*` facts: read from the manifest as the Plan carries it.
+//!
+//! [`FACTS`] declares every fact this provider serves beside how it reads it; the claims
+//! (`model.claims.<metric>`) come from the metric registry, one per row.
 
-use super::{FactError, FactProvider};
-use clic_compiler::plan::{ModelSpec, Value};
+use super::{FactError, FactProvider, Reads};
+use clic_compiler::plan::{ModelSpec, Preprocess, Value};
+use clic_compiler::schema::metrics::METRICS;
 use clic_compiler::schema::Provider;
 use std::collections::BTreeMap;
 
@@ -18,8 +22,106 @@ impl ModelFacts {
     }
 }
 
+/// How a `model.*` fact is read from the manifest.
+type Read = fn(&ModelSpec) -> Value;
+
+/// Every `model.*` fact but the claims, with how it is read.
+pub const FACTS: &[(&str, Read)] = &[
+    ("model.name", |m| Value::String(m.name.clone())),
+    ("model.version", |m| Value::Version(m.version.clone())),
+    ("model.purpose", |m| Value::String(m.purpose.clone())),
+    ("model.class", |m| Value::Class(m.class.clone())),
+    ("model.classification_rule", |m| {
+        opt(m.classification_rule.as_ref())
+    }),
+    ("model.artifact.path", |m| {
+        Value::String(m.artifact.path.clone())
+    }),
+    ("model.artifact.sha256", |m| opt(m.artifact.sha256.as_ref())),
+    ("model.input.tensor", |m| {
+        opt(m.input.as_ref().map(|i| &i.tensor))
+    }),
+    ("model.input.modalities", |m| {
+        Value::List(m.input.as_ref().map_or_else(Vec::new, |i| {
+            i.modalities.iter().cloned().map(Value::String).collect()
+        }))
+    }),
+    ("model.input.width", |m| {
+        resize(m).map_or(Value::Null, |r| Value::Number(f64::from(r.0)))
+    }),
+    ("model.input.height", |m| {
+        resize(m).map_or(Value::Null, |r| Value::Number(f64::from(r.1)))
+    }),
+    ("model.input.interpolation", |m| {
+        resize(m).map_or(Value::Null, |r| Value::String(r.2))
+    }),
+    ("model.input.normalized", |m| {
+        Value::Bool(m.input.as_ref().is_some_and(|i| {
+            i.steps
+                .iter()
+                .any(|s| matches!(s, Preprocess::Normalize { .. }))
+        }))
+    }),
+    ("model.output.tensor", |m| {
+        opt(m.output.as_ref().map(|o| &o.tensor))
+    }),
+    ("model.output.threshold", |m| {
+        m.output
+            .as_ref()
+            .map_or(Value::Null, |o| Value::Number(o.threshold))
+    }),
+    ("model.output.positive", |m| {
+        opt(m.output.as_ref().map(|o| &o.positive))
+    }),
+    ("model.reference.path", |m| {
+        opt(m.reference.as_ref().map(|r| &r.path))
+    }),
+    ("model.reference.labels", |m| {
+        opt(m.reference.as_ref().map(|r| &r.labels))
+    }),
+    ("model.training.patients", |m| {
+        opt(m.training_patients.as_ref())
+    }),
+    ("model.safety_class", |m| opt(m.safety_class.as_ref())),
+    ("model.significance", |m| opt(m.significance.as_ref())),
+    ("model.situation", |m| opt(m.situation.as_ref())),
+    ("model.documents", |m| {
+        Value::List(
+            m.documents
+                .iter()
+                .map(|(k, p)| {
+                    let mut r = BTreeMap::new();
+                    r.insert("kind".to_string(), Value::String(k.clone()));
+                    r.insert("path".to_string(), Value::String(p.clone()));
+                    Value::Record(r)
+                })
+                .collect(),
+        )
+    }),
+    ("model.policies", |m| {
+        Value::List(m.policies.iter().cloned().map(Value::String).collect())
+    }),
+];
+
 fn opt(s: Option<&String>) -> Value {
     s.map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+/// The manifest's resize step: width, height, interpolation.
+fn resize(m: &ModelSpec) -> Option<(u32, u32, String)> {
+    m.input.as_ref()?.steps.iter().find_map(|s| match s {
+        Preprocess::Resize {
+            width,
+            height,
+            interpolation,
+        } => Some((*width, *height, interpolation.clone())),
+        _ => None,
+    })
+}
+
+/// What `model.*` facts read: the manifest alone, which is a `.clic` source.
+pub fn inputs(_: Option<&ModelSpec>) -> Reads {
+    Reads::Sources
 }
 
 impl FactProvider for ModelFacts {
@@ -27,80 +129,30 @@ impl FactProvider for ModelFacts {
         Provider::Model
     }
 
+    fn serves(&self) -> Vec<String> {
+        let claims = METRICS.iter().map(|d| d.claim.to_string());
+        FACTS
+            .iter()
+            .map(|(p, _)| p.to_string())
+            .chain(claims)
+            .collect()
+    }
+
     fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
         let Some(m) = &self.spec else {
             return Err(FactError::unavailable("the project has no model manifest"));
         };
-        let input = m.input.as_ref();
-        let resize = input.and_then(|i| {
-            i.steps.iter().find_map(|s| match s {
-                clic_compiler::plan::Preprocess::Resize {
-                    width,
-                    height,
-                    interpolation,
-                } => Some((*width, *height, interpolation.clone())),
-                _ => None,
-            })
-        });
-        let output = m.output.as_ref();
-        Ok(match path {
-            "model.name" => Value::String(m.name.clone()),
-            "model.version" => Value::Version(m.version.clone()),
-            "model.purpose" => Value::String(m.purpose.clone()),
-            "model.class" => Value::Class(m.class.clone()),
-            "model.classification_rule" => opt(m.classification_rule.as_ref()),
-            "model.artifact.path" => Value::String(m.artifact.path.clone()),
-            "model.artifact.sha256" => opt(m.artifact.sha256.as_ref()),
-            "model.input.tensor" => opt(input.map(|i| &i.tensor)),
-            "model.input.modalities" => Value::List(input.map_or_else(Vec::new, |i| {
-                i.modalities.iter().cloned().map(Value::String).collect()
-            })),
-            "model.input.width" => resize
-                .as_ref()
-                .map_or(Value::Null, |r| Value::Number(f64::from(r.0))),
-            "model.input.height" => resize
-                .as_ref()
-                .map_or(Value::Null, |r| Value::Number(f64::from(r.1))),
-            "model.input.interpolation" => resize.map_or(Value::Null, |r| Value::String(r.2)),
-            "model.input.normalized" => Value::Bool(input.is_some_and(|i| {
-                i.steps
-                    .iter()
-                    .any(|s| matches!(s, clic_compiler::plan::Preprocess::Normalize { .. }))
-            })),
-            "model.output.tensor" => opt(output.map(|o| &o.tensor)),
-            "model.output.threshold" => output.map_or(Value::Null, |o| Value::Number(o.threshold)),
-            "model.output.positive" => opt(output.map(|o| &o.positive)),
-            "model.reference.path" => opt(m.reference.as_ref().map(|r| &r.path)),
-            "model.reference.labels" => opt(m.reference.as_ref().map(|r| &r.labels)),
-            "model.training.patients" => opt(m.training_patients.as_ref()),
-            "model.safety_class" => opt(m.safety_class.as_ref()),
-            "model.significance" => opt(m.significance.as_ref()),
-            "model.situation" => opt(m.situation.as_ref()),
-            "model.documents" => Value::List(
-                m.documents
-                    .iter()
-                    .map(|(k, p)| {
-                        let mut r = BTreeMap::new();
-                        r.insert("kind".to_string(), Value::String(k.clone()));
-                        r.insert("path".to_string(), Value::String(p.clone()));
-                        Value::Record(r)
-                    })
-                    .collect(),
-            ),
-            "model.policies" => {
-                Value::List(m.policies.iter().cloned().map(Value::String).collect())
-            }
-            other => match other.strip_prefix("model.claims.") {
-                Some(claim) => m
-                    .claims
-                    .get(claim)
-                    .map_or(Value::Null, |v| Value::Number(*v)),
-                None => {
-                    return Err(FactError::unavailable(format!(
-                        "`{other}` is not a model fact"
-                    )))
-                }
-            },
-        })
+        if let Some((_, read)) = FACTS.iter().find(|(p, _)| *p == path) {
+            return Ok(read(m));
+        }
+        match METRICS.iter().find(|d| d.claim == path) {
+            Some(d) => Ok(m
+                .claims
+                .get(d.name)
+                .map_or(Value::Null, |v| Value::Number(*v))),
+            None => Err(FactError::unavailable(format!(
+                "`{path}` is not a model fact"
+            ))),
+        }
     }
 }

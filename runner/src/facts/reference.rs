@@ -1,10 +1,11 @@
 //! `scans.*` and `benchmark.*` facts: both read one benchmark run of the reference set,
 //! computed on first use or reused from the cache.
 
-use super::{BadInput, FactError, FactProvider};
+use super::{BadInput, FactError, FactProvider, Reads};
 use crate::bench::{self, cache, BenchEvidence, BenchInputs, ScanRow};
 use crate::metrics::registry;
-use clic_compiler::plan::Value;
+use clic_compiler::plan::{ModelSpec, Value};
+use clic_compiler::schema::metrics::METRICS;
 use clic_compiler::schema::Provider;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -121,6 +122,21 @@ fn at_fault(e: &bench::BenchError) -> BadInput {
     }
 }
 
+/// What `scans.*` and `benchmark.*` facts read: the benchmark's inputs, that is the
+/// model that scores the scans, the reference folder, its labels and the training list.
+pub fn inputs(spec: Option<&ModelSpec>) -> Reads {
+    let Some(m) = spec else {
+        return Reads::Files(Vec::new());
+    };
+    let mut files = vec![m.artifact.path.clone()];
+    if let Some(r) = &m.reference {
+        files.push(r.path.clone());
+        files.push(r.labels.clone());
+    }
+    files.extend(m.training_patients.clone());
+    Reads::Files(files)
+}
+
 /// Serves `scans.*`.
 pub struct ScansFacts(pub Rc<RefCell<Reference>>);
 
@@ -145,99 +161,164 @@ fn record(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
     )
 }
 
+/// How a `scans.*` fact is read from the benchmark's evidence.
+type Read = fn(&BenchEvidence) -> Value;
+
+/// The reference set's files whose row satisfies `pred`.
+fn files(ev: &BenchEvidence, pred: impl Fn(&ScanRow) -> bool) -> Value {
+    Value::List(
+        ev.rows
+            .iter()
+            .filter(|r| pred(r))
+            .map(|r| Value::String(r.info.file.clone()))
+            .collect(),
+    )
+}
+
+/// How many distinct values `key` takes over the rows.
+fn distinct<T: Ord>(ev: &BenchEvidence, key: impl Fn(&ScanRow) -> T) -> Value {
+    num(ev.rows.iter().map(key).collect::<BTreeSet<_>>().len() as f64)
+}
+
+/// Every `scans.*` fact, with how it is read.
+pub const SCANS: &[(&str, Read)] = &[
+    ("scans.count", |ev| {
+        num((ev.rows.len() + ev.unreadable.len()) as f64)
+    }),
+    ("scans.patients", |ev| {
+        distinct(ev, |r| r.info.patient_hash.clone())
+    }),
+    ("scans.studies", |ev| {
+        distinct(ev, |r| r.info.study_hash.clone())
+    }),
+    ("scans.modalities", |ev| {
+        strings(ev.rows.iter().map(|r| r.info.modality.clone()))
+    }),
+    ("scans.manufacturers", |ev| {
+        strings(ev.rows.iter().map(|r| r.info.manufacturer.clone()))
+    }),
+    ("scans.transfer_syntaxes", |ev| {
+        strings(ev.rows.iter().map(|r| r.info.transfer_syntax.clone()))
+    }),
+    ("scans.sizes", |ev| {
+        strings(
+            ev.rows
+                .iter()
+                .map(|r| format!("{}x{}", r.info.rows, r.info.columns)),
+        )
+    }),
+    ("scans.unreadable", |ev| {
+        Value::List(ev.unreadable.iter().cloned().map(Value::String).collect())
+    }),
+    ("scans.unlabelled", |ev| files(ev, |r| r.label.is_none())),
+    ("scans.labels_without_file", |ev| {
+        Value::List(
+            ev.labels_without_file
+                .iter()
+                .cloned()
+                .map(Value::String)
+                .collect(),
+        )
+    }),
+    ("scans.deid.findings", |ev| {
+        Value::List(
+            ev.rows
+                .iter()
+                .flat_map(|r| {
+                    r.info.deid.findings.iter().map(|f| {
+                        record([
+                            ("file", Value::String(r.info.file.clone())),
+                            ("tag", Value::String(f.tag.clone())),
+                            ("keyword", Value::String(f.keyword.clone())),
+                            ("action", Value::String(f.action.clone())),
+                        ])
+                    })
+                })
+                .collect(),
+        )
+    }),
+    ("scans.deid.files_with_identifiers", |ev| {
+        num(ev
+            .rows
+            .iter()
+            .filter(|r| !r.info.deid.findings.is_empty())
+            .count() as f64)
+    }),
+    ("scans.deid.identity_removed", |ev| {
+        Value::Bool(ev.rows.iter().all(|r| r.info.deid.identity_removed))
+    }),
+    ("scans.deid.method_declared", |ev| {
+        Value::Bool(ev.rows.iter().all(|r| r.info.deid.method_declared))
+    }),
+    ("scans.deid.burned_in_annotation", |ev| {
+        files(ev, |r| {
+            r.info.deid.burned_in_annotation.as_deref() != Some("NO")
+        })
+    }),
+    ("scans.deid.private_tags", |ev| {
+        num(ev
+            .rows
+            .iter()
+            .filter(|r| r.info.deid.private_tags > 0)
+            .count() as f64)
+    }),
+    ("scans.leakage.patients", |ev| {
+        num(ev.leakage_patients as f64)
+    }),
+    ("scans.leakage.studies", |ev| num(ev.leakage_studies as f64)),
+];
+
 impl FactProvider for ScansFacts {
     fn provider(&self) -> Provider {
         Provider::Scans
     }
 
+    fn serves(&self) -> Vec<String> {
+        SCANS.iter().map(|(p, _)| p.to_string()).collect()
+    }
+
     fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
         let mut r = self.0.borrow_mut();
         let (ev, _) = r.evidence()?;
-        let rows = &ev.rows;
-        let files = |pred: &dyn Fn(&ScanRow) -> bool| {
-            Value::List(
-                rows.iter()
-                    .filter(|r| pred(r))
-                    .map(|r| Value::String(r.info.file.clone()))
-                    .collect(),
-            )
-        };
-        Ok(match path {
-            "scans.count" => num((rows.len() + ev.unreadable.len()) as f64),
-            "scans.patients" => num(rows
-                .iter()
-                .map(|r| &r.info.patient_hash)
-                .collect::<BTreeSet<_>>()
-                .len() as f64),
-            "scans.studies" => num(rows
-                .iter()
-                .map(|r| &r.info.study_hash)
-                .collect::<BTreeSet<_>>()
-                .len() as f64),
-            "scans.modalities" => strings(rows.iter().map(|r| r.info.modality.clone())),
-            "scans.manufacturers" => strings(rows.iter().map(|r| r.info.manufacturer.clone())),
-            "scans.transfer_syntaxes" => {
-                strings(rows.iter().map(|r| r.info.transfer_syntax.clone()))
-            }
-            "scans.sizes" => strings(
-                rows.iter()
-                    .map(|r| format!("{}x{}", r.info.rows, r.info.columns)),
-            ),
-            "scans.unreadable" => {
-                Value::List(ev.unreadable.iter().cloned().map(Value::String).collect())
-            }
-            "scans.unlabelled" => files(&|r| r.label.is_none()),
-            "scans.labels_without_file" => Value::List(
-                ev.labels_without_file
-                    .iter()
-                    .cloned()
-                    .map(Value::String)
-                    .collect(),
-            ),
-            "scans.deid.findings" => Value::List(
-                rows.iter()
-                    .flat_map(|r| {
-                        r.info.deid.findings.iter().map(|f| {
-                            record([
-                                ("file", Value::String(r.info.file.clone())),
-                                ("tag", Value::String(f.tag.clone())),
-                                ("keyword", Value::String(f.keyword.clone())),
-                                ("action", Value::String(f.action.clone())),
-                            ])
-                        })
-                    })
-                    .collect(),
-            ),
-            "scans.deid.files_with_identifiers" => num(rows
-                .iter()
-                .filter(|r| !r.info.deid.findings.is_empty())
-                .count() as f64),
-            "scans.deid.identity_removed" => {
-                Value::Bool(rows.iter().all(|r| r.info.deid.identity_removed))
-            }
-            "scans.deid.method_declared" => {
-                Value::Bool(rows.iter().all(|r| r.info.deid.method_declared))
-            }
-            "scans.deid.burned_in_annotation" => {
-                files(&|r| r.info.deid.burned_in_annotation.as_deref() != Some("NO"))
-            }
-            "scans.deid.private_tags" => {
-                num(rows.iter().filter(|r| r.info.deid.private_tags > 0).count() as f64)
-            }
-            "scans.leakage.patients" => num(ev.leakage_patients as f64),
-            "scans.leakage.studies" => num(ev.leakage_studies as f64),
-            other => {
-                return Err(FactError::unavailable(format!(
-                    "`{other}` is not a scans fact"
-                )))
-            }
-        })
+        match SCANS.iter().find(|(p, _)| *p == path) {
+            Some((_, read)) => Ok(read(ev)),
+            None => Err(FactError::unavailable(format!(
+                "`{path}` is not a scans fact"
+            ))),
+        }
     }
 }
+
+/// The `benchmark.*` facts of the counts and the threshold, as
+/// [`registry::counts`] names them; every metric of the registry is one more, and
+/// [`BY`] the metrics per subgroup.
+pub const COUNTS: [&str; 8] = [
+    "benchmark.n",
+    "benchmark.positives",
+    "benchmark.negatives",
+    "benchmark.threshold",
+    "benchmark.tp",
+    "benchmark.fp",
+    "benchmark.tn",
+    "benchmark.fn",
+];
+
+/// The benchmark's metrics per value of a DICOM attribute.
+pub const BY: &str = "benchmark.by";
 
 impl FactProvider for BenchmarkFacts {
     fn provider(&self) -> Provider {
         Provider::Benchmark
+    }
+
+    fn serves(&self) -> Vec<String> {
+        let metrics = METRICS.iter().map(|d| d.fact);
+        COUNTS
+            .into_iter()
+            .chain([BY])
+            .chain(metrics)
+            .map(str::to_string)
+            .collect()
     }
 
     fn fact(&mut self, path: &str, args: &[Value]) -> Result<Value, FactError> {
@@ -267,8 +348,7 @@ impl FactProvider for BenchmarkFacts {
         let overall = ev.overall.as_ref().ok_or_else(|| {
             FactError::unavailable("no reference scan is both labelled and scored")
         })?;
-        let name = path.strip_prefix("benchmark.").unwrap_or(path);
-        if name == "by" {
+        if path == BY {
             let Some(Value::String(attribute)) = args.first() else {
                 return Err(FactError::unavailable(
                     "`benchmark.by` needs an attribute name",
@@ -290,7 +370,10 @@ impl FactProvider for BenchmarkFacts {
                 .collect();
             return Ok(Value::List(subgroups));
         }
-        registry::fact(overall, name)
+        let declared = COUNTS.contains(&path) || METRICS.iter().any(|d| d.fact == path);
+        path.strip_prefix("benchmark.")
+            .filter(|_| declared)
+            .and_then(|name| registry::fact(overall, name))
             .ok_or_else(|| FactError::unavailable(format!("`{path}` is not a benchmark fact")))
     }
 }

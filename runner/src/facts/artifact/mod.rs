@@ -4,7 +4,7 @@
 
 pub mod onnx;
 
-use super::{BadInput, FactError, FactProvider};
+use super::{BadInput, FactError, FactProvider, Reads};
 use crate::budget::Budget;
 use crate::engine::{EngineError, Model, OutputShapes};
 use clic_compiler::plan::{ModelSpec, Preprocess, Value};
@@ -350,67 +350,123 @@ fn tensor_value(t: &onnx::TensorInfo) -> Value {
     Value::Record(r)
 }
 
-/// The value of one `artifact.*` fact, given the report and (optionally) the manifest.
-pub fn fact_value(report: &ArtifactReport, spec: Option<&ModelSpec>, path: &str) -> Option<Value> {
-    let info = &report.info;
-    Some(match path {
-        "artifact.exists" => Value::Bool(true),
-        "artifact.sha256" => Value::String(report.sha256.clone()),
-        "artifact.size_bytes" => Value::Number(report.size_bytes as f64),
-        "artifact.sha256_matches" => match spec.and_then(|s| s.artifact.sha256.as_ref()) {
-            Some(pin) => Value::Bool(pin.eq_ignore_ascii_case(&report.sha256)),
+/// How an `artifact.*` fact is read from the report and (optionally) the manifest.
+type Read = fn(&ArtifactReport, Option<&ModelSpec>) -> Value;
+
+fn record<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Record(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+/// Every `artifact.*` fact, with how it is read.
+pub const FACTS: &[(&str, Read)] = &[
+    ("artifact.exists", |_, _| Value::Bool(true)),
+    ("artifact.sha256", |r, _| Value::String(r.sha256.clone())),
+    ("artifact.size_bytes", |r, _| {
+        Value::Number(r.size_bytes as f64)
+    }),
+    ("artifact.sha256_matches", |r, spec| {
+        match spec.and_then(|s| s.artifact.sha256.as_ref()) {
+            Some(pin) => Value::Bool(pin.eq_ignore_ascii_case(&r.sha256)),
             None => Value::Bool(false),
-        },
-        "artifact.loads" => Value::Bool(report.load_error.is_none()),
-        "artifact.ir_version" => Value::Number(info.ir_version as f64),
-        "artifact.opsets" => Value::List(
-            info.opsets
+        }
+    }),
+    ("artifact.loads", |r, _| Value::Bool(r.load_error.is_none())),
+    ("artifact.ir_version", |r, _| {
+        Value::Number(r.info.ir_version as f64)
+    }),
+    ("artifact.opsets", |r, _| {
+        Value::List(
+            r.info
+                .opsets
                 .iter()
                 .map(|(d, v)| {
-                    let mut r = BTreeMap::new();
-                    r.insert("domain".to_string(), Value::String(d.clone()));
-                    r.insert("version".to_string(), Value::Number(*v as f64));
-                    Value::Record(r)
+                    record([
+                        ("domain", Value::String(d.clone())),
+                        ("version", Value::Number(*v as f64)),
+                    ])
                 })
                 .collect(),
-        ),
-        "artifact.producer.name" => Value::String(info.producer_name.clone()),
-        "artifact.producer.version" => Value::String(info.producer_version.clone()),
-        "artifact.graph.name" => Value::String(info.graph_name.clone()),
-        "artifact.metadata" => Value::List(
-            info.metadata
+        )
+    }),
+    ("artifact.producer.name", |r, _| {
+        Value::String(r.info.producer_name.clone())
+    }),
+    ("artifact.producer.version", |r, _| {
+        Value::String(r.info.producer_version.clone())
+    }),
+    ("artifact.graph.name", |r, _| {
+        Value::String(r.info.graph_name.clone())
+    }),
+    ("artifact.metadata", |r, _| {
+        Value::List(
+            r.info
+                .metadata
                 .iter()
                 .map(|(k, v)| {
-                    let mut r = BTreeMap::new();
-                    r.insert("key".to_string(), Value::String(k.clone()));
-                    r.insert("value".to_string(), Value::String(v.clone()));
-                    Value::Record(r)
+                    record([
+                        ("key", Value::String(k.clone())),
+                        ("value", Value::String(v.clone())),
+                    ])
                 })
                 .collect(),
-        ),
-        "artifact.inputs" => Value::List(info.inputs.iter().map(tensor_value).collect()),
-        "artifact.outputs" => Value::List(info.outputs.iter().map(tensor_value).collect()),
-        "artifact.external_data" => Value::Bool(info.external_data),
-        "artifact.custom_domains" => Value::List(
-            info.custom_domains
+        )
+    }),
+    ("artifact.inputs", |r, _| {
+        Value::List(r.info.inputs.iter().map(tensor_value).collect())
+    }),
+    ("artifact.outputs", |r, _| {
+        Value::List(r.info.outputs.iter().map(tensor_value).collect())
+    }),
+    ("artifact.external_data", |r, _| {
+        Value::Bool(r.info.external_data)
+    }),
+    ("artifact.custom_domains", |r, _| {
+        Value::List(
+            r.info
+                .custom_domains
                 .iter()
                 .cloned()
                 .map(Value::String)
                 .collect(),
-        ),
-        "artifact.deterministic" => report.deterministic.map_or(Value::Null, Value::Bool),
-        "artifact.matches_manifest" => {
-            Value::Bool(spec.is_some_and(|s| mismatches(report, s).is_empty()))
-        }
-        "artifact.mismatches" => Value::List(
-            spec.map(|s| mismatches(report, s))
+        )
+    }),
+    ("artifact.deterministic", |r, _| {
+        r.deterministic.map_or(Value::Null, Value::Bool)
+    }),
+    ("artifact.matches_manifest", |r, spec| {
+        Value::Bool(spec.is_some_and(|s| mismatches(r, s).is_empty()))
+    }),
+    ("artifact.mismatches", |r, spec| {
+        Value::List(
+            spec.map(|s| mismatches(r, s))
                 .unwrap_or_default()
                 .into_iter()
                 .map(Value::String)
                 .collect(),
-        ),
-        _ => return None,
-    })
+        )
+    }),
+];
+
+/// The value of one `artifact.*` fact, given the report and (optionally) the manifest;
+/// none for a path that is not one.
+pub fn fact_value(report: &ArtifactReport, spec: Option<&ModelSpec>, path: &str) -> Option<Value> {
+    FACTS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, read)| read(report, spec))
+}
+
+/// What `artifact.*` facts read: the model file.
+pub fn inputs(spec: Option<&ModelSpec>) -> Reads {
+    Reads::Files(
+        spec.map(|m| vec![m.artifact.path.clone()])
+            .unwrap_or_default(),
+    )
 }
 
 /// Serves `artifact.*` for the manifest's model, inspecting the file on first use.
@@ -483,6 +539,10 @@ impl ArtifactFacts {
 impl FactProvider for ArtifactFacts {
     fn provider(&self) -> Provider {
         Provider::Artifact
+    }
+
+    fn serves(&self) -> Vec<String> {
+        FACTS.iter().map(|(p, _)| p.to_string()).collect()
     }
 
     fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {

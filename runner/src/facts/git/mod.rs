@@ -38,7 +38,7 @@ pub mod signature;
 mod tags;
 pub mod version;
 
-use super::{FactError, FactProvider};
+use super::{FactError, FactProvider, Reads};
 use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::Provider;
 use git2::{ErrorCode, Repository, RepositoryOpenFlags, Status, StatusOptions};
@@ -48,6 +48,11 @@ use std::path::{Path, PathBuf};
 /// The default pattern of a change-request reference in a commit message
 /// (`CR-12`, `CHG 7` is not one, `JIRA-1234`, `issue42`).
 pub const DEFAULT_CHANGE_REQUEST: &str = r"(?i)\b(CR|CHG|JIRA|ISSUE)-?\d+\b";
+
+/// What `git.*` facts read: the repository's state, which the staged change is part of.
+pub fn inputs(_: Option<&ModelSpec>) -> Reads {
+    Reads::Repository
+}
 
 /// Serves `git.*` from the repository that holds the manifest.
 pub struct GitFacts {
@@ -255,9 +260,136 @@ fn is_modified(s: Status) -> bool {
     )
 }
 
+/// What a `git.*` fact is read from: the repository and the manifest.
+struct At<'a> {
+    r: &'a mut Repo,
+    path: &'a str,
+    dir: &'a Path,
+    spec: Option<&'a ModelSpec>,
+    change_request: Option<&'a Regex>,
+}
+
+/// How a `git.*` fact is read.
+type Read = fn(&mut At<'_>) -> Result<Value, FactError>;
+
+/// Every `git.*` fact, with how it is read.
+const FACTS: &[(&str, Read)] = &[
+    ("git.clean", |a| Ok(Value::Bool(a.r.statuses()?.is_empty()))),
+    ("git.untracked", |a| {
+        a.r.named(a.dir, a.spec, |s| s.intersects(UNTRACKED))
+    }),
+    ("git.modified", |a| a.r.named(a.dir, a.spec, is_modified)),
+    ("git.staged", |a| {
+        Ok(strings(
+            history::staged(&a.r.repo).map_err(|e| git_err(&e))?,
+        ))
+    }),
+    ("git.head.id", head_fact),
+    ("git.head.author", head_fact),
+    ("git.head.committer", head_fact),
+    ("git.head.date", head_fact),
+    ("git.head.signed", head_fact),
+    ("git.head.branch", |a| history::branch(&a.r.repo)),
+    ("git.head.verified", |a| {
+        match history::head_id(&a.r.repo)? {
+            None => Ok(Value::Null),
+            Some(id) => signature::verify(&a.r.repo, id),
+        }
+    }),
+    ("git.head.tag", |a| {
+        Ok(tags_at_head(a.r)?.map_or(Value::Null, |at_head| {
+            at_head
+                .into_iter()
+                .max_by(|a, b| version::compare(a, b))
+                .map_or(Value::Null, Value::String)
+        }))
+    }),
+    ("git.head.tag_matches_version", |a| {
+        let Some(at_head) = tags_at_head(a.r)? else {
+            return Ok(Value::Null);
+        };
+        let spec = a.spec.ok_or_else(no_manifest)?;
+        let wanted = format!("v{}", spec.version);
+        Ok(Value::Bool(at_head.contains(&wanted)))
+    }),
+    ("git.last_release.tag", |a| {
+        Ok(a.r
+            .release()?
+            .map_or(Value::Null, |t| Value::String(t.name)))
+    }),
+    ("git.last_release.changed_files", |a| {
+        Ok(match (a.r.release()?, history::head_id(&a.r.repo)?) {
+            (Some(tag), Some(head)) => strings(
+                history::changed_files(&a.r.repo, tag.commit, head).map_err(|e| git_err(&e))?,
+            ),
+            _ => Value::Null,
+        })
+    }),
+    ("git.since_release.commits", |a| {
+        let Some(head) = history::head_id(&a.r.repo)? else {
+            return Ok(Value::List(Vec::new()));
+        };
+        let since = a.r.release()?.map(|t| t.commit);
+        Ok(Value::List(
+            history::commits(&a.r.repo, head, since, a.change_request).map_err(|e| git_err(&e))?,
+        ))
+    }),
+    ("git.stray_scans", |a| {
+        let spec = a.spec.ok_or_else(no_manifest)?;
+        let workdir = a.r.workdir()?.to_path_buf();
+        Ok(strings(paths::stray_scans(
+            &a.r.repo, a.dir, &workdir, spec,
+        )?))
+    }),
+    ("git.lfs.model", |a| {
+        let spec = a.spec.ok_or_else(no_manifest)?;
+        let workdir = a.r.workdir()?.to_path_buf();
+        let rel = paths::in_repo(a.dir, &workdir, &spec.artifact.path).ok_or_else(|| {
+            FactError::unavailable(format!(
+                "the artifact `{}` lies outside the repository",
+                spec.artifact.path
+            ))
+        })?;
+        Ok(Value::Bool(paths::is_lfs(&a.r.repo, &rel)?))
+    }),
+    ("git.lfs.scans", |a| {
+        let spec = a.spec.ok_or_else(no_manifest)?;
+        match &spec.reference {
+            None => Ok(Value::Null),
+            Some(reference) => {
+                let workdir = a.r.workdir()?.to_path_buf();
+                paths::scans_lfs(&a.r.repo, a.dir, &workdir, reference)
+            }
+        }
+    }),
+];
+
+/// A `git.head.*` fact that HEAD's commit carries.
+fn head_fact(a: &mut At<'_>) -> Result<Value, FactError> {
+    history::head_fact(&a.r.repo, a.path)
+}
+
+/// The names of the tags at HEAD; none on an unborn HEAD.
+fn tags_at_head(r: &mut Repo) -> Result<Option<Vec<String>>, FactError> {
+    let Some(head) = history::head_id(&r.repo)? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        r.tags()?
+            .iter()
+            .filter(|t| t.commit == head)
+            .map(|t| t.name.clone())
+            .collect(),
+    ))
+}
+
 impl FactProvider for GitFacts {
     fn provider(&self) -> Provider {
         Provider::Git
+    }
+
+    fn serves(&self) -> Vec<String> {
+        FACTS.iter().map(|(p, _)| p.to_string()).collect()
     }
 
     fn fact(&mut self, path: &str, _: &[Value]) -> Result<Value, FactError> {
@@ -270,89 +402,17 @@ impl FactProvider for GitFacts {
         let Some(Ok(r)) = self.repo.as_mut() else {
             return Err(FactError::unavailable("not inside a git repository"));
         };
-        let dir = self.dir.as_path();
-        let spec = self.spec.as_ref();
-        Ok(match path {
-            "git.clean" => Value::Bool(r.statuses()?.is_empty()),
-            "git.untracked" => r.named(dir, spec, |s| s.intersects(UNTRACKED))?,
-            "git.modified" => r.named(dir, spec, is_modified)?,
-            "git.staged" => strings(history::staged(&r.repo).map_err(|e| git_err(&e))?),
-            "git.head.id" | "git.head.author" | "git.head.committer" | "git.head.date"
-            | "git.head.signed" => history::head_fact(&r.repo, path)?,
-            "git.head.branch" => history::branch(&r.repo)?,
-            "git.head.verified" => match history::head_id(&r.repo)? {
-                None => Value::Null,
-                Some(id) => signature::verify(&r.repo, id)?,
-            },
-            "git.head.tag" | "git.head.tag_matches_version" => {
-                let Some(head) = history::head_id(&r.repo)? else {
-                    return Ok(Value::Null);
-                };
-                let at_head: Vec<String> = r
-                    .tags()?
-                    .iter()
-                    .filter(|t| t.commit == head)
-                    .map(|t| t.name.clone())
-                    .collect();
-                if path == "git.head.tag" {
-                    at_head
-                        .into_iter()
-                        .max_by(|a, b| version::compare(a, b))
-                        .map_or(Value::Null, Value::String)
-                } else {
-                    let spec = spec.ok_or_else(no_manifest)?;
-                    let wanted = format!("v{}", spec.version);
-                    Value::Bool(at_head.contains(&wanted))
-                }
-            }
-            "git.last_release.tag" => r.release()?.map_or(Value::Null, |t| Value::String(t.name)),
-            "git.last_release.changed_files" => match (r.release()?, history::head_id(&r.repo)?) {
-                (Some(tag), Some(head)) => strings(
-                    history::changed_files(&r.repo, tag.commit, head).map_err(|e| git_err(&e))?,
-                ),
-                _ => Value::Null,
-            },
-            "git.since_release.commits" => {
-                let Some(head) = history::head_id(&r.repo)? else {
-                    return Ok(Value::List(Vec::new()));
-                };
-                let since = r.release()?.map(|t| t.commit);
-                Value::List(
-                    history::commits(&r.repo, head, since, self.change_request.as_ref())
-                        .map_err(|e| git_err(&e))?,
-                )
-            }
-            "git.stray_scans" => {
-                let spec = spec.ok_or_else(no_manifest)?;
-                let workdir = r.workdir()?.to_path_buf();
-                strings(paths::stray_scans(&r.repo, dir, &workdir, spec)?)
-            }
-            "git.lfs.model" => {
-                let spec = spec.ok_or_else(no_manifest)?;
-                let workdir = r.workdir()?.to_path_buf();
-                let rel = paths::in_repo(dir, &workdir, &spec.artifact.path).ok_or_else(|| {
-                    FactError::unavailable(format!(
-                        "the artifact `{}` lies outside the repository",
-                        spec.artifact.path
-                    ))
-                })?;
-                Value::Bool(paths::is_lfs(&r.repo, &rel)?)
-            }
-            "git.lfs.scans" => {
-                let spec = spec.ok_or_else(no_manifest)?;
-                match &spec.reference {
-                    None => Value::Null,
-                    Some(reference) => {
-                        let workdir = r.workdir()?.to_path_buf();
-                        paths::scans_lfs(&r.repo, dir, &workdir, reference)?
-                    }
-                }
-            }
-            other => {
-                return Err(FactError::unavailable(format!(
-                    "`{other}` is not a git fact"
-                )))
-            }
+        let Some((_, read)) = FACTS.iter().find(|(p, _)| *p == path) else {
+            return Err(FactError::unavailable(format!(
+                "`{path}` is not a git fact"
+            )));
+        };
+        read(&mut At {
+            r,
+            path,
+            dir: &self.dir,
+            spec: self.spec.as_ref(),
+            change_request: self.change_request.as_ref(),
         })
     }
 }
