@@ -1,7 +1,6 @@
 //! `clic`: compliance-as-code for medical-imaging AI. One module per subcommand.
 
 mod cmd;
-mod dossier;
 mod limits;
 mod output;
 mod project;

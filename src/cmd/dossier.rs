@@ -7,14 +7,14 @@
 //! output folder is left as it was).
 
 use super::Status;
-use crate::dossier::context::GitInfo;
-use crate::dossier::integrity::{self, FileHash};
-use crate::dossier::render::{override_dirs, Templates};
-use crate::dossier::{self, write, Sources};
 use crate::output::print_error;
 use crate::project::{io_reason, Project};
 use clic_compiler::plan::{ModelSpec, Plan, Severity, Stage, Value};
 use clic_compiler::Code;
+use clic_dossier::context::GitInfo;
+use clic_dossier::integrity::{self, FileHash};
+use clic_dossier::render::{override_dirs, Templates};
+use clic_dossier::{self as dossier, write, Sources};
 use clic_runner::budget::Budget;
 use clic_runner::evidence::{run as run_checks, RunOptions};
 use clic_runner::facts::{FactError, FactProvider, GitFacts};
@@ -237,6 +237,7 @@ pub fn run(
         inputs: &inputs,
         waivers_as_of: &as_of,
         read_limits: &budget.read,
+        clic_version: env!("CARGO_PKG_VERSION"),
     };
     let mut files = match dossier::assemble(&sources, &templates) {
         Ok(f) => f,

@@ -17,9 +17,9 @@
 //!   over the PAE whose keyid is the key's SHA256 fingerprint (as `ssh-keygen -l` prints).
 
 use super::{dsse, Key};
-use crate::dossier::integrity;
 use base64ct::{Base64, Encoding};
 use clic_compiler::plan::{Plan, Severity, Stage};
+use clic_dossier::integrity;
 use clic_runner::evidence::{blocks, Evidence, Status};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};

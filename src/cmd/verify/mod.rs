@@ -20,11 +20,11 @@
 //! repository cannot be read.
 
 use super::Status;
-use crate::dossier::integrity::{self, Findings, Record, Tree};
 use crate::output::print_error;
 use crate::project::io_reason;
 use crate::sign::allowed;
 use clic_compiler::Code;
+use clic_dossier::integrity::{self, Findings, Record, Tree};
 use std::collections::BTreeMap;
 use std::path::Path;
 

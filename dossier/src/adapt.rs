@@ -1,10 +1,11 @@
-//! The catalogues of [`super::catalogue`] turned into the sections the templates show,
-//! each item filled by [`super::fill`] or marked not applicable with its justification.
+//! The catalogues of [`crate::catalogue`] turned into the sections the templates show,
+//! each item filled by [`crate::fill`] or marked not applicable with its justification.
 
-use super::catalogue::{self, Method, ANNEX_II, ANNEX_III, ANNEX_IV, GSPRS};
-use super::context::Gaps;
-use super::sections::DocView;
-use super::{fill, Sources};
+use crate::catalogue::{self, Method, ANNEX_II, ANNEX_III, ANNEX_IV, GSPRS};
+use crate::context::Gaps;
+use crate::fill;
+use crate::sources::Sources;
+use crate::views::DocView;
 use serde_json::{json, Value};
 
 /// One requirement of MDR Annex I, as the checklist shows it.

@@ -3,9 +3,9 @@
 //! heading that carries the item's reference, e.g. `1.1(b)`, or its title). An item
 //! nothing fills is a named gap.
 
-use super::context::Gaps;
-use super::sections::{find_section, DocView};
-use super::Sources;
+use crate::context::Gaps;
+use crate::sources::Sources;
+use crate::views::{find_section, DocView};
 use serde_json::{json, Value};
 
 /// A fact line of an item.
@@ -60,12 +60,12 @@ pub fn controls_for(src: &Sources<'_>, framework: &str, clauses: &[&str]) -> Vec
                 x.framework == framework
                     && clauses
                         .iter()
-                        .any(|k| super::sections::covers(&x.clause, k) || x.clause.starts_with(k))
+                        .any(|k| crate::catalogue::covers(&x.clause, k) || x.clause.starts_with(k))
             })
         })
         .map(|c| {
             let status =
-                super::context::control(c, src.evidence.results.iter().find(|r| r.id == c.id));
+                crate::context::control(c, src.evidence.results.iter().find(|r| r.id == c.id));
             json!({ "id": c.id, "title": c.title, "status": status["status"] })
         })
         .collect()
@@ -193,7 +193,7 @@ pub fn annex_ii(
             .or(from_docs),
         "1.1(d)" => {
             let input = spec.input.as_ref().map_or_else(String::new, |i| {
-                let steps: Vec<String> = super::context::device(spec, &mut Gaps::default())["preprocessing"]
+                let steps: Vec<String> = crate::context::device(spec, &mut Gaps::default())["preprocessing"]
                     .as_array()
                     .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
                     .unwrap_or_default();
@@ -260,7 +260,7 @@ pub fn annex_ii(
                     )),
                     spec.claims
                         .iter()
-                        .map(|(k, v)| format!("{k} {}", super::context::claim_shown(k, *v)))
+                        .map(|(k, v)| format!("{k} {}", crate::shown::claim_shown(k, *v)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )

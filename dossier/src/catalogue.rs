@@ -729,6 +729,15 @@ pub static ANNEX_IV: &[AnnexIvItem] = &[
     },
 ];
 
+/// Whether a clause cited as `cited` covers the catalogue clause `item`: the same
+/// clause, or one of its sub-clauses (`Annex I 17.2(a)` and `Annex I 17.2.1` count towards
+/// `Annex I 17.2`). White space does not count.
+pub fn covers(cited: &str, item: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let (c, i) = (norm(cited), norm(item));
+    !i.is_empty() && (c == i || c.starts_with(&format!("{i}.")) || c.starts_with(&format!("{i}(")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

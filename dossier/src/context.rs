@@ -5,13 +5,14 @@
 //! cannot fill is `{"gap": "why"}` and is recorded in the gap list at the same time, so
 //! the gap report names every section left unfilled and no template shows a blank.
 
-use super::integrity::FileHash;
+use crate::integrity::FileHash;
+use crate::shown::{claim_shown, estimate};
 use clic_compiler::plan::{Check, ModelSpec, Plan, Preprocess};
-use clic_compiler::schema::metrics::{self, Kind, Shown, METRICS};
+use clic_compiler::schema::metrics::{Kind, Shown, METRICS};
 use clic_runner::bench::{self, BenchEvidence};
 use clic_runner::evidence::{CheckResult, Evidence, Status};
 use clic_runner::metrics::registry::{self, Reading};
-use clic_runner::metrics::{Estimate, Metrics};
+use clic_runner::metrics::Metrics;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -71,52 +72,6 @@ pub struct GitInfo {
     pub changed: Option<Vec<String>>,
     /// Why the above are missing: not under version control, no commit yet.
     pub missing: Option<String>,
-}
-
-/// A fraction as a percentage with one decimal.
-pub fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.1}%", x * 100.0)
-    } else {
-        "n/a".to_string()
-    }
-}
-
-fn method_name(m: &str) -> String {
-    match m {
-        "wilson" => "Wilson score".to_string(),
-        "delong" => "DeLong".to_string(),
-        "bootstrap-percentile" => "percentile bootstrap (seeded)".to_string(),
-        "mover-wilson" => "MOVER over the Wilson intervals".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// An estimate with its interval, n and method, formatted. `percent`: shown as a
-/// percentage (proportions), else with three decimals (AUC).
-pub fn estimate(e: &Estimate, percent: bool) -> Value {
-    let f = |x: f64| {
-        if percent {
-            pct(x)
-        } else if x.is_finite() {
-            format!("{x:.3}")
-        } else {
-            "n/a".to_string()
-        }
-    };
-    let count = e
-        .successes
-        .map_or_else(|| format!("n = {}", e.n), |s| format!("{s}/{}", e.n));
-    json!({
-        "value": f(e.value),
-        "low": f(e.low),
-        "high": f(e.high),
-        "ci": format!("{}–{}", f(e.low), f(e.high)),
-        "method": method_name(&e.method),
-        "count": count,
-        "n": e.n,
-        "raw": { "value": e.value, "low": e.low, "high": e.high },
-    })
 }
 
 fn status_word(s: Status) -> &'static str {
@@ -345,15 +300,6 @@ pub fn device(spec: &ModelSpec, gaps: &mut Gaps) -> Value {
     })
 }
 
-/// A claim as written: as its metric is shown (a percentage, or three decimals for the
-/// AUC and the calibration errors).
-pub fn claim_shown(name: &str, v: f64) -> String {
-    match metrics::metric(name).map(|d| d.shown) {
-        Some(Shown::Decimal) => format!("{v:.3}"),
-        _ => pct(v),
-    }
-}
-
 fn step(s: &Preprocess) -> String {
     match s {
         Preprocess::Rescale { fixed: None } => {
@@ -512,7 +458,7 @@ pub fn benchmark(
         }
         subgroups.push(json!({ "attribute": attribute, "groups": groups }));
     }
-    let claims = super::claims::claims(spec, m, evidence);
+    let claims = crate::claims::claims(spec, m, evidence);
     json!({
         "available": true,
         "dataset": dataset,

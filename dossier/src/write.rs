@@ -14,7 +14,7 @@ use clic_runner::fsio;
 
 // The detached signature beside the record, the one file a dossier holds that its
 // record cannot list (it signs the record).
-use super::integrity::SIGNATURE;
+use crate::integrity::SIGNATURE;
 
 /// The part of `evidence.json` that says which files a dossier folder holds.
 #[derive(serde::Deserialize)]
@@ -48,7 +48,7 @@ pub fn replaceable(dir: &Path) -> Result<(), String> {
     if held.is_empty() {
         return Ok(());
     }
-    let record = super::integrity::RECORD;
+    let record = crate::integrity::RECORD;
     let not_ours = |why: String| {
         Err(format!(
             "it is not a folder clic wrote ({why}), so clic will not replace it"

@@ -3,7 +3,7 @@
 //! gate (the registry names it: [`MetricDef::control`]), never recomputed here, so the
 //! report cannot disagree with the gate.
 
-use super::context::{claim_shown, estimate};
+use crate::shown::{claim_shown, estimate};
 use clic_compiler::plan::ModelSpec;
 use clic_compiler::schema::metrics::{metric, Bound, MetricDef, Shown};
 use clic_runner::evidence::{CheckResult, Evidence, Status};

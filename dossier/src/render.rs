@@ -6,7 +6,7 @@
 //! have is an error, never an empty string): the Markdown one escapes every `{{value}}`
 //! for Markdown, the HTML one for HTML. User strings only ever reach a template as data.
 
-use super::escape;
+use crate::escape;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
@@ -168,7 +168,7 @@ fn text_for(
         if p.is_file() {
             let text = std::fs::read_to_string(&p).map_err(|e| RenderFailure {
                 template: p.display().to_string(),
-                message: format!("cannot read it: {}", crate::project::io_reason(&e)),
+                message: format!("cannot read it: {}", io_reason(&e)),
             })?;
             let shown = p.strip_prefix(base).map_or_else(
                 |_| p.display().to_string(),
@@ -256,6 +256,17 @@ impl Templates {
 
 /// The string a `{{fill}}` or `{{code}}` parameter shows, or why there is none (the
 /// context holds `{"gap": "why"}`, null or an empty string).
+/// An I/O error reading a template override, in words (as the CLI words them: a file
+/// that is not UTF-8 is "not UTF-8 text").
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+        _ => e.to_string(),
+    }
+}
+
 fn shown(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),

@@ -11,7 +11,7 @@
 //! Inputs the metrics cannot draw (one class only, no cases, one calibration bin, no
 //! subgroup) give a figure with a note that says why, never a panic or a missing file.
 
-use super::escape;
+use crate::escape;
 use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::{self, BenchEvidence, ScanRow};
 use clic_runner::metrics::{Estimate, Metrics};

@@ -1,12 +1,19 @@
-//! The MDR technical file: `clic dossier` renders it, `clic verify` checks it.
+//! The MDR technical file of a clic project, as a library: `clic dossier` renders it,
+//! `clic verify` checks it.
 //!
-//! [`assemble`] is pure: from the Plan, the check results, the benchmark evidence, the
-//! documents, git and the input hashes it makes every file of the dossier in memory —
-//! the Markdown documents, `index.html`, the figures, `results.json`, `benchmark.json`,
-//! `scans.sha256` and `evidence.json`. Nothing in it reads the clock, so two runs on
-//! the same inputs give the same bytes. [`write::replace_dir`] puts them in place.
+//! The crate takes typed inputs — the Plan, the check results, the benchmark evidence,
+//! the documents as the runner read them, git and the input hashes ([`Sources`]) — and
+//! returns files: [`assemble`] makes every file of the dossier in memory (the Markdown
+//! documents, `index.html`, the figures, `results.json`, `benchmark.json`,
+//! `scans.sha256` and `evidence.json`), and [`write::replace_dir`] puts them in place.
+//! Nothing in [`assemble`] reads the clock, so two runs on the same inputs give the same
+//! bytes. [`integrity`] is the record `evidence.json` and the checks `clic verify` makes
+//! against it. The templates are `templates/dossier/` (built in; a project overrides them
+//! from `compliance/templates/`). It sits between the runner and the CLI:
+//! compiler ← runner ← dossier ← CLI; it never calls back into the CLI.
 
 pub mod adapt;
+pub mod benchmark;
 pub mod catalogue;
 pub mod claims;
 pub mod context;
@@ -16,42 +23,20 @@ pub mod fill;
 pub mod integrity;
 pub mod render;
 pub mod sections;
+pub mod shown;
+pub mod sources;
+pub mod views;
 pub mod write;
 
-use clic_compiler::plan::{ModelSpec, Plan};
+use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::BenchEvidence;
-use clic_runner::evidence::Evidence;
-use context::{Gaps, GitInfo};
+use context::Gaps;
+pub use integrity::SCANS_MANIFEST;
 use integrity::{FileHash, GitState, Record};
 use render::{RenderFailure, Templates, DOCUMENTS};
 use serde_json::{json, Value};
+pub use sources::Sources;
 use std::collections::BTreeMap;
-
-/// Name of the scans manifest in the dossier: one `sha256  path` line per reference scan.
-pub const SCANS_MANIFEST: &str = "scans.sha256";
-
-/// Everything a dossier is made from.
-pub struct Sources<'a> {
-    /// The compiled project.
-    pub plan: &'a Plan,
-    /// Its model manifest.
-    pub spec: &'a ModelSpec,
-    /// The release-stage results.
-    pub evidence: &'a Evidence,
-    /// The benchmark evidence, or why there is none.
-    pub bench: Result<&'a BenchEvidence, String>,
-    /// The documents the manifest names, as read.
-    pub documents: &'a [clic_runner::documents::LoadedDocument],
-    /// Git state.
-    pub git: &'a GitInfo,
-    /// Every input with its hash.
-    pub inputs: &'a [FileHash],
-    /// The date waivers were evaluated as of.
-    pub waivers_as_of: &'a str,
-    /// The reading limits of the run (recorded in `results.json` when not the defaults,
-    /// so that `clic verify --regenerate` reads as this run did).
-    pub read_limits: &'a clic_runner::budget::ReadLimits,
-}
 
 fn json_bytes(v: &impl serde::Serialize) -> Vec<u8> {
     let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
@@ -123,7 +108,7 @@ pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String,
     if let (Value::Object(a), Value::Object(e)) = (&mut appendix, extra) {
         a.extend(e);
     }
-    let views = sections::doc_views(src.documents);
+    let views = views::doc_views(src.documents);
     let docs = sections::documents(&views, &mut gaps);
     let text = sections::texts(&views, &mut gaps);
     let regulatory = sections::regulatory(src, &views, &benchmark, &mut gaps);
@@ -145,7 +130,7 @@ pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String,
         }
     }
     json!({
-        "clic_version": env!("CARGO_PKG_VERSION"),
+        "clic_version": src.clic_version,
         "status": context::status(src.evidence, src.plan),
         "release": release,
         "device": device,
@@ -211,7 +196,7 @@ pub fn assemble(
         "class": ctx["device"]["class"],
         "commit": shown(&release["commit"]),
         "date": shown(&release["date"]),
-        "clic_version": env!("CARGO_PKG_VERSION"),
+        "clic_version": src.clic_version,
         "status": ctx["status"],
         "documents": pages,
     });
@@ -248,12 +233,12 @@ pub fn assemble(
     if let Ok(ev) = src.bench {
         files.insert(
             "benchmark.json".to_string(),
-            json_bytes(&crate::cmd::bench::evidence_json(ev, src.spec)),
+            json_bytes(&benchmark::evidence_json(ev, src.spec)),
         );
     }
     let record = Record {
         format: integrity::FORMAT.to_string(),
-        clic_version: env!("CARGO_PKG_VERSION").to_string(),
+        clic_version: src.clic_version.to_string(),
         model: format!("{} {}", src.spec.name, src.spec.version),
         gate: if src.evidence.gate_passed {
             "passed"

@@ -1,105 +1,16 @@
 //! The regulatory documents' sections: MDR Annex II items, the Annex III surveillance
 //! plan, the GSPR checklist, AI Act Annex IV items, the documents the manifest names,
 //! and the gap report's clauses. The catalogues of requirements come from
-//! [`super::catalogue`]; this module fills each requirement from the inputs — the
+//! [`crate::catalogue`]; this module fills each requirement from the inputs — the
 //! manifest, the documents, the benchmark and the check results — or names the gap.
 
-use super::context::Gaps;
-use super::Sources;
+use crate::catalogue::covers;
+use crate::context::Gaps;
+use crate::sources::Sources;
+use crate::views::{find_section, DocView};
 use clic_compiler::plan::Plan;
 use clic_runner::evidence::{Evidence, Status};
 use serde_json::{json, Value};
-
-/// A document the manifest names, as the dossier shows it.
-#[derive(Debug, Clone, Default)]
-pub struct DocView {
-    /// Its kind in the manifest (`risk_management`, `dpia`, ...).
-    pub kind: String,
-    /// Its title, e.g. "Risk management file".
-    pub title: String,
-    /// Its path, relative to the manifest; empty when the manifest does not name it.
-    pub path: String,
-    /// Whether the manifest names it.
-    pub declared: bool,
-    /// Whether the file exists and could be read.
-    pub exists: bool,
-    /// Front matter: who approved it.
-    pub approved_by: Option<String>,
-    /// Front matter: when.
-    pub date: Option<String>,
-    /// Front matter: its version.
-    pub version: Option<String>,
-    /// Its headings, in order.
-    pub headings: Vec<String>,
-    /// Sections: (heading, text under it up to the next heading).
-    pub sections: Vec<(String, String)>,
-    /// Questionnaire items: (question, answer; empty when unanswered).
-    pub answers: Vec<(String, String)>,
-    /// Required headings of its template that it lacks.
-    pub missing_headings: Vec<String>,
-    /// Questions left unanswered.
-    pub unanswered: Vec<String>,
-}
-
-/// Whether a section's text says nothing yet: empty once the template's guidance
-/// (quoted lines) is dropped, or a `TODO` placeholder.
-fn placeholder(text: &str) -> bool {
-    let kept: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('>'))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let t = kept.trim().trim_start_matches("**Answer:**").trim();
-    t.is_empty() || t == "TODO" || t.starts_with("TODO:")
-}
-
-/// The documents the manifest names (and, as not declared, the kinds it does not),
-/// as the dossier shows them, sorted by kind.
-pub fn doc_views(docs: &[clic_runner::documents::LoadedDocument]) -> Vec<DocView> {
-    let mut out: Vec<DocView> = docs
-        .iter()
-        .map(|d| {
-            let answers: Vec<(String, String)> = d
-                .items
-                .iter()
-                .map(|i| (i.question.clone(), i.answer.clone().unwrap_or_default()))
-                .collect();
-            let sections = d
-                .headings
-                .iter()
-                .filter_map(|h| {
-                    if let Some((_, a)) = answers.iter().find(|(q, _)| q == &h.text) {
-                        return (!a.trim().is_empty()).then(|| (h.text.clone(), a.clone()));
-                    }
-                    let body = d.section(&h.text)?;
-                    let kept: String = body
-                        .lines()
-                        .filter(|l| !l.trim_start().starts_with('>'))
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    (!placeholder(&body)).then(|| (h.text.clone(), kept.trim().to_string()))
-                })
-                .collect();
-            DocView {
-                kind: d.kind.clone(),
-                title: d.title.clone(),
-                path: d.path.clone().unwrap_or_default(),
-                declared: d.declared,
-                exists: d.exists && d.error.is_none(),
-                approved_by: d.front_matter.approved_by.clone(),
-                date: d.front_matter.date.clone(),
-                version: d.front_matter.version.clone(),
-                headings: d.headings.iter().map(|h| h.text.clone()).collect(),
-                missing_headings: d.missing_headings.clone(),
-                sections,
-                answers,
-                unanswered: d.unanswered.clone(),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| a.kind.cmp(&b.kind));
-    out
-}
 
 fn approval(d: &DocView) -> Option<String> {
     if !d.exists {
@@ -174,27 +85,6 @@ pub fn documents(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
         .collect()
 }
 
-/// The text of the section of a document of one of `kinds` whose heading contains one
-/// of `words` (case-insensitive), with where it comes from.
-pub fn find_section(docs: &[DocView], kinds: &[&str], words: &[&str]) -> Option<String> {
-    for d in docs.iter().filter(|d| d.exists) {
-        if !kinds.is_empty() && !kinds.contains(&d.kind.as_str()) {
-            continue;
-        }
-        for (heading, body) in &d.sections {
-            let h = heading.to_lowercase();
-            if words.iter().any(|w| h.contains(w)) && !body.trim().is_empty() {
-                return Some(format!(
-                    "{} (from {}, section \"{heading}\")",
-                    body.trim(),
-                    d.path
-                ));
-            }
-        }
-    }
-    None
-}
-
 /// The short texts other templates need from the documents.
 pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
     let doc = "clinical-performance.md";
@@ -202,7 +92,7 @@ pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
         "reference_standard": gaps.fill(
             doc,
             "Reference standard (STARD 10b)",
-            super::fill::gather(docs, &[("ai_questionnaire", "4.1"), ("ai_questionnaire", "4.2"), ("ai_questionnaire", "4.3")])
+            crate::fill::gather(docs, &[("ai_questionnaire", "4.1"), ("ai_questionnaire", "4.2"), ("ai_questionnaire", "4.3")])
                 .or_else(|| find_section(docs, &[], &["reference standard", "ground truth", "annotation"])),
             "no document the manifest names has a section on the reference standard (a heading with \"reference standard\", \"ground truth\" or \"annotation\")",
         ),
@@ -210,7 +100,7 @@ pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
             doc,
             "Sample size (STARD 18)",
             find_section(docs, &[], &["sample size"])
-                .or_else(|| super::fill::gather(docs, &[("ai_questionnaire", "3.2")])),
+                .or_else(|| crate::fill::gather(docs, &[("ai_questionnaire", "3.2")])),
             "no document the manifest names has a \"sample size\" section or answers the AI questionnaire's 3.2 (sufficiency of the data)",
         ),
     })
@@ -238,19 +128,10 @@ fn controls_citing(
                     Status::Unavailable => "NOT AVAILABLE",
                 }),
                 "passed": r.is_some_and(|r| r.status == Status::Passed),
-                "result_sha256": r.map(super::context::result_hash).unwrap_or_default(),
+                "result_sha256": r.map(crate::context::result_hash).unwrap_or_default(),
             })
         })
         .collect()
-}
-
-/// Whether a clause cited as `cited` covers the catalogue clause `item`: the same
-/// clause, or one of its sub-clauses (`Annex I 17.2(a)` and `Annex I 17.2.1` count towards
-/// `Annex I 17.2`). White space does not count.
-pub fn covers(cited: &str, item: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let (c, i) = (norm(cited), norm(item));
-    !i.is_empty() && (c == i || c.starts_with(&format!("{i}.")) || c.starts_with(&format!("{i}(")))
 }
 
 /// The regulatory sections of every template.
@@ -271,10 +152,10 @@ pub fn regulatory(
         Value::Null
     };
     json!({
-        "annex_ii": super::adapt::annex_ii(src, docs, benchmark, gaps),
+        "annex_ii": crate::adapt::annex_ii(src, docs, benchmark, gaps),
         "annex_iii": annex_iii(src, docs, benchmark, gaps),
         "gspr": gspr(src),
-        "ai_act": super::adapt::ai_act(src, docs, benchmark, gaps),
+        "ai_act": crate::adapt::ai_act(src, docs, benchmark, gaps),
         "questionnaire": questionnaire,
         "no_questionnaire": no_questionnaire,
     })
@@ -297,7 +178,7 @@ fn questionnaire(docs: &[DocView]) -> Vec<Value> {
 
 /// The GSPR checklist: every requirement of the catalogue with the controls covering it.
 fn gspr(src: &Sources<'_>) -> Vec<Value> {
-    super::adapt::gspr_items()
+    crate::adapt::gspr_items()
         .into_iter()
         .map(|g| {
             let controls = controls_citing(src.plan, src.evidence, &|fw, clause| {
@@ -349,7 +230,7 @@ fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut 
                 .unwrap_or("as at release, on the field data of the period");
             json!({
                 "name": name,
-                "threshold": super::context::claim_shown(name, *claimed),
+                "threshold": crate::shown::claim_shown(name, *claimed),
                 "baseline": observed,
                 "method": method,
             })
@@ -375,7 +256,7 @@ fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut 
         "no_indicators": no_indicators,
         "subgroups": subgroups,
         "psur": format!("{psur} {}", pct_line(benchmark)),
-        "items": super::adapt::annex_iii_items(docs, gaps),
+        "items": crate::adapt::annex_iii_items(docs, gaps),
     })
 }
 
@@ -435,7 +316,7 @@ pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
             let parent = CLAUSES
                 .iter()
                 .any(|o| o.framework == *fw && o.id != cl.id && covers(o.id, cl.id));
-            if parent || !super::adapt::applicable_clause(fw, cl.id) {
+            if parent || !crate::adapt::applicable_clause(fw, cl.id) {
                 continue;
             }
             let covering: Vec<&clic_compiler::plan::Check> = plan

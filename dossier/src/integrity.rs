@@ -18,6 +18,9 @@ pub const FORMAT: &str = "clic.dossier-evidence/2";
 /// The name of the integrity record inside a dossier.
 pub const RECORD: &str = "evidence.json";
 
+/// Name of the scans manifest in the dossier: one `sha256  path` line per reference scan.
+pub const SCANS_MANIFEST: &str = "scans.sha256";
+
 /// The detached SSHSIG signature of [`RECORD`] beside it (`clic dossier --sign`): the
 /// one file of a dossier its record cannot list.
 pub const SIGNATURE: &str = "evidence.json.sig";
@@ -232,8 +235,8 @@ pub const FIGURES: [&str; 3] = [
 
 /// The files every dossier of this clic version lists in its record.
 pub fn required_outputs() -> Vec<&'static str> {
-    let mut out: Vec<&str> = super::render::DOCUMENTS.iter().map(|d| d.output).collect();
-    out.extend(["index.html", "results.json", super::SCANS_MANIFEST]);
+    let mut out: Vec<&str> = crate::render::DOCUMENTS.iter().map(|d| d.output).collect();
+    out.extend(["index.html", "results.json", SCANS_MANIFEST]);
     out.sort_unstable();
     out
 }
