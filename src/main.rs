@@ -5,6 +5,7 @@ mod limits;
 mod output;
 mod project;
 mod report;
+mod session;
 mod sign;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};

@@ -6,21 +6,17 @@ use crate::project::io_reason;
 use clic_compiler::plan::ModelSpec;
 use clic_compiler::schema::metrics::{Shown, METRICS};
 use clic_compiler::Code;
-use clic_runner::bench::{BenchEvidence, BenchInputs};
+use clic_runner::bench::BenchEvidence;
 use clic_runner::budget::Budget;
-use clic_runner::facts::reference::{Progress, Provenance, Reference};
+use clic_runner::facts::reference::{Progress, Provenance};
 use clic_runner::metrics::registry::{self, Reading};
 use clic_runner::metrics::Estimate;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// The manifest's folder (its paths are relative to it) and its cache folder.
-pub fn manifest_dir(base: &Path, spec: &ModelSpec) -> PathBuf {
-    base.join(
-        Path::new(&spec.source.file)
-            .parent()
-            .unwrap_or(Path::new("")),
-    )
+/// The manifest's folder (see [`crate::session::manifest_dir`]).
+pub fn manifest_dir(base: &Path, spec: &ModelSpec) -> std::path::PathBuf {
+    crate::session::manifest_dir(base, spec)
 }
 
 /// A progress bar on a terminal; nothing otherwise.
@@ -44,41 +40,13 @@ pub fn progress() -> Progress {
     })
 }
 
-/// The shared benchmark of a compiled project.
-pub fn reference(
-    project: &crate::project::Project,
-    spec: Option<&ModelSpec>,
-    budget: &Budget,
-) -> std::rc::Rc<std::cell::RefCell<Reference>> {
-    let base = project.base.as_path();
-    let inputs = spec.map(|s| BenchInputs {
-        dir: manifest_dir(base, s),
-        root: project.root.clone(),
-        spec: s.clone(),
-        budget: *budget,
-    });
-    let clic_dir = spec.map(|s| manifest_dir(base, s).join(".clic"));
-    if let Some(dir) = &clic_dir {
-        // Pseudonyms and cache entries are keyed by the project's secret; without it
-        // (a read-only checkout) a random key for this run: nothing is cached then.
-        match clic_runner::pseudonym::Key::for_project(dir) {
-            Ok(key) => clic_runner::pseudonym::install(key),
-            Err(e) => eprintln!(
-                "warning: no project secret in `{}` ({e}); pseudonyms are random for this run and no evidence is reused",
-                dir.display()
-            ),
-        }
-    }
-    let cache = clic_dir.map(|d| d.join("cache"));
-    Reference::new(inputs, cache, progress())
-}
 
 /// Runs `clic bench`.
 pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget) -> Status {
-    let Some((project, plan)) = super::compile::load_plan(path) else {
+    let Some(session) = crate::session::Session::open(path) else {
         return Status::Invalid;
     };
-    let Some(spec) = plan.model.as_ref() else {
+    let Some(spec) = session.plan.model.as_ref() else {
         print_error(
             Code::E020,
             "the project has no model manifest to benchmark",
@@ -86,7 +54,7 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget)
         );
         return Status::Invalid;
     };
-    let shared = reference(&project, Some(spec), budget);
+    let shared = session.reference(budget);
     let mut r = shared.borrow_mut();
     let (ev, provenance) = match r.evidence() {
         Ok(x) => x,

@@ -5,8 +5,8 @@ use crate::report::{Format, Run};
 use clic_compiler::plan::{Plan, Severity, Stage};
 use clic_runner::budget::Budget;
 use clic_runner::evidence::{run as run_checks, Evidence, RunOptions};
-use clic_runner::facts::reference::{BenchmarkFacts, Provenance, ScansFacts};
-use clic_runner::facts::{ArtifactFacts, DocumentsFacts, Facts, GitFacts, ModelFacts};
+use clic_runner::facts::reference::Provenance;
+use clic_runner::facts::Facts;
 use std::path::Path;
 
 /// Runs `clic check`; each report goes to its file, or to standard output.
@@ -31,9 +31,10 @@ pub fn run(
             return Status::Invalid;
         }
     };
-    let Some((project, plan)) = super::compile::load_plan(path) else {
+    let Some(session) = crate::session::Session::open(path) else {
         return Status::Invalid;
     };
+    let (project, plan, manifest_dir) = (&session.project, &session.plan, &session.manifest_dir);
     let today = match today {
         Some(t) if clic_compiler::is_calendar_date(&t) => t,
         Some(t) => {
@@ -44,30 +45,21 @@ pub fn run(
             );
             return Status::Invalid;
         }
-        None => today_utc(),
+        None => crate::session::today_utc(),
     };
-    // Paths in a manifest are relative to the manifest's own folder.
-    let manifest_dir = plan.model.as_ref().map_or_else(
-        || project.base.clone(),
-        |m| {
-            project
-                .base
-                .join(Path::new(&m.source.file).parent().unwrap_or(Path::new("")))
-        },
-    );
-    let (mut facts, reference) = facts(&project, &plan, &manifest_dir, budget);
+    let (mut facts, reference) = session.facts(budget);
     if stage == Stage::Release {
         reference.borrow_mut().rehash_inputs();
     }
     let evidence = run_checks(
-        &plan,
+        plan,
         &mut facts,
         &RunOptions {
             stage,
             fail_on,
             today: today.clone(),
             only: (stage == Stage::PreCommit)
-                .then(|| staged_scope(&plan, &manifest_dir))
+                .then(|| staged_scope(plan, manifest_dir))
                 .flatten(),
         },
     );
@@ -81,9 +73,9 @@ pub fn run(
     }
     for (kind, target) in reports {
         let text = kind.reporter().render(&Run {
-            plan: &plan,
+            plan,
             evidence: &evidence,
-            base: &relative_base(&project),
+            base: &relative_base(project),
         });
         match target {
             Some(file) => {
@@ -106,8 +98,8 @@ pub fn run(
     if let Some(request) = &attest {
         let statement = crate::sign::attest::statement(
             &project.base,
-            &manifest_dir,
-            &plan,
+            manifest_dir,
+            plan,
             &evidence,
             (stage, fail_on, &today),
         );
@@ -122,37 +114,14 @@ pub fn run(
     }
 }
 
-/// The fact providers of a run, one per schema root, shared by `check` and `dossier`;
-/// with the benchmark that `scans.*` and `benchmark.*` share (run at most once, or
-/// reused from `.clic/cache`).
+/// The fact providers of a run (see [`crate::session::facts`]).
 pub fn facts(
     project: &crate::project::Project,
     plan: &Plan,
     manifest_dir: &Path,
     budget: &Budget,
-) -> (
-    Facts,
-    std::rc::Rc<std::cell::RefCell<clic_runner::facts::reference::Reference>>,
-) {
-    let reference = super::bench::reference(project, plan.model.as_ref(), budget);
-    let facts = Facts::new(vec![
-        Box::new(ModelFacts::new(plan.model.clone())),
-        Box::new(ArtifactFacts::new(
-            manifest_dir,
-            &project.root,
-            plan.model.clone(),
-            *budget,
-        )),
-        Box::new(ScansFacts(reference.clone())),
-        Box::new(BenchmarkFacts(reference.clone())),
-        Box::new(GitFacts::new(manifest_dir, plan.model.clone())),
-        Box::new(DocumentsFacts::new(
-            manifest_dir,
-            &project.root,
-            plan.model.clone(),
-        )),
-    ]);
-    (facts, reference)
+) -> (Facts, crate::session::SharedReference) {
+    crate::session::facts(project, plan, manifest_dir, budget)
 }
 
 /// Prints the diagnostic of the first result whose fact could not be read because an
@@ -204,10 +173,7 @@ fn relative_base(project: &crate::project::Project) -> String {
     clic_runner::paths::relative_slash(&project.base, &project.root).unwrap_or_default()
 }
 
-/// Today's date in UTC, from the system clock.
+/// Today's date in UTC (see [`crate::session::today_utc`]).
 pub fn today_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    clic_compiler::utc_date(i64::try_from(secs).unwrap_or(0))
+    crate::session::today_utc()
 }

@@ -29,7 +29,7 @@ pub fn load_plan(path: &Path) -> Option<(Project, clic_compiler::plan::Plan)> {
     let (project, compilation) = load(path)?;
     let plan = compilation.plan?;
     if let Some(spec) = &plan.model {
-        let dir = super::bench::manifest_dir(&project.base, spec);
+        let dir = crate::session::manifest_dir(&project.base, spec);
         if let Some((code, message)) = project.escaping_input(spec, &dir) {
             print_error(
                 code,
