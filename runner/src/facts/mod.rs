@@ -1,5 +1,11 @@
 //! Fact providers. Each provider fills the facts of one root of the fact schema;
 //! [`Facts`] routes a request to its provider and memoises the answer.
+//!
+//! Beside its code each provider declares the facts it serves (a table of fact paths
+//! and how to read each, which its [`FactProvider::fact`] dispatches on) and the inputs
+//! it reads ([`inputs`]); the schema stays the one contract the compiler reads, and
+//! [`Conformance`] says where a provider and the schema disagree. A failure that an
+//! input causes names it ([`BadInput`]), and so its diagnostic code.
 
 pub mod artifact;
 pub mod documents;
