@@ -42,6 +42,21 @@ pub fn not_regular(meta: &std::fs::Metadata) -> Option<String> {
     (!ty.is_file()).then(|| format!("it is {}, not a regular file", kind(ty)))
 }
 
+/// Opens `path` for reading without waiting: a FIFO put at the path after it was checked
+/// (a race an attacker can win) opens at once instead of blocking until a writer comes,
+/// and the check on the open file then refuses it. On a regular file the flag changes
+/// nothing.
+pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)
+}
+
 /// Reads the regular file at `path` (links followed), refusing anything else and any
 /// file of more than `max` bytes. `what` names the limit in the message (e.g. the flag
 /// that raises it). Errors are lowercase reasons, without the path.
@@ -55,9 +70,9 @@ pub fn read_regular(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, String
     if meta.len() > max {
         return Err(over(meta.len()));
     }
-    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    let file = open_nonblocking(path).map_err(|e| io_reason(&e))?;
     // INVARIANT: checked again on the open file, so a FIFO put at the path after the
-    // first check is refused too, not read.
+    // first check is refused too, not read (and the open did not wait for a writer).
     let opened = file.metadata().map_err(|e| io_reason(&e))?;
     if let Some(why) = not_regular(&opened) {
         return Err(why);
@@ -82,7 +97,7 @@ pub fn sha256_regular(path: &Path) -> Result<String, String> {
     if let Some(why) = not_regular(&meta) {
         return Err(why);
     }
-    let mut file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    let mut file = open_nonblocking(path).map_err(|e| io_reason(&e))?;
     if let Some(why) = not_regular(&file.metadata().map_err(|e| io_reason(&e))?) {
         return Err(why);
     }
@@ -101,6 +116,26 @@ pub fn sha256_regular(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_fifo_opens_without_waiting_and_is_refused_on_the_open_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            assert!(std::env::var("CI").is_err(), "CI has mkfifo");
+            eprintln!("SKIPPED: no mkfifo");
+            return;
+        }
+        // Without O_NONBLOCK this open blocks until a writer opens the FIFO.
+        let file = open_nonblocking(&fifo).expect("opens at once");
+        let meta = file.metadata().expect("fstat");
+        assert!(not_regular(&meta).is_some_and(|why| why.contains("FIFO")));
+    }
 
     #[test]
     fn devices_fifos_and_folders_are_refused_without_reading() {
