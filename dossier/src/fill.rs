@@ -6,6 +6,10 @@
 use crate::context::Gaps;
 use crate::sources::Sources;
 use crate::views::{find_section, DocView};
+use clic_runner::documents::sections::{
+    ai_questionnaire, clinical_evaluation, ifu, intended_use, pms_plan, release_notes,
+    risk_management, software_architecture, software_development_plan, SectionRef,
+};
 use serde_json::{json, Value};
 
 /// A fact line of an item.
@@ -30,20 +34,15 @@ pub fn from_documents(docs: &[DocView], reference: &str, title: &str) -> Option<
     find_section(docs, &[], &words)
 }
 
-/// The sections of the documents that hold an item, joined: each `(kind, heading)`
-/// names a heading of a document template (compared case-insensitively, as a prefix).
-pub fn gather(docs: &[DocView], wanted: &[(&str, &str)]) -> Option<String> {
+/// The sections of the documents that hold an item, joined: each names a heading of a
+/// document template ([`clic_runner::documents::sections`]).
+pub fn gather(docs: &[DocView], wanted: &[SectionRef]) -> Option<String> {
     let mut parts = Vec::new();
-    for (kind, heading) in wanted {
-        let Some(d) = docs.iter().find(|d| d.exists && d.kind == *kind) else {
+    for want in wanted {
+        let Some(d) = docs.iter().find(|d| d.exists && d.kind == want.kind) else {
             continue;
         };
-        let h = heading.to_lowercase();
-        if let Some((title, body)) = d
-            .sections
-            .iter()
-            .find(|(t, _)| t.to_lowercase().starts_with(&h))
-        {
+        if let Some((title, body)) = d.sections.iter().find(|(t, _)| want.matches(t)) {
             parts.push(format!("{title} ({}): {}", d.path, body.trim()));
         }
     }
@@ -177,19 +176,19 @@ pub fn annex_ii(
             facts.push(fact("Version", text(&spec.version)));
             facts.push(fact("Intended purpose", text(&spec.purpose)));
             documents = docs_of(docs, &["intended_use"]);
-            gather(docs, &[("intended_use", "intended purpose"), ("intended_use", "intended users"), ("intended_use", "use environment")])
+            gather(docs, &[intended_use::INTENDED_PURPOSE, intended_use::INTENDED_USERS, intended_use::USE_ENVIRONMENT])
                 .or(from_docs)
                 .or_else(|| Some(format!("{} {}: {}", spec.name, spec.version, spec.purpose)))
         }
         "1.1(c)" => {
             documents = docs_of(docs, &["intended_use", "ifu"]);
-            gather(docs, &[("intended_use", "patient population"), ("intended_use", "medical indication"), ("intended_use", "contra-indications"), ("ifu", "contra-indications")])
+            gather(docs, &[intended_use::PATIENT_POPULATION, intended_use::MEDICAL_INDICATION, intended_use::CONTRA_INDICATIONS, ifu::CONTRA_INDICATIONS])
                 .or(from_docs)
         }
-        "1.1(b)" => gather(docs, &[("ifu", "manufacturer and device")]).or(from_docs),
+        "1.1(b)" => gather(docs, &[ifu::MANUFACTURER_AND_DEVICE]).or(from_docs),
         "1.1(g)" | "1.1(h)" | "3(c)" => from_docs,
-        "6.2(g)" => gather(docs, &[("software_architecture", "interfaces"), ("intended_use", "input data")]).or(from_docs),
-        "1.2" | "1.2(a)" | "1.2(b)" => gather(docs, &[("release_notes", "changes since"), ("clinical_evaluation", "state of the art")])
+        "6.2(g)" => gather(docs, &[software_architecture::INTERFACES, intended_use::INPUT_DATA]).or(from_docs),
+        "1.2" | "1.2(a)" | "1.2(b)" => gather(docs, &[release_notes::CHANGES_SINCE, clinical_evaluation::STATE_OF_THE_ART])
             .or(from_docs),
         "1.1(d)" => {
             let input = spec.input.as_ref().map_or_else(String::new, |i| {
@@ -214,11 +213,11 @@ pub fn annex_ii(
                     o.positive
                 )
             });
-            gather(docs, &[("intended_use", "principle of operation")])
+            gather(docs, &[intended_use::PRINCIPLE_OF_OPERATION])
                 .or(from_docs)
                 .or_else(|| Some(format!("{input}{output}")))
         }
-        "1.1(e)" => gather(docs, &[("intended_use", "qualification")]).or(from_docs).or_else(|| {
+        "1.1(e)" => gather(docs, &[intended_use::QUALIFICATION]).or(from_docs).or_else(|| {
             Some(format!(
                 "Software with a medical purpose under MDR Article 2(1), given its intended purpose: {}",
                 spec.purpose
@@ -237,7 +236,7 @@ pub fn annex_ii(
                 spec.artifact.path
             ))
         }),
-        "1.1(j)" => gather(docs, &[("software_architecture", "software items"), ("software_architecture", "model architecture")]).or(from_docs).or_else(|| {
+        "1.1(j)" => gather(docs, &[software_architecture::SOFTWARE_ITEMS, software_architecture::MODEL_ARCHITECTURE]).or(from_docs).or_else(|| {
             Some(format!(
                 "The software's key functional element is the model {}{}, with the preprocessing of the manifest.",
                 spec.artifact.path,
@@ -248,7 +247,7 @@ pub fn annex_ii(
             ))
         }),
         "1.1(k)" => Some("Not applicable: software has no raw materials.".to_string()),
-        "1.1(l)" => gather(docs, &[("ifu", "input specifications"), ("ifu", "installation")]).or(from_docs).or_else(|| {
+        "1.1(l)" => gather(docs, &[ifu::INPUT_SPECIFICATIONS, ifu::INSTALLATION]).or(from_docs).or_else(|| {
             spec.input.as_ref().map(|i| {
                 format!(
                     "Input: {} DICOM images. Operating point: {}. Claims: {}.",
@@ -269,7 +268,7 @@ pub fn annex_ii(
         "3(a)" => {
             controls = controls_for(src, "iec62304", &["5"]);
             documents = docs_of(docs, &["software_development_plan"]);
-            gather(docs, &[("software_development_plan", "life cycle"), ("software_development_plan", "standards, methods")]).or(from_docs)
+            gather(docs, &[software_development_plan::LIFE_CYCLE, software_development_plan::STANDARDS_METHODS]).or(from_docs)
         }
         "3(b)" => {
             controls = controls_any(src, &[("iec62304", &["8", "5.8"]), ("mdr", &["Annex II 3"])]);
@@ -280,7 +279,7 @@ pub fn annex_ii(
                 )),
                 _ => None,
             };
-            gather(docs, &[("release_notes", "build and archive"), ("software_development_plan", "maintenance and release")])
+            gather(docs, &[release_notes::BUILD_AND_ARCHIVE, software_development_plan::MAINTENANCE_AND_RELEASE])
                 .map(|g| match &release { Some(r) => format!("{r}\n\n{g}"), None => g })
                 .or(release)
                 .or(from_docs)
@@ -290,18 +289,18 @@ pub fn annex_ii(
         ),
         "5(a)" => {
             documents = docs_of(docs, &["clinical_evaluation", "risk_management"]);
-            gather(docs, &[("clinical_evaluation", "benefit-risk"), ("risk_management", "overall residual risk")]).or(from_docs)
+            gather(docs, &[clinical_evaluation::BENEFIT_RISK, risk_management::OVERALL_RESIDUAL_RISK]).or(from_docs)
         }
         "5" | "5(b)" => {
             documents = docs_of(docs, &["risk_management"]);
             controls = controls_for(src, "iso14971", &["4", "5", "6", "7", "8", "9", "10"]);
-            gather(docs, &[("risk_management", "risk control"), ("risk_management", "overall residual risk"), ("risk_management", "risk management review")])
+            gather(docs, &[risk_management::RISK_CONTROL, risk_management::OVERALL_RESIDUAL_RISK, risk_management::RISK_MANAGEMENT_REVIEW])
                 .or(from_docs)
         }
         "6.1(a)" | "6.1(b)" | "6.1" | "6" => {
             controls = controls_any(src, &[("mdr", &["Annex I 17", "Annex I 15"]), ("iec62304", &["5.7"])]);
             documents = docs_of(docs, &["software_development_plan", "release_notes"]);
-            let v = gather(docs, &[("software_development_plan", "verification"), ("release_notes", "verification summary")]);
+            let v = gather(docs, &[software_development_plan::VERIFICATION, release_notes::VERIFICATION_SUMMARY]);
             match (bench_summary(benchmark), v) {
                 (Some(b), Some(v)) => Some(format!("{b}\n\n{v}")),
                 (b, v) => b.or(v).or(from_docs),
@@ -309,15 +308,15 @@ pub fn annex_ii(
         }
         "6.1(c)" => {
             documents = docs_of(docs, &["clinical_evaluation"]);
-            gather(docs, &[("clinical_evaluation", "clinical evaluation plan"), ("clinical_evaluation", "conclusions")]).or(from_docs)
+            gather(docs, &[clinical_evaluation::CLINICAL_EVALUATION_PLAN, clinical_evaluation::CONCLUSIONS]).or(from_docs)
         }
         "6.1(d)" => {
             documents = docs_of(docs, &["clinical_evaluation", "pms_plan"]);
-            gather(docs, &[("clinical_evaluation", "post-market clinical follow-up"), ("pms_plan", "post-market clinical follow-up")]).or(from_docs)
+            gather(docs, &[clinical_evaluation::POST_MARKET_CLINICAL_FOLLOW_UP, pms_plan::POST_MARKET_CLINICAL_FOLLOW_UP]).or(from_docs)
         }
         "2" | "2(a)" | "2(b)" => {
             documents = docs_of(docs, &["ifu"]);
-            gather(docs, &[("ifu", "manufacturer and device"), ("ifu", "intended purpose"), ("ifu", "contra-indications"), ("ifu", "performance characteristics"), ("ifu", "limitations")]).or(from_docs)
+            gather(docs, &[ifu::MANUFACTURER_AND_DEVICE, ifu::INTENDED_PURPOSE, ifu::CONTRA_INDICATIONS, ifu::PERFORMANCE_CHARACTERISTICS, ifu::LIMITATIONS]).or(from_docs)
         }
         _ => from_docs,
     };
@@ -360,9 +359,9 @@ pub fn ai_act(
             gather(
                 docs,
                 &[
-                    ("ifu", "manufacturer and device"),
-                    ("intended_use", "intended purpose"),
-                    ("intended_use", "input data"),
+                    ifu::MANUFACTURER_AND_DEVICE,
+                    intended_use::INTENDED_PURPOSE,
+                    intended_use::INPUT_DATA,
                 ],
             )
             .or(from_docs)
@@ -377,10 +376,10 @@ pub fn ai_act(
             let design = gather(
                 docs,
                 &[
-                    ("software_architecture", "model architecture"),
-                    ("ai_questionnaire", "3.1"),
-                    ("ai_questionnaire", "4.1"),
-                    ("ai_questionnaire", "6.1"),
+                    software_architecture::MODEL_ARCHITECTURE,
+                    ai_questionnaire::Q3_1,
+                    ai_questionnaire::Q4_1,
+                    ai_questionnaire::Q6_1,
                 ],
             );
             match (design, bench_summary(benchmark)) {
@@ -394,7 +393,7 @@ pub fn ai_act(
                 "clinical-performance.md",
                 "Clinical performance report (subgroups)",
             ));
-            gather(docs, &[("ifu", "limitations"), ("ifu", "human oversight"), ("ifu", "performance per group")]).or(from_docs).or_else(|| {
+            gather(docs, &[ifu::LIMITATIONS, ifu::HUMAN_OVERSIGHT, ifu::PERFORMANCE_PER_GROUP]).or(from_docs).or_else(|| {
                 benchmark["subgroups"].as_array().map(|_| {
                     "Accuracy for specific groups of persons and settings is in the subgroup tables of the clinical performance report.".to_string()
                 })
@@ -405,7 +404,7 @@ pub fn ai_act(
                 "clinical-performance.md",
                 "Clinical performance report",
             ));
-            gather(docs, &[("ai_questionnaire", "2.1")]).or(from_docs).or_else(|| {
+            gather(docs, &[ai_questionnaire::Q2_1]).or(from_docs).or_else(|| {
                 Some("Sensitivity and specificity at the operating point, with Wilson 95% intervals, and ROC AUC with a DeLong interval, as STARD 2015 item 24 asks for diagnostic accuracy; claims are judged on the lower bound of the interval.".to_string())
             })
         }
@@ -415,17 +414,17 @@ pub fn ai_act(
             gather(
                 docs,
                 &[
-                    ("risk_management", "risk management plan"),
-                    ("risk_management", "performance shortfall"),
-                    ("risk_management", "drift"),
-                    ("risk_management", "discriminatory output"),
+                    risk_management::RISK_MANAGEMENT_PLAN,
+                    risk_management::PERFORMANCE_SHORTFALL,
+                    risk_management::DRIFT,
+                    risk_management::DISCRIMINATORY_OUTPUT,
                 ],
             )
             .or(from_docs)
         }
         "6" => {
             see.push(link("evidence-appendix.md", "Evidence appendix"));
-            gather(docs, &[("release_notes", "changes since")]).or(from_docs).or_else(|| {
+            gather(docs, &[release_notes::CHANGES_SINCE]).or(from_docs).or_else(|| {
                 src.git.commit.as_ref().map(|c| {
                     format!(
                         "Changes are made under version control; this documentation is of commit {c}{}.",
@@ -444,7 +443,7 @@ pub fn ai_act(
                 }
             }
             see.push(link("gspr-checklist.md", "GSPR checklist"));
-            gather(docs, &[("software_development_plan", "standards, methods")])
+            gather(docs, &[software_development_plan::STANDARDS_METHODS])
                 .or(from_docs)
                 .or_else(|| {
                     (!names.is_empty()).then(|| {
@@ -457,7 +456,7 @@ pub fn ai_act(
         }
         "9" => {
             see.push(link("annex-iii.md", "Post-market surveillance plan"));
-            gather(docs, &[("pms_plan", "performance monitoring")]).or_else(|| Some("The post-market monitoring plan is part of the MDR post-market surveillance plan (Annex III), with indicators and thresholds from the claims.".to_string()))
+            gather(docs, &[pms_plan::PERFORMANCE_MONITORING]).or_else(|| Some("The post-market monitoring plan is part of the MDR post-market surveillance plan (Annex III), with indicators and thresholds from the claims.".to_string()))
         }
         _ => from_docs,
     };
@@ -481,20 +480,20 @@ pub fn ai_act(
 /// Fills an item of the Annex III plan from the post-market surveillance plan document
 /// (`pms_plan`): the sections of its template that answer the item.
 pub fn annex_iii(docs: &[DocView], gaps: &mut Gaps, reference: &str, title: &str) -> Value {
-    let wanted: &[(&str, &str)] = match reference.replace(' ', "").as_str() {
+    let wanted: &[SectionRef] = match reference.replace(' ', "").as_str() {
         "1.1(a)" => &[
-            ("pms_plan", "information collected"),
-            ("pms_plan", "scope and responsibilities"),
+            pms_plan::INFORMATION_COLLECTED,
+            pms_plan::SCOPE_AND_RESPONSIBILITIES,
         ],
         "1.1(b)" => &[
-            ("pms_plan", "proactive collection"),
-            ("pms_plan", "performance monitoring"),
-            ("pms_plan", "indicators and thresholds"),
-            ("pms_plan", "trend reporting"),
-            ("pms_plan", "corrective actions"),
-            ("pms_plan", "post-market clinical follow-up"),
+            pms_plan::PROACTIVE_COLLECTION,
+            pms_plan::PERFORMANCE_MONITORING,
+            pms_plan::INDICATORS_AND_THRESHOLDS,
+            pms_plan::TREND_REPORTING,
+            pms_plan::CORRECTIVE_ACTIONS,
+            pms_plan::POST_MARKET_CLINICAL_FOLLOW_UP,
         ],
-        "1.2" => &[("pms_plan", "periodic safety update report")],
+        "1.2" => &[pms_plan::PERIODIC_SAFETY_UPDATE_REPORT],
         _ => &[],
     };
     let content = gather(docs, wanted).or_else(|| from_documents(docs, reference, title));

@@ -9,6 +9,7 @@ use crate::context::Gaps;
 use crate::sources::Sources;
 use crate::views::{find_section, DocView};
 use clic_compiler::plan::Plan;
+use clic_runner::documents::sections::ai_questionnaire;
 use clic_runner::evidence::{Evidence, Status};
 use serde_json::{json, Value};
 
@@ -92,7 +93,7 @@ pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
         "reference_standard": gaps.fill(
             doc,
             "Reference standard (STARD 10b)",
-            crate::fill::gather(docs, &[("ai_questionnaire", "4.1"), ("ai_questionnaire", "4.2"), ("ai_questionnaire", "4.3")])
+            crate::fill::gather(docs, &[ai_questionnaire::Q4_1, ai_questionnaire::Q4_2, ai_questionnaire::Q4_3])
                 .or_else(|| find_section(docs, &[], &["reference standard", "ground truth", "annotation"])),
             "no document the manifest names has a section on the reference standard (a heading with \"reference standard\", \"ground truth\" or \"annotation\")",
         ),
@@ -100,7 +101,7 @@ pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
             doc,
             "Sample size (STARD 18)",
             find_section(docs, &[], &["sample size"])
-                .or_else(|| crate::fill::gather(docs, &[("ai_questionnaire", "3.2")])),
+                .or_else(|| crate::fill::gather(docs, &[ai_questionnaire::Q3_2])),
             "no document the manifest names has a \"sample size\" section or answers the AI questionnaire's 3.2 (sufficiency of the data)",
         ),
     })

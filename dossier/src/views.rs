@@ -33,18 +33,6 @@ pub struct DocView {
     pub unanswered: Vec<String>,
 }
 
-/// Whether a section's text says nothing yet: empty once the template's guidance
-/// (quoted lines) is dropped, or a `TODO` placeholder.
-fn placeholder(text: &str) -> bool {
-    let kept: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('>'))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let t = kept.trim().trim_start_matches("**Answer:**").trim();
-    t.is_empty() || t == "TODO" || t.starts_with("TODO:")
-}
-
 /// The documents the manifest names (and, as not declared, the kinds it does not),
 /// as the dossier shows them, sorted by kind.
 pub fn doc_views(docs: &[clic_runner::documents::LoadedDocument]) -> Vec<DocView> {
@@ -69,7 +57,8 @@ pub fn doc_views(docs: &[clic_runner::documents::LoadedDocument]) -> Vec<DocView
                         .filter(|l| !l.trim_start().starts_with('>'))
                         .collect::<Vec<_>>()
                         .join("\n");
-                    (!placeholder(&body)).then(|| (h.text.clone(), kept.trim().to_string()))
+                    (!clic_runner::documents::says_nothing(&body))
+                        .then(|| (h.text.clone(), kept.trim().to_string()))
                 })
                 .collect();
             DocView {

@@ -236,8 +236,22 @@ pub(crate) fn normalize(s: &str) -> String {
         .to_lowercase()
 }
 
-/// Whether an answer is missing: empty, or a `TODO` placeholder (`TODO`, `TODO: ...`).
-pub(crate) fn is_placeholder(answer: &str) -> bool {
+/// Whether a section says nothing yet: empty once the template's guidance (quoted
+/// lines) and a questionnaire's `**Answer:**` marker are dropped, or a placeholder
+/// ([`is_placeholder`]).
+pub fn says_nothing(text: &str) -> bool {
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('>'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    is_placeholder(kept.trim().trim_start_matches("**Answer:**"))
+}
+
+/// The placeholder rule, the one clic keeps: an answer or a section is missing when it
+/// is empty or a `TODO` placeholder (`TODO`, `TODO: ...`, `TODO.`, `TODO write it`), not
+/// when it merely starts with the word (`TODOs are tracked in Jira`).
+pub fn is_placeholder(answer: &str) -> bool {
     let t = answer.trim();
     if t.is_empty() {
         return true;
@@ -286,6 +300,15 @@ mod tests {
         assert_eq!(items[1].answer, "");
         assert!(is_placeholder("TODO: fill"));
         assert!(!is_placeholder("TODOs are tracked in Jira"));
+    }
+
+    #[test]
+    fn a_section_of_guidance_and_a_placeholder_says_nothing() {
+        assert!(says_nothing("> Describe the users.\n\nTODO."));
+        assert!(says_nothing("**Answer:** TODO: fill"));
+        assert!(says_nothing("> guidance only\n"));
+        assert!(!says_nothing("> Describe the users.\n\nRadiologists."));
+        assert!(!says_nothing("**Answer:** Yes, see 3.1."));
     }
 
     #[test]

@@ -27,10 +27,11 @@
 
 mod front_matter;
 mod markdown;
+pub mod sections;
 pub mod templates;
 
 pub use front_matter::FrontMatter;
-pub use markdown::Heading;
+pub use markdown::{is_placeholder, says_nothing, Heading};
 pub use templates::{template, Template, TEMPLATES};
 
 use clic_compiler::plan::ModelSpec;
