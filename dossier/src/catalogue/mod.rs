@@ -15,6 +15,7 @@
 //! others do not apply") is answered item by item.
 
 mod ai_act;
+pub mod fills;
 mod gspr;
 mod mdr;
 #[cfg(test)]

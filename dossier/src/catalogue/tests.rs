@@ -217,3 +217,31 @@ fn the_standard_library_cites_only_gsprs_of_the_catalogue() {
         }
     }
 }
+
+#[test]
+fn every_fill_row_names_items_of_the_catalogue() {
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    for s in ANNEX_II {
+        ids.insert(s.id.replace(' ', ""));
+        ids.extend(s.items.iter().map(|i| i.id.replace(' ', "")));
+    }
+    ids.extend(ANNEX_III.iter().map(|p| p.id.replace(' ', "")));
+    for row in fills::ANNEX_II_FILLS {
+        for i in row.items {
+            assert!(ids.contains(&format!("AnnexII{i}")), "Annex II {i}");
+        }
+    }
+    for row in fills::ANNEX_III_FILLS {
+        for i in row.items {
+            assert!(ids.contains(&format!("AnnexIII{i}")), "Annex III {i}");
+        }
+    }
+    for row in fills::ANNEX_IV_FILLS {
+        for i in row.items {
+            assert!(
+                ANNEX_IV.iter().any(|item| item.number.to_string() == *i),
+                "Annex IV {i}"
+            );
+        }
+    }
+}
