@@ -1,6 +1,12 @@
-//! Escaping of user and scan strings for the two output formats. A string from a
-//! manifest, a document, a waiver or a DICOM file is data: it is never parsed as a
-//! template, and these functions make sure it is not parsed as Markdown or HTML either.
+//! Escaping of user and scan strings, the one home of clic's escapers: Markdown and HTML
+//! for the dossier, XML for the JUnit report. A string from a manifest, a document, a
+//! waiver or a DICOM file is data: it is never parsed as a template, and these functions
+//! make sure it is not parsed as Markdown, HTML or XML either.
+//!
+//! [`html`] and [`xml`] differ on purpose: HTML writes `'` as `&#39;` and leaves control
+//! characters as they are; XML writes `&apos;` and drops the control characters XML 1.0
+//! cannot hold at all (all below U+0020 but tab, line feed and carriage return), so a name
+//! read from a policy cannot make the report invalid.
 
 /// Escapes text for inline use in CommonMark / GitHub Markdown: every character that
 /// could start emphasis, code, a link, an image, raw HTML, an entity, a table cell or
@@ -66,6 +72,25 @@ pub fn html(s: &str) -> String {
     out
 }
 
+/// Escapes text for XML 1.0 element content and quoted attribute values (the JUnit
+/// report): the five predefined entities, and the control characters XML cannot hold
+/// dropped.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +116,14 @@ mod tests {
         assert_eq!(
             html("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn xml_uses_the_predefined_entities_and_drops_what_xml_cannot_hold() {
+        assert_eq!(
+            xml("<a b=\"'\">&\u{1}\u{1b}\t\n\r</a>"),
+            "&lt;a b=&quot;&apos;&quot;&gt;&amp;\t\n\r&lt;/a&gt;"
         );
     }
 }

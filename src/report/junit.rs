@@ -2,24 +2,9 @@
 //! the expectation that did not hold and the values read.
 
 use clic_compiler::plan::Plan;
+use clic_dossier::escape::xml;
 use clic_runner::evidence::{Evidence, Status};
 use std::collections::BTreeMap;
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The JUnit XML of a run.
 /// JUnit XML.
