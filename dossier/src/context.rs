@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// A section the inputs could not fill.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Gap {
     /// The document.
     pub document: String,

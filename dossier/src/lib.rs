@@ -17,6 +17,7 @@ pub mod benchmark;
 pub mod catalogue;
 pub mod claims;
 pub mod context;
+pub mod contexts;
 pub mod escape;
 pub mod figures;
 pub mod fill;
@@ -31,6 +32,9 @@ pub mod write;
 use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::BenchEvidence;
 use context::Gaps;
+use contexts::{
+    AppendixSources, Context, GapReport, Page, PageDocument, ResultEntry, Results, TemplateRow,
+};
 pub use integrity::SCANS_MANIFEST;
 use integrity::{FileHash, GitState, Record};
 use render::{RenderFailure, Templates, DOCUMENTS};
@@ -57,7 +61,11 @@ fn figures(spec: &ModelSpec, bench: Result<&BenchEvidence, String>) -> BTreeMap<
 }
 
 /// The context of every template.
-pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String, String>) -> Value {
+pub fn context<'a>(
+    src: &Sources<'a>,
+    templates: &'a Templates,
+    figs: &BTreeMap<String, String>,
+) -> Context<'a> {
     let mut gaps = Gaps::default();
     let spec = src.spec;
     let release = context::release(src.git, &mut gaps);
@@ -92,20 +100,56 @@ pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String,
     );
     let model_sha = hash_of("model");
     let doc = "evidence-appendix.md";
-    let extra = json!({
-        "model_sha256": gaps.fill(doc, "Model sha256", model_sha, "the model file named by the manifest is missing"),
-        "pinned_sha256": gaps.fill(doc, "Pinned model sha256", spec.artifact.sha256.clone(), "the manifest does not pin the artifact's sha256"),
-        "labels_sha256": gaps.fill(doc, "Labels sha256", hash_of("labels"), "the manifest names no labels file, or it is missing"),
-        "manifest": spec.source.file,
-        "manifest_sha256": gaps.fill(doc, "Manifest sha256", src.plan.sources.iter().find(|s| s.path == spec.source.file).map(|s| s.sha256.clone()), "the manifest's source is not recorded"),
-        "bench_key": gaps.fill(doc, "Benchmark cache key", src.bench.as_ref().ok().map(|b| b.key.clone()), "no benchmark evidence"),
-        "templates": templates.sources.iter().map(|t| json!({
-            "name": t.name,
-            "source": t.overridden_by.as_ref().map_or_else(|| "built into clic".to_string(), |p| format!("overridden by {p}")),
-            "sha256": t.sha256,
-        })).collect::<Vec<_>>(),
-    });
-    if let (Value::Object(a), Value::Object(e)) = (&mut appendix, extra) {
+    let extra = AppendixSources {
+        model_sha256: gaps.fill(
+            doc,
+            "Model sha256",
+            model_sha,
+            "the model file named by the manifest is missing",
+        ),
+        pinned_sha256: gaps.fill(
+            doc,
+            "Pinned model sha256",
+            spec.artifact.sha256.clone(),
+            "the manifest does not pin the artifact's sha256",
+        ),
+        labels_sha256: gaps.fill(
+            doc,
+            "Labels sha256",
+            hash_of("labels"),
+            "the manifest names no labels file, or it is missing",
+        ),
+        manifest: &spec.source.file,
+        manifest_sha256: gaps.fill(
+            doc,
+            "Manifest sha256",
+            src.plan
+                .sources
+                .iter()
+                .find(|s| s.path == spec.source.file)
+                .map(|s| s.sha256.clone()),
+            "the manifest's source is not recorded",
+        ),
+        bench_key: gaps.fill(
+            doc,
+            "Benchmark cache key",
+            src.bench.as_ref().ok().map(|b| b.key.clone()),
+            "no benchmark evidence",
+        ),
+        templates: templates
+            .sources
+            .iter()
+            .map(|t| TemplateRow {
+                name: &t.name,
+                source: t.overridden_by.as_ref().map_or_else(
+                    || "built into clic".to_string(),
+                    |p| format!("overridden by {p}"),
+                ),
+                sha256: &t.sha256,
+            })
+            .collect(),
+    };
+    if let (Value::Object(a), Ok(Value::Object(e))) = (&mut appendix, serde_json::to_value(extra)) {
         a.extend(e);
     }
     let views = views::doc_views(src.documents);
@@ -129,26 +173,26 @@ pub fn context(src: &Sources<'_>, templates: &Templates, figs: &BTreeMap<String,
             frameworks.push(f.short);
         }
     }
-    json!({
-        "clic_version": src.clic_version,
-        "status": context::status(src.evidence, src.plan),
-        "release": release,
-        "device": device,
-        "benchmark": benchmark,
-        "documents": docs,
-        "text": text,
-        "regulatory": regulatory,
-        "controls": controls,
-        "traceability": traceability,
-        "waivers": context::waivers(src.plan, src.evidence),
-        "waivers_as_of": src.waivers_as_of,
-        "appendix": appendix,
-        "gaps": {
-            "frameworks": frameworks,
-            "clauses": gap_clauses,
-            "sections": unfilled.iter().map(|g| json!({ "document": g.document, "section": g.section, "reason": g.reason })).collect::<Vec<_>>(),
+    Context {
+        clic_version: src.clic_version,
+        status: context::status(src.evidence, src.plan),
+        release,
+        device,
+        benchmark,
+        documents: docs,
+        text,
+        regulatory,
+        controls,
+        traceability,
+        waivers: context::waivers(src.plan, src.evidence),
+        waivers_as_of: src.waivers_as_of,
+        appendix,
+        gaps: GapReport {
+            frameworks,
+            clauses: gap_clauses,
+            sections: unfilled,
         },
-    })
+    }
 }
 
 /// `scans.sha256`: one `sha256  path` line per reference scan, sorted by path.
@@ -171,14 +215,13 @@ pub fn assemble(
     let mut pages = Vec::new();
     for d in DOCUMENTS {
         let md = templates.markdown(d, &ctx)?;
-        pages.push(json!({
-            "id": d.output.trim_end_matches(".md"),
-            "title": d.title,
-            "html": render::markdown_to_html(&md, &figs),
-        }));
+        pages.push(PageDocument {
+            id: d.output.trim_end_matches(".md").to_string(),
+            title: d.title,
+            html: render::markdown_to_html(&md, &figs),
+        });
         files.insert(d.output.to_string(), md.into_bytes());
     }
-    let release = &ctx["release"];
     let shown = |v: &Value| {
         v.as_str()
             .map(str::to_string)
@@ -189,17 +232,17 @@ pub fn assemble(
             })
             .unwrap_or_default()
     };
-    let page = json!({
-        "name": src.spec.name,
-        "version": src.spec.version,
-        "purpose": src.spec.purpose,
-        "class": ctx["device"]["class"],
-        "commit": shown(&release["commit"]),
-        "date": shown(&release["date"]),
-        "clic_version": src.clic_version,
-        "status": ctx["status"],
-        "documents": pages,
-    });
+    let page = Page {
+        name: &src.spec.name,
+        version: &src.spec.version,
+        purpose: &src.spec.purpose,
+        class: &ctx.device["class"],
+        commit: shown(&ctx.release["commit"]),
+        date: shown(&ctx.release["date"]),
+        clic_version: src.clic_version,
+        status: &ctx.status,
+        documents: pages,
+    };
     files.insert(
         "index.html".to_string(),
         templates.html(&page)?.into_bytes(),
@@ -211,24 +254,29 @@ pub fn assemble(
         SCANS_MANIFEST.to_string(),
         scans_manifest(src.inputs).into_bytes(),
     );
-    let results: Vec<Value> = src
-        .evidence
-        .results
-        .iter()
-        .map(|r| json!({ "sha256": context::result_hash(r), "result": r }))
-        .collect();
-    let mut run = json!({
-        "format": "clic.dossier-results/1",
-        "stage": src.evidence.stage,
-        "fail_on": src.evidence.fail_on,
-        "gate": if src.evidence.gate_passed { "passed" } else { "failed" },
-        "summary": src.evidence.summary,
-        "waivers_as_of": src.waivers_as_of,
-        "results": results,
-    });
-    if !src.read_limits.is_default() {
-        run["limits"] = json!(src.read_limits);
-    }
+    let gate = if src.evidence.gate_passed {
+        "passed"
+    } else {
+        "failed"
+    };
+    let run = Results {
+        fail_on: &src.evidence.fail_on,
+        format: "clic.dossier-results/1",
+        gate,
+        limits: (!src.read_limits.is_default()).then(|| json!(src.read_limits)),
+        results: src
+            .evidence
+            .results
+            .iter()
+            .map(|r| ResultEntry {
+                result: json!(r),
+                sha256: context::result_hash(r),
+            })
+            .collect(),
+        stage: &src.evidence.stage,
+        summary: json!(src.evidence.summary),
+        waivers_as_of: src.waivers_as_of,
+    };
     files.insert("results.json".to_string(), json_bytes(&run));
     if let Ok(ev) = src.bench {
         files.insert(

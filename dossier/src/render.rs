@@ -236,7 +236,11 @@ impl Templates {
     }
 
     /// Renders one Markdown document.
-    pub fn markdown(&self, doc: &Document, ctx: &Value) -> Result<String, RenderFailure> {
+    pub fn markdown(
+        &self,
+        doc: &Document,
+        ctx: &impl serde::Serialize,
+    ) -> Result<String, RenderFailure> {
         self.md
             .render(doc.template, ctx)
             .map_err(|e| RenderFailure {
@@ -246,7 +250,7 @@ impl Templates {
     }
 
     /// Renders the HTML page; `ctx` carries the documents already converted to HTML.
-    pub fn html(&self, ctx: &Value) -> Result<String, RenderFailure> {
+    pub fn html(&self, ctx: &impl serde::Serialize) -> Result<String, RenderFailure> {
         self.html.render(LAYOUT.0, ctx).map_err(|e| RenderFailure {
             template: LAYOUT.0.to_string(),
             message: e.to_string(),
