@@ -6,6 +6,10 @@
 //! the gap report names every section left unfilled and no template shows a blank.
 
 use crate::integrity::FileHash;
+use crate::rows::{
+    Blocking, CitationView, ControlView, Counts, GateStatus, ObservedView, TraceRow, WaiverRow,
+    WaiverView,
+};
 use crate::shown::{claim_shown, estimate};
 use clic_compiler::plan::{Check, ModelSpec, Plan, Preprocess};
 use clic_compiler::schema::metrics::{Kind, Shown, METRICS};
@@ -91,46 +95,50 @@ pub fn result_hash(r: &CheckResult) -> String {
 }
 
 /// The release status: what the first page of every document says.
-pub fn status(evidence: &Evidence, plan: &Plan) -> Value {
-    let blocking: Vec<Value> = evidence
+pub fn status<'a>(evidence: &'a Evidence, plan: &'a Plan) -> GateStatus<'a> {
+    let blocking = evidence
         .results
         .iter()
         .filter(|r| clic_runner::evidence::blocks(r, evidence.fail_on))
-        .map(|r| {
-            let title = plan
+        .map(|r| Blocking {
+            id: &r.id,
+            title: plan
                 .checks
                 .iter()
                 .find(|c| c.id == r.id)
-                .map_or("", |c| c.title.as_str());
-            json!({
-                "id": r.id,
-                "title": title,
-                "severity": r.severity.as_str(),
-                "status": status_word(r.status),
-                "expired_waiver": r.waiver.as_ref().is_some_and(|w| w.state == "expired"),
-            })
+                .map_or("", |c| c.title.as_str()),
+            severity: r.severity.as_str(),
+            status: status_word(r.status),
+            expired_waiver: r.waiver.as_ref().is_some_and(|w| w.state == "expired"),
         })
         .collect();
     let s = &evidence.summary;
-    json!({
-        "passed": evidence.gate_passed,
-        "stage": evidence.stage.as_str(),
-        "fail_on": evidence.fail_on.as_str(),
-        "counts": {
-            "passed": s.passed, "failed": s.failed, "waived": s.waived,
-            "skipped": s.skipped, "unavailable": s.unavailable,
-            "total": evidence.results.len(),
+    GateStatus {
+        passed: evidence.gate_passed,
+        stage: evidence.stage.as_str(),
+        fail_on: evidence.fail_on.as_str(),
+        counts: Counts {
+            passed: s.passed,
+            failed: s.failed,
+            waived: s.waived,
+            skipped: s.skipped,
+            unavailable: s.unavailable,
+            total: evidence.results.len(),
         },
-        "blocking": blocking,
-    })
+        blocking,
+    }
 }
 
 /// One control with its result, for the GSPR checklist and the traceability matrix.
-pub fn control(check: &Check, r: Option<&CheckResult>) -> Value {
-    let citations: Vec<Value> = check
+pub fn control<'a>(check: &'a Check, r: Option<&'a CheckResult>) -> ControlView<'a> {
+    let citations = check
         .citations
         .iter()
-        .map(|c| json!({ "framework": c.framework, "framework_name": c.framework_name, "clause": c.clause }))
+        .map(|c| CitationView {
+            framework: &c.framework,
+            framework_name: &c.framework_name,
+            clause: &c.clause,
+        })
         .collect();
     let (status, hash, failed, observed, unavailable) = match r {
         Some(r) => (
@@ -139,7 +147,10 @@ pub fn control(check: &Check, r: Option<&CheckResult>) -> Value {
             r.failed.clone(),
             r.observed
                 .iter()
-                .map(|o| json!({ "fact": o.fact, "value": o.value.display() }))
+                .map(|o| ObservedView {
+                    fact: &o.fact,
+                    value: o.value.display(),
+                })
                 .collect::<Vec<_>>(),
             r.unavailable
                 .as_ref()
@@ -153,31 +164,33 @@ pub fn control(check: &Check, r: Option<&CheckResult>) -> Value {
             None,
         ),
     };
-    json!({
-        "id": check.id,
-        "policy": check.policy,
-        "title": check.title,
-        "severity": check.severity.as_str(),
-        "stage": check.stage.as_str(),
-        "status": status,
-        "passed": r.is_some_and(|r| r.status == Status::Passed),
-        "citations": citations,
-        "expectations": check.expect.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
-        "applies_when": check.applies_when.as_ref().map(|e| e.text.clone()),
-        "failed": failed,
-        "observed": observed,
-        "unavailable": unavailable,
-        "waiver": r.and_then(|r| r.waiver.as_ref()).map(|w| json!({
-            "state": w.state, "reason": w.waiver.reason, "approved_by": w.waiver.approved_by,
-            "expires": w.waiver.expires,
-        })),
-        "result_sha256": hash,
-        "declared": format!("{}:{}", check.source.file, check.source.line),
-    })
+    ControlView {
+        id: &check.id,
+        policy: &check.policy,
+        title: &check.title,
+        severity: check.severity.as_str(),
+        stage: check.stage.as_str(),
+        status,
+        passed: r.is_some_and(|r| r.status == Status::Passed),
+        citations,
+        expectations: check.expect.iter().map(|e| e.text.clone()).collect(),
+        applies_when: check.applies_when.as_ref().map(|e| e.text.clone()),
+        failed,
+        observed,
+        unavailable,
+        waiver: r.and_then(|r| r.waiver.as_ref()).map(|w| WaiverView {
+            state: &w.state,
+            reason: &w.waiver.reason,
+            approved_by: &w.waiver.approved_by,
+            expires: &w.waiver.expires,
+        }),
+        result_sha256: hash,
+        declared: format!("{}:{}", check.source.file, check.source.line),
+    }
 }
 
 /// Every control of the plan, sorted by id, with its result.
-pub fn controls(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+pub fn controls<'a>(plan: &'a Plan, evidence: &'a Evidence) -> Vec<ControlView<'a>> {
     plan.checks
         .iter()
         .map(|c| control(c, evidence.results.iter().find(|r| r.id == c.id)))
@@ -186,63 +199,61 @@ pub fn controls(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
 
 /// The traceability matrix: regulation clause -> control -> result -> evidence hash,
 /// one row per citation, sorted by framework (catalogue order), clause and control.
-pub fn traceability(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+pub fn traceability<'a>(plan: &'a Plan, evidence: &'a Evidence) -> Vec<TraceRow<'a>> {
     let order = |fw: &str| {
         clic_compiler::frameworks::FRAMEWORKS
             .iter()
             .position(|f| f.id == fw)
             .unwrap_or(usize::MAX)
     };
-    let mut rows: Vec<(usize, String, String, Value)> = Vec::new();
+    let mut rows: Vec<(usize, &str, &str, TraceRow<'a>)> = Vec::new();
     for c in &plan.checks {
         let r = evidence.results.iter().find(|r| r.id == c.id);
         for cite in &c.citations {
             rows.push((
                 order(&cite.framework),
-                cite.clause.clone(),
-                c.id.clone(),
-                json!({
-                    "framework": cite.framework_name,
-                    "clause": cite.clause,
-                    "control": c.id,
-                    "title": c.title,
-                    "status": r.map_or("not run at this stage", |r| status_word(r.status)),
-                    "result_sha256": r.map(result_hash).unwrap_or_default(),
-                }),
+                &cite.clause,
+                &c.id,
+                TraceRow {
+                    framework: &cite.framework_name,
+                    clause: &cite.clause,
+                    control: &c.id,
+                    title: &c.title,
+                    status: r.map_or("not run at this stage", |r| status_word(r.status)),
+                    result_sha256: r.map(result_hash).unwrap_or_default(),
+                },
             ));
         }
     }
-    rows.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+    rows.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     rows.into_iter().map(|r| r.3).collect()
 }
 
 /// The waiver register: every waiver of the plan, with what became of it.
-pub fn waivers(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+pub fn waivers<'a>(plan: &'a Plan, evidence: &'a Evidence) -> Vec<WaiverRow<'a>> {
     plan.waivers
         .iter()
         .map(|w| {
             let r = evidence.results.iter().find(|r| r.id == w.control);
-            let title = plan
-                .checks
-                .iter()
-                .find(|c| c.id == w.control)
-                .map_or(String::new(), |c| c.title.clone());
-            let state = r
-                .and_then(|r| r.waiver.as_ref())
-                .map_or("not evaluated at this stage".to_string(), |s| {
-                    s.state.clone()
-                });
-            json!({
-                "control": w.control,
-                "title": title,
-                "reason": w.reason,
-                "approved_by": w.approved_by,
-                "expires": w.expires,
-                "risk": w.risk.clone().unwrap_or_else(|| "none given".to_string()),
-                "state": state,
-                "control_status": r.map_or("not run at this stage", |r| status_word(r.status)),
-                "declared": format!("{}:{}", w.source.file, w.source.line),
-            })
+            WaiverRow {
+                control: &w.control,
+                title: plan
+                    .checks
+                    .iter()
+                    .find(|c| c.id == w.control)
+                    .map_or(String::new(), |c| c.title.clone()),
+                reason: &w.reason,
+                approved_by: &w.approved_by,
+                expires: &w.expires,
+                risk: w.risk.clone().unwrap_or_else(|| "none given".to_string()),
+                state: r
+                    .and_then(|r| r.waiver.as_ref())
+                    .map_or("not evaluated at this stage".to_string(), |s| {
+                        s.state.clone()
+                    }),
+                control_status: r.map_or("not run at this stage", |r| status_word(r.status)),
+                declared: format!("{}:{}", w.source.file, w.source.line),
+            }
         })
         .collect()
 }

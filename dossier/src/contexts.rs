@@ -9,6 +9,7 @@
 //! values, whose keys are sorted, as they always were.
 
 use crate::context::Gap;
+use crate::rows::{ControlView, GateStatus, TraceRow, WaiverRow};
 use clic_compiler::plan::{Severity, Stage};
 use serde::Serialize;
 use serde_json::Value;
@@ -19,7 +20,7 @@ pub struct Context<'a> {
     /// The version of clic that made the dossier.
     pub clic_version: &'a str,
     /// The release gate's state and what blocks it.
-    pub status: Value,
+    pub status: GateStatus<'a>,
     /// The released commit, its date and tag.
     pub release: Value,
     /// The device as the manifest describes it.
@@ -33,11 +34,11 @@ pub struct Context<'a> {
     /// The regulatory sections (Annex II, III, IV, the GSPRs).
     pub regulatory: Value,
     /// Every control with its result.
-    pub controls: Vec<Value>,
+    pub controls: Vec<ControlView<'a>>,
     /// Requirement -> control -> result.
-    pub traceability: Vec<Value>,
+    pub traceability: Vec<TraceRow<'a>>,
     /// The waivers and their state.
-    pub waivers: Vec<Value>,
+    pub waivers: Vec<WaiverRow<'a>>,
     /// The date waivers were evaluated as of.
     pub waivers_as_of: &'a str,
     /// The evidence appendix: inputs, hashes and templates.
@@ -106,7 +107,7 @@ pub struct Page<'a> {
     /// The version of clic.
     pub clic_version: &'a str,
     /// The release gate's state.
-    pub status: &'a Value,
+    pub status: &'a GateStatus<'a>,
     /// Every document, rendered.
     pub documents: Vec<PageDocument>,
 }

@@ -63,8 +63,9 @@ pub fn controls_for(src: &Sources<'_>, framework: &str, clauses: &[&str]) -> Vec
         })
         .map(|c| {
             let status =
-                crate::context::control(c, src.evidence.results.iter().find(|r| r.id == c.id));
-            json!({ "id": c.id, "title": c.title, "status": status["status"] })
+                crate::context::control(c, src.evidence.results.iter().find(|r| r.id == c.id))
+                    .status;
+            json!({ "id": c.id, "title": c.title, "status": status })
         })
         .collect()
 }
