@@ -40,7 +40,6 @@ pub fn progress() -> Progress {
     })
 }
 
-
 /// Runs `clic bench`.
 pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget) -> Status {
     let Some(session) = crate::session::Session::open(path) else {
