@@ -14,11 +14,6 @@ use clic_runner::metrics::Estimate;
 use std::io::IsTerminal;
 use std::path::Path;
 
-/// The manifest's folder (see [`crate::session::manifest_dir`]).
-pub fn manifest_dir(base: &Path, spec: &ModelSpec) -> std::path::PathBuf {
-    crate::session::manifest_dir(base, spec)
-}
-
 /// A progress bar on a terminal; nothing otherwise.
 pub fn progress() -> Progress {
     if !std::io::stderr().is_terminal() {

@@ -6,7 +6,6 @@ use clic_compiler::plan::{Plan, Severity, Stage};
 use clic_runner::budget::Budget;
 use clic_runner::evidence::{run as run_checks, Evidence, RunOptions};
 use clic_runner::facts::reference::Provenance;
-use clic_runner::facts::Facts;
 use std::path::Path;
 
 /// Runs `clic check`; each report goes to its file, or to standard output.
@@ -114,16 +113,6 @@ pub fn run(
     }
 }
 
-/// The fact providers of a run (see [`crate::session::facts`]).
-pub fn facts(
-    project: &crate::project::Project,
-    plan: &Plan,
-    manifest_dir: &Path,
-    budget: &Budget,
-) -> (Facts, crate::session::SharedReference) {
-    crate::session::facts(project, plan, manifest_dir, budget)
-}
-
 /// Prints the diagnostic of the first result whose fact could not be read because an
 /// input file is missing or broken (E021 for the model, E022 for the reference set,
 /// E023 for a document);
@@ -171,9 +160,4 @@ fn staged_scope(plan: &Plan, manifest_dir: &Path) -> Option<std::collections::BT
 /// the root or outside a repository.
 fn relative_base(project: &crate::project::Project) -> String {
     clic_runner::paths::relative_slash(&project.base, &project.root).unwrap_or_default()
-}
-
-/// Today's date in UTC (see [`crate::session::today_utc`]).
-pub fn today_utc() -> String {
-    crate::session::today_utc()
 }

@@ -8,102 +8,14 @@
 
 use super::Status;
 use crate::output::print_error;
-use crate::project::{io_reason, Project};
-use clic_compiler::plan::{ModelSpec, Plan, Severity, Stage, Value};
+use crate::project::io_reason;
+use clic_compiler::plan::{Severity, Stage};
 use clic_compiler::Code;
-use clic_dossier::context::GitInfo;
-use clic_dossier::integrity::{self, FileHash};
-use clic_dossier::render::{override_dirs, Templates};
+use clic_dossier::integrity;
 use clic_dossier::{self as dossier, write, Sources};
 use clic_runner::budget::Budget;
 use clic_runner::evidence::{run as run_checks, RunOptions};
-use clic_runner::facts::{FactError, FactProvider, GitFacts};
-use std::path::{Path, PathBuf};
-
-/// What git says about the repository holding the manifest.
-pub fn git_info(manifest_dir: &Path, spec: &ModelSpec) -> GitInfo {
-    let mut g = GitFacts::new(manifest_dir, Some(spec.clone()));
-    let mut read = |path: &str| -> Result<Option<String>, FactError> {
-        Ok(match g.fact(path, &[])? {
-            Value::String(s) | Value::Date(s) | Value::Version(s) => Some(s),
-            Value::Bool(b) => Some(b.to_string()),
-            _ => None,
-        })
-    };
-    let commit = match read("git.head.id") {
-        Ok(c) => c,
-        Err(_) => {
-            return GitInfo {
-                missing: Some("not under version control".to_string()),
-                ..GitInfo::default()
-            }
-        }
-    };
-    let missing = commit
-        .is_none()
-        .then(|| "the repository has no commit yet".to_string());
-    GitInfo {
-        commit,
-        date: read("git.head.date").ok().flatten(),
-        tag: read("git.head.tag").ok().flatten(),
-        branch: read("git.head.branch").ok().flatten(),
-        changed: changed_inputs(&mut g),
-        missing,
-    }
-}
-
-/// The inputs the manifest names (model, reference set, labels, training list,
-/// documents) that differ from HEAD: modified, staged or untracked. Limited to them, so
-/// the dossier folder itself, inside the work tree or not, does not count.
-fn changed_inputs(g: &mut GitFacts) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    for fact in ["git.modified", "git.untracked"] {
-        match g.fact(fact, &[]).ok()? {
-            Value::List(items) => out.extend(items.into_iter().filter_map(|v| match v {
-                Value::String(s) => Some(s),
-                _ => None,
-            })),
-            _ => return None,
-        }
-    }
-    out.sort();
-    out.dedup();
-    Some(out)
-}
-
-/// The manifest's folder: its paths are relative to it.
-pub fn manifest_dir(project: &Project, spec: &ModelSpec) -> PathBuf {
-    super::bench::manifest_dir(&project.base, spec)
-}
-
-/// The templates in force and every input of the dossier, hashed now.
-pub fn inputs(
-    project: &Project,
-    plan: &Plan,
-    spec: &ModelSpec,
-) -> Result<(Templates, Vec<FileHash>), Status> {
-    let dirs = override_dirs(&project.base, &project.root);
-    let templates = Templates::load(&dirs, &project.base, &project.root).map_err(|e| {
-        print_error(
-            Code::E020,
-            &format!("the dossier template `{}` is invalid: {}", e.template, e.message),
-            Some("fix the template, or remove it from `compliance/templates/` to use the built-in one"),
-        );
-        Status::Invalid
-    })?;
-    let overrides: Vec<PathBuf> = templates
-        .sources
-        .iter()
-        .filter_map(|t| t.path.clone())
-        .collect();
-    let inputs = integrity::inputs(
-        &project.base,
-        &manifest_dir(project, spec),
-        plan,
-        &overrides,
-    );
-    Ok((templates, inputs))
-}
+use std::path::Path;
 
 /// Runs `clic dossier`.
 pub fn run(
@@ -122,9 +34,10 @@ pub fn run(
             return Status::Invalid;
         }
     };
-    let Some((project, plan)) = super::compile::load_plan(path) else {
+    let Some(session) = crate::session::Session::open(path) else {
         return Status::Invalid;
     };
+    let (project, plan, dir) = (&session.project, &session.plan, &session.manifest_dir);
     let Some(spec) = plan.model.clone() else {
         print_error(
             Code::E020,
@@ -156,8 +69,7 @@ pub fn run(
         );
         return Status::Invalid;
     }
-    let dir = manifest_dir(&project, &spec);
-    let git = git_info(&dir, &spec);
+    let git = session.git_info(&spec);
     // Waivers are judged as of the release commit's date, so the dossier of a commit
     // does not change with the day it is made; outside git, as of today.
     let as_of = match today {
@@ -170,13 +82,13 @@ pub fn run(
             );
             return Status::Invalid;
         }
-        None => git.date.clone().unwrap_or_else(super::check::today_utc),
+        None => git.date.clone().unwrap_or_else(crate::session::today_utc),
     };
-    let (mut facts, reference) = super::check::facts(&project, &plan, &dir, budget);
+    let (mut facts, reference) = session.facts(budget);
     // A dossier's evidence is of the bytes there are: no digest is taken on trust.
     reference.borrow_mut().rehash_inputs();
     let evidence = run_checks(
-        &plan,
+        plan,
         &mut facts,
         &RunOptions {
             stage: Stage::Release,
@@ -214,7 +126,7 @@ pub fn run(
         Err(e) => Err(e.reason),
     };
     drop(shared);
-    let documents = clic_runner::documents::load_all(&dir, &project.root, Some(&spec));
+    let documents = clic_runner::documents::load_all(dir, &project.root, Some(&spec));
     if let Some(e) = documents.iter().find_map(|d| d.error.as_ref()) {
         print_error(
             Code::E023,
@@ -223,12 +135,12 @@ pub fn run(
         );
         return Status::Invalid;
     }
-    let (templates, inputs) = match inputs(&project, &plan, &spec) {
+    let (templates, inputs) = match crate::session::dossier_inputs(project, plan, &spec) {
         Ok(x) => x,
         Err(s) => return s,
     };
     let sources = Sources {
-        plan: &plan,
+        plan,
         spec: &spec,
         evidence: &evidence,
         bench: bench.as_ref().map_err(Clone::clone),

@@ -290,7 +290,7 @@ pub fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let date = crate::cmd::check::today_utc().replace('-', "");
+    let date = crate::session::today_utc().replace('-', "");
     let rem = secs % 86_400;
     format!(
         "{date}{:02}{:02}{:02}",

@@ -246,9 +246,9 @@ fn check_repo(
         );
         return Err(Status::Invalid);
     };
-    let (_, now) = super::dossier::inputs(&project, &plan, &spec)?;
+    let (_, now) = crate::session::dossier_inputs(&project, &plan, &spec)?;
     integrity::check_inputs(&record.inputs, &now, findings);
-    let git = super::dossier::git_info(&super::dossier::manifest_dir(&project, &spec), &spec);
+    let git = crate::session::git_info(&crate::session::manifest_dir(&project.base, &spec), &spec);
     match (&record.git.commit, &git.commit) {
         (Some(then), Some(now)) if then != now => lines.push(format!(
             "note: the repository's HEAD is {now}; the dossier was made at {then}"
