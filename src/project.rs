@@ -120,15 +120,8 @@ impl Project {
     }
 }
 
-/// The message of an IO error without the OS error number.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-        _ => e.to_string(),
-    }
-}
+/// The message of an IO error without the OS error number (the runner's one wording).
+pub use clic_runner::fsio::io_reason;
 
 fn shown(base: &Path, p: &Path) -> String {
     let rel = p.strip_prefix(base).unwrap_or(p);

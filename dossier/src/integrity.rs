@@ -388,7 +388,8 @@ pub fn walk(dir: &Path) -> std::io::Result<Tree> {
 /// Opens `path` only if it is still the regular file `id` (not a link or a FIFO swapped
 /// in since the walk).
 fn open_same(path: &Path, id: FileId) -> std::io::Result<std::fs::File> {
-    let f = std::fs::File::open(path)?;
+    // Without waiting: a FIFO swapped in opens at once, and the check below refuses it.
+    let f = clic_runner::bench::input::open_nonblocking(path)?;
     let m = f.metadata()?;
     if !m.is_file() || FileId::of(&m) != id {
         return Err(std::io::Error::other("replaced while being verified"));

@@ -7,6 +7,7 @@
 //! for Markdown, the HTML one for HTML. User strings only ever reach a template as data.
 
 use crate::escape;
+use clic_runner::fsio::io_reason;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
@@ -260,17 +261,6 @@ impl Templates {
 
 /// The string a `{{fill}}` or `{{code}}` parameter shows, or why there is none (the
 /// context holds `{"gap": "why"}`, null or an empty string).
-/// An I/O error reading a template override, in words (as the CLI words them: a file
-/// that is not UTF-8 is "not UTF-8 text").
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-        _ => e.to_string(),
-    }
-}
-
 fn shown(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),

@@ -74,11 +74,13 @@ fn temp_sibling(path: &Path, tag: &str) -> PathBuf {
 }
 
 /// An I/O error in words, without the OS error number: "no such file or folder",
-/// "permission denied", or the system's message.
+/// "permission denied", "not UTF-8 text" (what reading text says of other bytes), or the
+/// system's message. The one wording of every I/O failure clic reports.
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
         _ => {
             let s = e.to_string();
             match s.find(" (os error") {
