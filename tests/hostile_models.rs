@@ -143,23 +143,7 @@ fn a_constant_of_shape_of_2_31_elements_is_e021_not_an_abort() {
 /// A Loop adding 1 per iteration; its trip count is `trips`, or 1e12 computed from the
 /// input (which no reading of the graph can know).
 fn counting_loop(trips: Option<i64>) -> Vec<u8> {
-    let body = graph(
-        "body",
-        &[
-            node("Identity", &["cond_in"], &["cond_out"], &[]),
-            node("Add", &["v_in", "one"], &["v_out"], &[]),
-        ],
-        &[float_tensor("one", &[], &[1.0])],
-        &[
-            value_info("i", INT64, Some(&[])),
-            value_info("cond_in", BOOL, Some(&[])),
-            value_info("v_in", FLOAT, Some(&[])),
-        ],
-        &[
-            value_info("cond_out", BOOL, Some(&[])),
-            value_info("v_out", FLOAT, Some(&[])),
-        ],
-    );
+    let body = adding_loop_body();
     let mut nodes = Vec::new();
     let mut inits = vec![bool_tensor("cond", true), float_tensor("zero", &[], &[0.0])];
     match trips {

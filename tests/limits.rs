@@ -121,6 +121,9 @@ fn bad_limit_values_are_usage_errors() {
         ["check", "--inference-timeout", "0"],
         ["check", "--inference-timeout", "8d"],
         ["check", "--inference-timeout", "200h"],
+        ["check", "--max-inference-memory", "0"],
+        ["bench", "--max-inference-memory", "2048TiB"],
+        ["check", "--max-inference-memory", "lots"],
         ["check", "--threads", "0"],
         ["bench", "--threads", "1000000"],
     ] {

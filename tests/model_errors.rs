@@ -29,23 +29,7 @@ fn project(model: &[u8]) -> tempfile::TempDir {
 /// `prob = mean + (a Loop that adds 1 three times)`: valid ONNX, and a score per scan,
 /// but tract implements no `Loop`, so it does not load the model.
 fn three_trip_loop() -> Vec<u8> {
-    let body = graph(
-        "body",
-        &[
-            node("Identity", &["cond_in"], &["cond_out"], &[]),
-            node("Add", &["v_in", "one"], &["v_out"], &[]),
-        ],
-        &[float_tensor("one", &[], &[1.0])],
-        &[
-            value_info("i", INT64, Some(&[])),
-            value_info("cond_in", BOOL, Some(&[])),
-            value_info("v_in", FLOAT, Some(&[])),
-        ],
-        &[
-            value_info("cond_out", BOOL, Some(&[])),
-            value_info("v_out", FLOAT, Some(&[])),
-        ],
-    );
+    let body = adding_loop_body();
     let inits = [
         bool_tensor("cond", true),
         float_tensor("zero", &[], &[0.0]),

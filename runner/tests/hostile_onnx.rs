@@ -46,23 +46,7 @@ fn constant_of_shape(elements: i64, as_initializer: bool) -> Vec<u8> {
 /// is `trips` (a constant), or, when `trips` is none, is computed from the input (so no
 /// reading of the graph can know it): `1e12 + 0 * max(image)`.
 fn counting_loop(trips: Option<i64>) -> Vec<u8> {
-    let body = graph(
-        "body",
-        &[
-            node("Identity", &["cond_in"], &["cond_out"], &[]),
-            node("Add", &["v_in", "one"], &["v_out"], &[]),
-        ],
-        &[float_tensor("one", &[], &[1.0])],
-        &[
-            value_info("i", INT64, Some(&[])),
-            value_info("cond_in", BOOL, Some(&[])),
-            value_info("v_in", FLOAT, Some(&[])),
-        ],
-        &[
-            value_info("cond_out", BOOL, Some(&[])),
-            value_info("v_out", FLOAT, Some(&[])),
-        ],
-    );
+    let body = adding_loop_body();
     let mut nodes = Vec::new();
     let mut inits = vec![bool_tensor("cond", true), float_tensor("zero", &[], &[0.0])];
     match trips {

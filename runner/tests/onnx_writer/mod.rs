@@ -268,3 +268,25 @@ pub fn image_model(
 pub fn batch_by_one() -> [Dim; 2] {
     [Dim::Named("N"), Dim::Fixed(1)]
 }
+
+/// The body of a `Loop` that adds 1 to its one carried float per iteration and always
+/// goes on: inputs `i` (int64), `cond_in` (bool), `v_in` (float).
+pub fn adding_loop_body() -> Vec<u8> {
+    graph(
+        "body",
+        &[
+            node("Identity", &["cond_in"], &["cond_out"], &[]),
+            node("Add", &["v_in", "one"], &["v_out"], &[]),
+        ],
+        &[float_tensor("one", &[], &[1.0])],
+        &[
+            value_info("i", INT64, Some(&[])),
+            value_info("cond_in", BOOL, Some(&[])),
+            value_info("v_in", FLOAT, Some(&[])),
+        ],
+        &[
+            value_info("cond_out", BOOL, Some(&[])),
+            value_info("v_out", FLOAT, Some(&[])),
+        ],
+    )
+}
