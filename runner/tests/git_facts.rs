@@ -47,6 +47,13 @@ fn every_git_fact_is_served_with_its_declared_type() {
             def.path,
             def.ty
         );
+        // A none only where the schema's doc line says when it is none.
+        assert!(
+            v != Value::Null || def.doc.contains("none"),
+            "{} is none, but its doc line does not say when: {:?}",
+            def.path,
+            def.doc
+        );
     }
 }
 

@@ -101,7 +101,7 @@ const DECLARED: &[FactDef] = &[
     FactDef { path: "git.head.tag", ty: "String", params: &[], provider: Provider::Git, doc: "Tag pointing at HEAD; none when untagged." },
     FactDef { path: "git.head.tag_matches_version", ty: "Bool", params: &[], provider: Provider::Git, doc: "Whether the tag at HEAD equals `v` + the model version." },
     FactDef { path: "git.head.verified", ty: "Bool", params: &[], provider: Provider::Git, doc: "Whether HEAD's signature verifies against the configured keyring; none without a keyring." },
-    FactDef { path: "git.last_release.changed_files", ty: "List<String>", params: &[], provider: Provider::Git, doc: "Files changed since the last release tag." },
+    FactDef { path: "git.last_release.changed_files", ty: "List<String>", params: &[], provider: Provider::Git, doc: "Files changed since the last release tag; none when there is no release tag." },
     FactDef { path: "git.last_release.tag", ty: "String", params: &[], provider: Provider::Git, doc: "The most recent release tag reachable from HEAD; none when there is none." },
     FactDef { path: "git.lfs.model", ty: "Bool", params: &[], provider: Provider::Git, doc: "Whether the model artifact is tracked with Git LFS (.gitattributes)." },
     FactDef { path: "git.lfs.scans", ty: "Bool", params: &[], provider: Provider::Git, doc: "Whether the reference scans are tracked with Git LFS (.gitattributes)." },
@@ -169,7 +169,7 @@ pub const RECORDS: &[RecordDef] = &[
             (
                 "successes",
                 "Number",
-                "Its numerator, where it is a count ratio.",
+                "Its numerator, where it is a count ratio; none for the AUC, the F1 score and the balanced accuracy.",
             ),
             ("ci95", "Interval", "The 95% confidence interval."),
         ],

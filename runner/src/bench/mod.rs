@@ -350,7 +350,40 @@ impl BenchInputs {
                     })?
             ));
         }
+        // Every other file the benchmark's provider declares it reads
+        // (`facts::reference::inputs`): an input added there is keyed here too, so the
+        // pre-commit scope and the cache can never disagree on what the evidence depends on.
+        for extra in self.undigested_inputs() {
+            let path = self.dir.join(&extra);
+            h.push_str(&format!(
+                "input-file {extra} {}\n",
+                files.digest(&path).map_err(|reason| BenchError::Unreadable {
+                    path: extra.clone(),
+                    reason
+                })?
+            ));
+        }
         Ok(sha256_hex(h.as_bytes()))
+    }
+
+    /// The files the benchmark's provider declares it reads that the named lines of
+    /// [`Self::cache_key`] (model, reference folder, labels, training list) do not cover.
+    fn undigested_inputs(&self) -> Vec<String> {
+        let crate::facts::Reads::Files(declared) =
+            crate::facts::reference::inputs(Some(&self.spec))
+        else {
+            return Vec::new();
+        };
+        let mut covered = vec![self.spec.artifact.path.clone()];
+        if let Some(r) = &self.spec.reference {
+            covered.push(r.path.clone());
+            covered.push(r.labels.clone());
+        }
+        covered.extend(self.spec.training_patients.clone());
+        declared
+            .into_iter()
+            .filter(|d| !covered.contains(d))
+            .collect()
     }
 }
 
