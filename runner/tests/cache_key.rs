@@ -4,7 +4,6 @@
 //! inputs it was not made from.
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 

@@ -113,8 +113,34 @@ pub enum ModelStmt {
     },
     /// `training patients "file"`
     Training(Node<String>),
-    /// `claims { sensitivity 90% ... }`
-    Claims(Vec<(Node<String>, Node<Literal>)>),
+    /// `claims { sensitivity 90% effusion { auc 0.9 } macro auc 0.9 ... }`
+    Claims(Vec<Node<Claim>>),
+    /// `findings "logits" { effusion index 1 sigmoid positive when >= 0.5 means "..." }`:
+    /// several findings, each read from an element of an output row.
+    Findings {
+        /// The output tensor read unless a finding names its own (`from "t"`).
+        tensor: Option<Node<String>>,
+        /// The findings, in source order.
+        findings: Vec<Node<Finding>>,
+    },
+    /// `unit study aggregate max`: what the metrics count, and how the scores of its
+    /// images make a unit's score.
+    Unit {
+        /// `image`, `study` or `patient`, as written.
+        level: Node<String>,
+        /// The aggregation rule; none: the default (`max`).
+        aggregate: Option<Node<Aggregate>>,
+    },
+    /// `compare with "model/released.onnx" sha256 "..." version "1.0.0"`: the version in
+    /// the field, scored on the same units.
+    Compare {
+        /// Path of its ONNX file.
+        path: Node<String>,
+        /// Its pinned digest.
+        sha256: Option<Node<String>>,
+        /// Its version.
+        version: Option<Node<String>>,
+    },
     /// `documents { dpia "docs/dpia.md" ... }`
     Documents(Vec<(Node<String>, Node<String>)>),
     /// `use mdr.performance, ...` — the policies in force.
@@ -137,6 +163,79 @@ pub enum ModelStmt {
     },
     /// `safety class B` — the IEC 62304 software safety class.
     SafetyClass(Node<String>),
+}
+
+/// One claim of a `claims` block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// `sensitivity 90%`: a claim on the one finding.
+    Metric {
+        /// The metric.
+        name: Node<String>,
+        /// The bound.
+        value: Node<Literal>,
+    },
+    /// `effusion { sensitivity 85% auc 0.9 }`: a finding's own claims.
+    Finding {
+        /// The finding.
+        finding: Node<String>,
+        /// Its claims: metric, bound.
+        claims: Vec<(Node<String>, Node<Literal>)>,
+    },
+    /// `macro auc 0.9`, `worst sensitivity 80%`: a claim over the findings.
+    Summary {
+        /// `macro` or `worst`.
+        kind: Node<String>,
+        /// The metric.
+        name: Node<String>,
+        /// The bound.
+        value: Node<Literal>,
+    },
+    /// `non-inferior to released { auc by 0.05 sensitivity by 5% }`.
+    NonInferior {
+        /// Metric, margin.
+        margins: Vec<(Node<String>, Node<Literal>)>,
+    },
+}
+
+/// One finding of a `findings` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Its name, as claims and facts write it.
+    pub name: Node<String>,
+    /// Its own output tensor (`from "t"`); none: the block's.
+    pub tensor: Option<Node<String>>,
+    /// Which element of a scan's output row it is read from.
+    pub index: Option<Node<Literal>>,
+    /// How the element becomes a probability; none: it is one.
+    pub activation: Option<Node<Activation>>,
+    /// `>=` (true) or `>` (false).
+    pub inclusive: bool,
+    /// The operating threshold, on the probability.
+    pub threshold: Node<Literal>,
+    /// What a positive means.
+    pub meaning: Node<String>,
+}
+
+/// How an output element becomes a finding's probability.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Activation {
+    /// It is one already.
+    Probability,
+    /// A logit: 1 / (1 + e^-x).
+    Sigmoid,
+    /// A softmax over these elements of the row (the finding's own among them).
+    Softmax(Vec<Node<Literal>>),
+}
+
+/// How the scores of a unit's images make the unit's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    /// `view ViewPosition "PA", "AP" else`: the image whose attribute has the first of
+    /// these values that any image has; the rule applies when none has.
+    pub view: Option<(Node<String>, Vec<Node<String>>)>,
+    /// `max` or `mean`, as written.
+    pub rule: Node<String>,
 }
 
 /// A device class under MDR Annex VIII.

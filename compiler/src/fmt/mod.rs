@@ -228,12 +228,52 @@ impl Printer<'_> {
                     "claims",
                     end,
                     claims,
-                    |(n, v)| n.loc.to(v.loc),
-                    |p, (n, v)| {
-                        let text = format!("{} {}", n.node, expr::literal_text(&v.node));
-                        p.line(&text);
+                    |c| c.loc,
+                    |p, c| p.line(&claim_text(&c.node)),
+                );
+            }
+            ModelStmt::Findings { tensor, findings } => {
+                let header = tensor.as_ref().map_or_else(
+                    || "findings".to_string(),
+                    |t| format!("findings {}", quote(&t.node)),
+                );
+                self.block(
+                    &header,
+                    end,
+                    findings,
+                    |f| f.loc,
+                    |p, f| {
+                        p.line(&finding_text(&f.node));
                     },
                 );
+            }
+            ModelStmt::Unit { level, aggregate } => {
+                let aggregate = aggregate.as_ref().map_or_else(String::new, |a| {
+                    let view = a
+                        .node
+                        .view
+                        .as_ref()
+                        .map_or_else(String::new, |(attr, values)| {
+                            let values: Vec<String> =
+                                values.iter().map(|v| quote(&v.node)).collect();
+                            format!("view {} {} else ", attr.node, values.join(", "))
+                        });
+                    format!(" aggregate {view}{}", a.node.rule.node)
+                });
+                self.line(&format!("unit {}{aggregate}", level.node));
+            }
+            ModelStmt::Compare {
+                path,
+                sha256,
+                version,
+            } => {
+                let sha = sha256
+                    .as_ref()
+                    .map_or_else(String::new, |h| format!(" sha256 {}", quote(&h.node)));
+                let version = version
+                    .as_ref()
+                    .map_or_else(String::new, |v| format!(" version {}", quote(&v.node)));
+                self.line(&format!("compare with {}{sha}{version}", quote(&path.node)));
             }
             ModelStmt::Documents(docs) => {
                 self.block(
@@ -407,4 +447,59 @@ fn prep_text(step: &PrepStep) -> String {
         },
         PrepStep::Normalize { mean, std } => format!("normalize mean {mean} std {std}"),
     }
+}
+
+/// A metric and its bound as written: `sensitivity 90%`.
+fn bound_text((name, value): &(Node<String>, Node<Literal>)) -> String {
+    format!("{} {}", name.node, expr::literal_text(&value.node))
+}
+
+/// One claim of a `claims` block, on one line.
+fn claim_text(c: &Claim) -> String {
+    match c {
+        Claim::Metric { name, value } => bound_text(&(name.clone(), value.clone())),
+        Claim::Summary { kind, name, value } => format!(
+            "{} {}",
+            kind.node,
+            bound_text(&(name.clone(), value.clone()))
+        ),
+        Claim::Finding { finding, claims } => {
+            let inner: Vec<String> = claims.iter().map(bound_text).collect();
+            format!("{} {{ {} }}", finding.node, inner.join(" "))
+        }
+        Claim::NonInferior { margins } => {
+            let inner: Vec<String> = margins
+                .iter()
+                .map(|(n, v)| format!("{} by {}", n.node, expr::literal_text(&v.node)))
+                .collect();
+            format!("non-inferior to released {{ {} }}", inner.join(" "))
+        }
+    }
+}
+
+/// One finding of a `findings` block, on one line.
+fn finding_text(f: &Finding) -> String {
+    let mut out = f.name.node.clone();
+    if let Some(t) = &f.tensor {
+        out.push_str(&format!(" from {}", quote(&t.node)));
+    }
+    if let Some(i) = &f.index {
+        out.push_str(&format!(" index {}", expr::literal_text(&i.node)));
+    }
+    match f.activation.as_ref().map(|a| &a.node) {
+        None => {}
+        Some(Activation::Probability) => out.push_str(" probability"),
+        Some(Activation::Sigmoid) => out.push_str(" sigmoid"),
+        Some(Activation::Softmax(over)) => {
+            let over: Vec<String> = over.iter().map(|n| expr::literal_text(&n.node)).collect();
+            out.push_str(&format!(" softmax over {}", over.join(", ")));
+        }
+    }
+    let op = if f.inclusive { ">=" } else { ">" };
+    out.push_str(&format!(
+        " positive when {op} {} means {}",
+        expr::literal_text(&f.threshold.node),
+        quote(&f.meaning.node)
+    ));
+    out
 }

@@ -92,7 +92,7 @@ fn number(raw: &str) -> f64 {
     raw.parse().unwrap_or(0.0)
 }
 
-fn literal_fraction(l: &Literal) -> f64 {
+pub(super) fn literal_fraction(l: &Literal) -> f64 {
     match l {
         Literal::Number { value, .. } | Literal::Percent { value, .. } => *value,
         _ => 0.0,
@@ -118,6 +118,7 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
         reference: None,
         training_patients: None,
         claims: BTreeMap::new(),
+        analysis: Default::default(),
         documents: BTreeMap::new(),
         policies: Vec::new(),
         source: source_loc(sources, m.node.name.loc),
@@ -216,11 +217,23 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                 })
             }
             ModelStmt::Training(t) => spec.training_patients = Some(t.node.clone()),
-            ModelStmt::Claims(claims) => {
-                for (name, value) in claims {
-                    spec.claims
-                        .insert(name.node.clone(), literal_fraction(&value.node));
-                }
+            ModelStmt::Claims(claims) => super::analysis::lower_claims(claims, &mut spec),
+            ModelStmt::Findings { tensor, findings } => {
+                spec.analysis.findings = super::analysis::lower_findings(tensor, findings);
+            }
+            ModelStmt::Unit { level, aggregate } => {
+                spec.analysis.unit = super::analysis::lower_unit(level, aggregate);
+            }
+            ModelStmt::Compare {
+                path,
+                sha256,
+                version,
+            } => {
+                spec.analysis.compare = Some(CompareSpec {
+                    path: path.node.clone(),
+                    sha256: sha256.as_ref().map(|h| h.node.clone()),
+                    version: version.as_ref().map(|v| v.node.clone()),
+                });
             }
             ModelStmt::Documents(docs) => {
                 for (kind, path) in docs {

@@ -1,7 +1,12 @@
 //! The Plan: what the compiler hands the runner. It is plain serde data, so the two
 //! sides share nothing but this module and the fact schema.
 
+mod analysis;
 mod lower;
+pub use analysis::{
+    Activation, Analysis, CompareSpec, FindingSpec, Level, UnitSpec, ViewRule, AGGREGATES,
+    NONINFERIOR_METRICS, VIEW_ATTRIBUTES,
+};
 pub use lower::{sha256_hex, to_hex};
 mod value;
 
@@ -93,6 +98,10 @@ pub struct ModelSpec {
     pub training_patients: Option<String>,
     /// Claims by name (fractions for percentages).
     pub claims: BTreeMap<String, f64>,
+    /// Several findings, the unit of analysis, the compared version and their claims;
+    /// left out of the Plan for the one-finding short form.
+    #[serde(default, skip_serializing_if = "Analysis::is_default")]
+    pub analysis: Analysis,
     /// Documents by kind: path.
     pub documents: BTreeMap<String, String>,
     /// Policies in force, sorted.

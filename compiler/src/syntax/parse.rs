@@ -12,6 +12,7 @@ use pest::Parser;
 use recover::{trimmed_len, unknown_statement};
 
 mod expr;
+mod outputs;
 mod recover;
 
 /// Parses one file. Returns the items that parsed and a diagnostic for every region that did not.
@@ -212,6 +213,13 @@ impl<'t> Parse<'t> {
 
     fn model_stmt(&mut self, pair: Pair<'t, Rule>) -> Option<ModelStmt> {
         let rule = pair.as_rule();
+        match rule {
+            Rule::claims_stmt => return self.claims_stmt(pair),
+            Rule::findings_stmt => return self.findings_stmt(pair),
+            Rule::unit_stmt => return self.unit_stmt(pair),
+            Rule::compare_stmt => return self.compare_stmt(pair),
+            _ => {}
+        }
         let mut inner = pair.into_inner();
         Some(match rule {
             Rule::version_stmt => ModelStmt::Version(self.string(inner.next()?)),
@@ -259,21 +267,6 @@ impl<'t> Parse<'t> {
                 ModelStmt::Reference { path, labels }
             }
             Rule::training_stmt => ModelStmt::Training(self.string(inner.next()?)),
-            Rule::claims_stmt => {
-                let mut claims = Vec::new();
-                for claim in inner {
-                    let mut c = claim.into_inner();
-                    let (Some(n), Some(v)) = (c.next(), c.next()) else {
-                        continue;
-                    };
-                    let name = self.text_node(&n);
-                    let loc = self.loc(&v);
-                    if let Some(lit) = self.literal_of(&v) {
-                        claims.push((name, Node::new(lit, loc)));
-                    }
-                }
-                ModelStmt::Claims(claims)
-            }
             Rule::documents_stmt => {
                 let mut docs = Vec::new();
                 for doc in inner {

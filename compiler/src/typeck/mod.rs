@@ -3,6 +3,7 @@
 
 mod constant;
 mod items;
+mod analysis;
 mod model;
 
 pub(crate) use items::check_program;

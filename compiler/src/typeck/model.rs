@@ -4,7 +4,7 @@
 use super::items::{missing, once};
 use crate::ast::*;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
-use crate::schema::{CLAIMS, DOCUMENT_KINDS};
+use crate::schema::DOCUMENT_KINDS;
 use std::collections::BTreeMap;
 
 pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
@@ -30,17 +30,7 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             ModelStmt::Artifact { sha256, .. } => {
                 once(&mut seen, "artifact", stmt, diags);
                 if let Some(h) = sha256 {
-                    if h.node.len() != 64 || !h.node.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::E012,
-                                "the pinned sha256 is not 64 hex digits",
-                                h.loc,
-                                format!("{} characters", h.node.len()),
-                            )
-                            .with_help("run `sha256sum` on the artifact and paste the digest"),
-                        );
-                    }
+                    pinned(h, diags);
                 }
             }
             ModelStmt::Input { steps, .. } => {
@@ -103,19 +93,7 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
                         );
                     }
                 }
-                if let Literal::Number { value, .. } = threshold.node {
-                    if !(0.0..=1.0).contains(&value) {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::E012,
-                                "the threshold must lie in 0..1",
-                                threshold.loc,
-                                "out of range",
-                            )
-                            .with_help("scores are probabilities; write e.g. 0.5"),
-                        );
-                    }
-                }
+                super::analysis::threshold(threshold, diags);
             }
             ModelStmt::Reference { .. } => once(&mut seen, "reference", stmt, diags),
             ModelStmt::Training(_) => once(&mut seen, "training", stmt, diags),
@@ -123,45 +101,20 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             ModelStmt::SafetyClass(_) => once(&mut seen, "safety class", stmt, diags),
             ModelStmt::Claims(claims) => {
                 once(&mut seen, "claims", stmt, diags);
-                let mut names = BTreeMap::new();
-                for (name, value) in claims {
-                    if !CLAIMS.contains(&name.node.as_str()) {
-                        let mut d = Diagnostic::new(
-                            Code::E016,
-                            format!("unknown claim `{}`", name.node),
-                            name.loc,
-                            "not a claim clic can check",
-                        );
-                        d = match did_you_mean(&name.node, CLAIMS) {
-                            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => d.with_help(format!("claims are {}", CLAIMS.join(", "))),
-                        };
-                        diags.push(d);
-                    }
-                    if let Literal::Number { value: v, .. } = value.node {
-                        if v > 1.0 {
-                            diags.push(
-                                Diagnostic::new(
-                                    Code::E012,
-                                    format!("claim `{}` is over 1", name.node),
-                                    value.loc,
-                                    "out of range",
-                                )
-                                .with_help("write a percentage (90%) or a fraction (0.9)"),
-                            );
-                        }
-                    }
-                    if let Some(first) = names.insert(name.node.clone(), name.loc) {
-                        diags.push(
-                            Diagnostic::new(
-                                Code::E014,
-                                format!("claim `{}` is given twice", name.node),
-                                name.loc,
-                                "second time",
-                            )
-                            .with_label(first, "first time"),
-                        );
-                    }
+                super::analysis::check_claims(&model.node, claims, diags);
+            }
+            ModelStmt::Findings { tensor, findings } => {
+                once(&mut seen, "findings", stmt, diags);
+                super::analysis::check_findings(&model.node, tensor, findings, stmt.loc, diags);
+            }
+            ModelStmt::Unit { level, aggregate } => {
+                once(&mut seen, "unit", stmt, diags);
+                super::analysis::check_unit(level, aggregate, diags);
+            }
+            ModelStmt::Compare { sha256, .. } => {
+                once(&mut seen, "compare", stmt, diags);
+                if let Some(h) = sha256 {
+                    pinned(h, diags);
                 }
             }
             ModelStmt::Documents(docs) => {
@@ -193,6 +146,21 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
         model.loc,
         diags,
     );
+}
+
+/// A pinned digest: 64 hex digits.
+fn pinned(h: &Node<String>, diags: &mut Vec<Diagnostic>) {
+    if h.node.len() != 64 || !h.node.bytes().all(|b| b.is_ascii_hexdigit()) {
+        diags.push(
+            Diagnostic::new(
+                Code::E012,
+                "the pinned sha256 is not 64 hex digits",
+                h.loc,
+                format!("{} characters", h.node.len()),
+            )
+            .with_help("run `sha256sum` on the artifact and paste the digest"),
+        );
+    }
 }
 
 fn is_semver(s: &str) -> bool {

@@ -135,6 +135,7 @@ pub(crate) fn spec(version: &str) -> ModelSpec {
         }),
         training_patients: Some("data/training.csv".into()),
         claims: BTreeMap::new(),
+        analysis: Default::default(),
         documents: BTreeMap::from([("ifu".to_string(), "docs/ifu.md".to_string())]),
         policies: Vec::new(),
         source: SourceLoc {
