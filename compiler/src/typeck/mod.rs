@@ -1,9 +1,9 @@
 //! Type checking: every expression against the fact schema, every block for the
 //! statements it must hold. Reports all errors; never stops at the first.
 
+mod analysis;
 mod constant;
 mod items;
-mod analysis;
 mod model;
 
 pub(crate) use items::check_program;

@@ -357,10 +357,12 @@ impl BenchInputs {
             let path = self.dir.join(&extra);
             h.push_str(&format!(
                 "input-file {extra} {}\n",
-                files.digest(&path).map_err(|reason| BenchError::Unreadable {
-                    path: extra.clone(),
-                    reason
-                })?
+                files
+                    .digest(&path)
+                    .map_err(|reason| BenchError::Unreadable {
+                        path: extra.clone(),
+                        reason
+                    })?
             ));
         }
         Ok(sha256_hex(h.as_bytes()))
