@@ -71,7 +71,7 @@ pub(super) fn f1_estimate(tp: u64, fp: u64, tn: u64, fn_: u64) -> Estimate {
 
 /// The `q` quantile of sorted, non-empty `v` by linear interpolation between order
 /// statistics (numpy's default, Hyndman-Fan type 7).
-fn percentile(v: &[f64], q: f64) -> f64 {
+pub(super) fn percentile(v: &[f64], q: f64) -> f64 {
     let pos = q * (v.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = (lo + 1).min(v.len() - 1);
@@ -80,7 +80,7 @@ fn percentile(v: &[f64], q: f64) -> f64 {
 }
 
 /// SplitMix64 step (Steele, Lea, Flood 2014), used to seed xoshiro.
-fn splitmix64(state: &mut u64) -> u64 {
+pub(super) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -89,7 +89,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 }
 
 /// xoshiro256** 1.0 (Blackman and Vigna 2018).
-struct Xoshiro([u64; 4]);
+pub(super) struct Xoshiro(pub(super) [u64; 4]);
 
 impl Xoshiro {
     /// The generator of resample `b`.
@@ -117,7 +117,7 @@ impl Xoshiro {
     }
 
     /// Uniform in 0..n (n > 0), unbiased (Lemire 2019, multiply and reject).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         let threshold = n.wrapping_neg() % n;
         loop {
             let m = u128::from(self.next_u64()) * u128::from(n);

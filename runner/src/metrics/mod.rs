@@ -13,6 +13,8 @@
 mod balanced;
 mod bootstrap;
 mod calibration;
+pub mod cluster;
+pub mod paired;
 mod prevalence;
 mod rank;
 pub mod registry;
