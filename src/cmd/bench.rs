@@ -100,11 +100,15 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget)
         return Status::Invalid;
     }
     if json {
-        crate::output::outln!(
-            "{}",
-            serde_json::to_string_pretty(&clic_dossier::benchmark::evidence_json(ev, spec))
-                .unwrap_or_default()
-        );
+        let mut v = serde_json::to_value(clic_dossier::benchmark::evidence_json(ev, spec))
+            .unwrap_or_default();
+        if let (Some(f), Some(o)) = (&ev.findings, v.as_object_mut()) {
+            o.insert(
+                "findings".to_string(),
+                serde_json::to_value(f).unwrap_or_default(),
+            );
+        }
+        crate::output::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         crate::output::out!("{}", human(ev));
     }
@@ -128,11 +132,21 @@ fn human(ev: &BenchEvidence) -> String {
         ev.rows.len(),
         ev.backend
     );
+    if let Some(f) = &ev.findings {
+        out.push_str(&super::bench_findings::human(f));
+        return out;
+    }
     let Some(m) = &ev.overall else {
         out.push_str("no scan is both labelled and scored\n");
         return out;
     };
-    out.push_str(&format!(
+    out.push_str(&metric_lines(m));
+    out
+}
+
+/// The confusion counts at the threshold and one line per metric of the registry.
+pub(super) fn metric_lines(m: &clic_runner::metrics::Metrics) -> String {
+    let mut out = format!(
         "threshold {} ({}): TP {}  FP {}  TN {}  FN {}\n",
         m.threshold,
         if m.inclusive { ">=" } else { ">" },
@@ -140,7 +154,7 @@ fn human(ev: &BenchEvidence) -> String {
         m.fp,
         m.tn,
         m.fn_
-    ));
+    );
     // One line per metric of the registry; an undefined one (the AUC of one class) has none.
     for def in METRICS {
         let name = def.name;

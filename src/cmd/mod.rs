@@ -1,6 +1,7 @@
 //! The subcommands.
 
 pub mod bench;
+mod bench_findings;
 pub mod check;
 pub mod compile;
 pub mod doctor;

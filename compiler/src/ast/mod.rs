@@ -140,6 +140,8 @@ pub enum ModelStmt {
         sha256: Option<Node<String>>,
         /// Its version.
         version: Option<Node<String>>,
+        /// Its own thresholds, by finding, where they differ from the candidate's.
+        thresholds: Vec<(Node<String>, Node<Literal>)>,
     },
     /// `documents { dpia "docs/dpia.md" ... }`
     Documents(Vec<(Node<String>, Node<String>)>),

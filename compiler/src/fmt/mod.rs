@@ -266,6 +266,7 @@ impl Printer<'_> {
                 path,
                 sha256,
                 version,
+                thresholds,
             } => {
                 let sha = sha256
                     .as_ref()
@@ -273,7 +274,16 @@ impl Printer<'_> {
                 let version = version
                     .as_ref()
                     .map_or_else(String::new, |v| format!(" version {}", quote(&v.node)));
-                self.line(&format!("compare with {}{sha}{version}", quote(&path.node)));
+                let thresholds = if thresholds.is_empty() {
+                    String::new()
+                } else {
+                    let inner: Vec<String> = thresholds.iter().map(bound_text).collect();
+                    format!(" thresholds {{ {} }}", inner.join(" "))
+                };
+                self.line(&format!(
+                    "compare with {}{sha}{version}{thresholds}",
+                    quote(&path.node)
+                ));
             }
             ModelStmt::Documents(docs) => {
                 self.block(

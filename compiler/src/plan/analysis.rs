@@ -186,7 +186,7 @@ pub const VIEW_ATTRIBUTES: [&str; 2] = ["ViewPosition", "ImageLaterality"];
 pub const AGGREGATES: [&str; 2] = ["max", "mean"];
 
 /// The version in the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareSpec {
     /// Its ONNX file, relative to the manifest.
     pub path: String,
@@ -194,6 +194,9 @@ pub struct CompareSpec {
     pub sha256: Option<String>,
     /// Its version.
     pub version: Option<String>,
+    /// Its own operating thresholds by finding, where they differ from the candidate's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub thresholds: BTreeMap<String, f64>,
 }
 
 /// The metrics a non-inferiority margin may bound.

@@ -228,11 +228,16 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                 path,
                 sha256,
                 version,
+                thresholds,
             } => {
                 spec.analysis.compare = Some(CompareSpec {
                     path: path.node.clone(),
                     sha256: sha256.as_ref().map(|h| h.node.clone()),
                     version: version.as_ref().map(|v| v.node.clone()),
+                    thresholds: thresholds
+                        .iter()
+                        .map(|(n, v)| (n.node.clone(), literal_fraction(&v.node)))
+                        .collect(),
                 });
             }
             ModelStmt::Documents(docs) => {

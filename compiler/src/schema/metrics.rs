@@ -295,6 +295,54 @@ pub const SUBGROUP_FIELDS: [(&str, &str, &str); SUBGROUP_LEN] = {
     out
 };
 
+/// The record fields every `Finding` has before its metrics.
+const FINDING_HEAD: [(&str, &str, &str); 8] = [
+    ("name", "String", "The finding, as the manifest names it."),
+    ("n", "Number", "Units labelled for the finding and scored."),
+    ("positives", "Number", "Units labelled positive for it."),
+    ("negatives", "Number", "Units labelled negative for it."),
+    ("unlabelled", "Number", "Units scored but not labelled for it."),
+    ("threshold", "Number", "Its operating threshold, on the probability."),
+    ("claimed", "Number", "How many claims the manifest makes on it."),
+    (
+        "claims_unmet",
+        "List<String>",
+        "Its claims the evidence does not meet, as `metric bound` (`sensitivity 90%`): a floor is met when the 95% interval's lower end clears it, a ceiling when the estimate stays within it.",
+    ),
+];
+
+/// The record field every `Finding` has after its metrics.
+const FINDING_TAIL: [(&str, &str, &str); 1] = [(
+    "subgroups",
+    "List<Subgroup>",
+    "Its metrics per value of every DICOM attribute clic groups by (each Subgroup's `attribute` says which), over the units whose first image has that value.",
+)];
+
+const FINDING_LEN: usize = FINDING_HEAD.len() + METRICS.len() + FINDING_TAIL.len();
+
+/// The fields of the `Finding` record: its head, every metric of the registry in
+/// registry order (none where undefined, as the `benchmark.*` fact's doc says), then its
+/// subgroups.
+pub const FINDING_FIELDS: [(&str, &str, &str); FINDING_LEN] = {
+    let mut out = [("", "", ""); FINDING_LEN];
+    let mut i = 0;
+    while i < FINDING_HEAD.len() {
+        out[i] = FINDING_HEAD[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < METRICS.len() {
+        out[i] = (METRICS[j].name, METRICS[j].kind.ty(), METRICS[j].doc);
+        i += 1;
+        j += 1;
+    }
+    out[i] = FINDING_TAIL[0];
+    out
+};
+
+/// The metrics a `macro` or `worst` claim may bound.
+pub const SUMMARY_METRICS: [&str; 3] = ["sensitivity", "specificity", "auc"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! (a metric's facts are a row of [`super::metrics::METRICS`]); a runner test then
 //! demands that its provider fills it.
 
-use super::metrics::{METRICS, SUBGROUP_FIELDS};
+use super::metrics::{FINDING_FIELDS, METRICS, SUBGROUP_FIELDS};
 use super::{FactDef, Provider, RecordDef};
 
 /// Every fact, sorted by path: [`DECLARED`] and the two facts of every metric.
@@ -71,6 +71,19 @@ const DECLARED: &[FactDef] = &[
     FactDef { path: "artifact.sha256_matches", ty: "Bool", params: &[], provider: Provider::Artifact, doc: "Whether the file's sha256 equals the one pinned in the manifest." },
     FactDef { path: "artifact.size_bytes", ty: "Number", params: &[], provider: Provider::Artifact, doc: "Size of the artifact file in bytes." },
     FactDef { path: "benchmark.by", ty: "List<Subgroup>", params: &["String"], provider: Provider::Benchmark, doc: "The same metrics per value of a DICOM attribute (Manufacturer, Modality, PatientSex, AgeBand)." },
+    FactDef { path: "benchmark.unit", ty: "String", params: &[], provider: Provider::Benchmark, doc: "The unit of analysis the metrics count: image, study or patient." },
+    FactDef { path: "benchmark.units", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Units of analysis scored (the scans, for units of one image)." },
+    FactDef { path: "benchmark.patients", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Patients the scored units belong to (by pseudonymised PatientID)." },
+    FactDef { path: "benchmark.clustered", ty: "Bool", params: &[], provider: Provider::Benchmark, doc: "Whether some patient has several units, so that the intervals of sensitivity, specificity and AUC are patient-clustered bootstrap intervals." },
+    FactDef { path: "benchmark.findings", ty: "List<Finding>", params: &[], provider: Provider::Benchmark, doc: "Each finding's metrics at the unit level, in the manifest's order; empty for the one-finding short form scored per image." },
+    FactDef { path: "benchmark.macro.sensitivity", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Mean sensitivity over the findings, with a patient-clustered bootstrap 95% interval; none for the one-finding short form scored per image." },
+    FactDef { path: "benchmark.macro.specificity", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Mean specificity over the findings, with a patient-clustered bootstrap 95% interval; none for the one-finding short form scored per image." },
+    FactDef { path: "benchmark.macro.auc", ty: "Proportion", params: &[], provider: Provider::Benchmark, doc: "Mean ROC AUC over the findings, with a patient-clustered bootstrap 95% interval; none for the one-finding short form scored per image, or when a finding lacks a class." },
+    FactDef { path: "benchmark.labels.unknown_findings", ty: "List<String>", params: &[], provider: Provider::Benchmark, doc: "Columns of the labels file that name no finding of the manifest." },
+    FactDef { path: "benchmark.labels.missing_findings", ty: "List<String>", params: &[], provider: Provider::Benchmark, doc: "Findings of the manifest that the labels file has no column for." },
+    FactDef { path: "benchmark.labels.without_unit", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Rows of the labels file that match no scan of the reference set." },
+    FactDef { path: "benchmark.compare.findings", ty: "List<FindingComparison>", params: &[], provider: Provider::Benchmark, doc: "Each finding of the candidate against the released version on the same units; empty without a `compare` statement." },
+    FactDef { path: "benchmark.compare.noninferior", ty: "Bool", params: &[], provider: Provider::Benchmark, doc: "Whether every non-inferiority margin holds for every finding (true when no margin is declared); none without a `compare` statement." },
     FactDef { path: "benchmark.fn", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "False negatives at the operating threshold." },
     FactDef { path: "benchmark.fp", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "False positives at the operating threshold." },
     FactDef { path: "benchmark.n", ty: "Number", params: &[], provider: Provider::Benchmark, doc: "Number of scans scored." },
@@ -121,6 +134,17 @@ const DECLARED: &[FactDef] = &[
     FactDef { path: "model.input.normalized", ty: "Bool", params: &[], provider: Provider::Model, doc: "Whether the manifest declares a normalisation step." },
     FactDef { path: "model.input.tensor", ty: "String", params: &[], provider: Provider::Model, doc: "Name of the input tensor the preprocessed image feeds." },
     FactDef { path: "model.input.width", ty: "Number", params: &[], provider: Provider::Model, doc: "Width in pixels the image is resized to; none when not resized." },
+    FactDef { path: "model.findings", ty: "List<String>", params: &[], provider: Provider::Model, doc: "The findings the manifest's `findings` block declares, in its order; empty for the one-finding short form (`output`)." },
+    FactDef { path: "model.unit", ty: "String", params: &[], provider: Provider::Model, doc: "The unit of analysis the metrics count: image (the default), study or patient." },
+    FactDef { path: "model.compare.path", ty: "String", params: &[], provider: Provider::Model, doc: "The released version's ONNX file the manifest compares with; none without a `compare` statement." },
+    FactDef { path: "model.compare.version", ty: "String", params: &[], provider: Provider::Model, doc: "The released version's version; none when the `compare` statement gives none, or without one." },
+    FactDef { path: "model.claims.findings", ty: "List<FindingClaim>", params: &[], provider: Provider::Model, doc: "Every claim the manifest makes on a finding, by finding and metric; empty for the one-finding short form." },
+    FactDef { path: "model.claims.macro.sensitivity", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed macro-average sensitivity over the findings; none when not claimed." },
+    FactDef { path: "model.claims.macro.specificity", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed macro-average specificity over the findings; none when not claimed." },
+    FactDef { path: "model.claims.macro.auc", ty: "Number", params: &[], provider: Provider::Model, doc: "The claimed macro-average ROC AUC over the findings; none when not claimed." },
+    FactDef { path: "model.claims.worst.sensitivity", ty: "Number", params: &[], provider: Provider::Model, doc: "The sensitivity every finding must reach; none when not claimed." },
+    FactDef { path: "model.claims.worst.specificity", ty: "Number", params: &[], provider: Provider::Model, doc: "The specificity every finding must reach; none when not claimed." },
+    FactDef { path: "model.claims.worst.auc", ty: "Number", params: &[], provider: Provider::Model, doc: "The ROC AUC every finding must reach; none when not claimed." },
     FactDef { path: "model.name", ty: "String", params: &[], provider: Provider::Model, doc: "The model's name as declared in the manifest." },
     FactDef { path: "model.output.positive", ty: "String", params: &[], provider: Provider::Model, doc: "What a positive result means, in words." },
     FactDef { path: "model.output.tensor", ty: "String", params: &[], provider: Provider::Model, doc: "Name of the output tensor holding the score." },
@@ -191,6 +215,50 @@ pub const RECORDS: &[RecordDef] = &[
         name: "Subgroup",
         doc: "The benchmark metrics of one subgroup.",
         fields: &SUBGROUP_FIELDS,
+    },
+    RecordDef {
+        name: "Finding",
+        doc: "One finding's metrics at the unit level.",
+        fields: &FINDING_FIELDS,
+    },
+    RecordDef {
+        name: "FindingClaim",
+        doc: "A claim the manifest makes on one finding.",
+        fields: &[
+            ("finding", "String", "The finding."),
+            ("metric", "String", "The metric claimed."),
+            ("bound", "Number", "The bound (a fraction for a percentage)."),
+        ],
+    },
+    RecordDef {
+        name: "FindingComparison",
+        doc: "One finding of the candidate against the released version, on the units both scored and labelled.",
+        fields: &[
+            ("name", "String", "The finding."),
+            ("n", "Number", "Units labelled for it and scored by both versions."),
+            ("released_auc", "Number", "The released version's ROC AUC; none when a class is absent."),
+            ("released_sensitivity", "Number", "The released version's sensitivity; none without positives."),
+            ("released_specificity", "Number", "The released version's specificity; none without negatives."),
+            ("delta_auc", "Delta", "Candidate − released ROC AUC, with DeLong's paired test; none when a class is absent."),
+            ("delta_sensitivity", "Delta", "Candidate − released sensitivity, with McNemar's exact test; none without positives."),
+            ("delta_specificity", "Delta", "Candidate − released specificity, with McNemar's exact test; none without negatives."),
+            ("positive_rate", "Number", "Share of the scored units the candidate calls positive."),
+            ("released_positive_rate", "Number", "Share of the scored units the released version calls positive at its threshold."),
+            ("threshold", "Number", "The candidate's operating threshold."),
+            ("released_threshold", "Number", "The released version's threshold: the `compare` statement's, else the candidate's."),
+            ("score_shift", "Number", "The Kolmogorov-Smirnov distance between the two versions' unit scores (0: the same distribution, 1: disjoint)."),
+            ("noninferior", "Bool", "Whether every non-inferiority margin holds for this finding (true when none is declared)."),
+        ],
+    },
+    RecordDef {
+        name: "Delta",
+        doc: "A difference between two versions with its 95% interval and test.",
+        fields: &[
+            ("value", "Number", "Candidate − released."),
+            ("ci95", "Interval", "The 95% interval of the difference."),
+            ("p_value", "Number", "Two-sided p value of no difference; none when the test is undefined."),
+            ("test", "String", "The test behind the p value: delong-paired, mcnemar-exact."),
+        ],
     },
     RecordDef {
         name: "Tensor",

@@ -5,20 +5,13 @@
 use crate::ast::*;
 use crate::diagnostics::{did_you_mean, Code, Diagnostic};
 use crate::plan::{output_index, AGGREGATES, NONINFERIOR_METRICS, VIEW_ATTRIBUTES};
-use crate::schema::metrics::{metric, Bound, Kind};
 use crate::schema::CLAIMS;
 use crate::source::Loc;
 use std::collections::BTreeMap;
 
-/// The metrics a `macro` or `worst` claim may name: proportions a claim bounds from below.
+/// The metrics a `macro` or `worst` claim may name.
 fn summary_metrics() -> Vec<&'static str> {
-    CLAIMS
-        .iter()
-        .copied()
-        .filter(|c| {
-            metric(c).is_some_and(|m| m.kind == Kind::Proportion && m.bound == Bound::Lower)
-        })
-        .collect()
+    crate::schema::metrics::SUMMARY_METRICS.to_vec()
 }
 
 /// The findings a manifest declares, with where.
@@ -175,6 +168,41 @@ pub(super) fn threshold(t: &Node<Literal>, diags: &mut Vec<Diagnostic>) {
                 .with_help("scores are probabilities; write e.g. 0.5"),
             );
         }
+    }
+}
+
+/// Checks the released version's thresholds: each on a declared finding, once, in 0..1.
+pub(super) fn check_released_thresholds(
+    model: &Model,
+    thresholds: &[(Node<String>, Node<Literal>)],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let findings = declared_findings(model);
+    let mut seen: BTreeMap<&str, Loc> = BTreeMap::new();
+    for (name, value) in thresholds {
+        if !findings.contains_key(name.node.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E016,
+                    format!("a released threshold for `{}`, which the manifest does not declare as a finding", name.node),
+                    name.loc,
+                    "not a finding",
+                )
+                .with_help("give thresholds for the findings of the `findings` block"),
+            );
+        }
+        if let Some(first) = seen.insert(name.node.as_str(), name.loc) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E014,
+                    format!("finding `{}` has two released thresholds", name.node),
+                    name.loc,
+                    "second time",
+                )
+                .with_label(first, "first time"),
+            );
+        }
+        threshold(value, diags);
     }
 }
 
@@ -364,7 +392,7 @@ pub(super) fn check_claims(model: &Model, claims: &[Node<Claim>], diags: &mut Ve
                     Code::E016,
                     format!("no claim over findings on `{}`", name.node),
                     name.loc,
-                    "not a proportion claimed from below",
+                    "not a metric claimed over findings",
                 )
                 .with_help(format!(
                     "claims over findings are on {}",

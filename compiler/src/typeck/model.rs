@@ -111,11 +111,14 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
                 once(&mut seen, "unit", stmt, diags);
                 super::analysis::check_unit(level, aggregate, diags);
             }
-            ModelStmt::Compare { sha256, .. } => {
+            ModelStmt::Compare {
+                sha256, thresholds, ..
+            } => {
                 once(&mut seen, "compare", stmt, diags);
                 if let Some(h) = sha256 {
                     pinned(h, diags);
                 }
+                super::analysis::check_released_thresholds(&model.node, thresholds, diags);
             }
             ModelStmt::Documents(docs) => {
                 once(&mut seen, "documents", stmt, diags);

@@ -445,6 +445,7 @@ fn all_draws_the_three_figures_of_the_evidence() {
         labels_without_file: Vec::new(),
         leakage_patients: 0,
         leakage_studies: 0,
+        findings: None,
     };
     let spec: ModelSpec = serde_json::from_value(serde_json::json!({
         "name": "m", "version": "1", "purpose": "p", "class": "IIa",

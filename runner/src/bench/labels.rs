@@ -19,7 +19,7 @@ pub const MAX_NESTING: usize = 16;
 /// `? `) that open a collection on the same line as another. Counting a bracket inside a
 /// plain scalar can only overstate the depth, so a text within [`MAX_NESTING`] by this
 /// count is within it for the parser too.
-fn nesting(text: &str) -> usize {
+pub(crate) fn nesting(text: &str) -> usize {
     let (mut deepest, mut flow) = (0usize, 0usize);
     let mut quote: Option<char> = None;
     let mut chars = text.chars().peekable();
@@ -134,7 +134,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Label>, String> {
 /// A label's value: `1` or `true` is positive, `0` or `false` negative. Nothing else is
 /// read as either, neither a word (`yes`, `positive`, `"1"`) nor another number: a
 /// misspelt or differently coded label must stop the benchmark, not become a class.
-fn label_value(key: &str, label: &serde_yaml::Value) -> Result<bool, String> {
+pub(crate) fn label_value(key: &str, label: &serde_yaml::Value) -> Result<bool, String> {
     match label {
         serde_yaml::Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
         serde_yaml::Value::Number(n) if n.as_u64() == Some(0) => Ok(false),

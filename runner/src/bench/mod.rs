@@ -60,8 +60,12 @@ pub struct BenchEvidence {
     pub leakage_patients: u64,
     /// Studies (hashed StudyInstanceUIDs) in both the training list and the reference set.
     pub leakage_studies: u64,
-    /// Metrics over every labelled, scored scan; none when there are none.
+    /// Metrics over every labelled, scored scan; none when there are none (and with
+    /// several findings, which `findings` holds).
     pub overall: Option<Metrics>,
+    /// Several findings per unit of analysis, when the manifest declares them or a unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<crate::task::findings::FindingsEvidence>,
 }
 
 /// Why a benchmark cannot run: invalid input.
@@ -323,6 +327,13 @@ impl BenchInputs {
             "output {}\n",
             serde_json::to_string(&self.spec.output).unwrap_or_default()
         ));
+        // Findings, unit and comparison (absent for the short form, whose key is as it was).
+        if !self.spec.analysis.is_default() {
+            h.push_str(&format!(
+                "analysis {}\n",
+                serde_json::to_string(&self.spec.analysis).unwrap_or_default()
+            ));
+        }
         if let Some(t) = &self.spec.training_patients {
             list_file(&self.dir.join(t), max_list)?;
             h.push_str(&format!(
@@ -492,6 +503,9 @@ pub fn run(
     key: String,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BenchEvidence, BenchError> {
+    if let Some(task) = crate::task::findings::Findings::of(&inputs.spec)? {
+        return crate::task::run(&task, inputs, key, progress);
+    }
     let task = crate::task::binary::BinaryScore::of(&inputs.spec)?;
     crate::task::run(&task, inputs, key, progress)
 }
@@ -546,12 +560,9 @@ pub const GROUPS: [&str; 6] = [
     "TransferSyntax",
 ];
 
-/// Rows grouped by an attribute, sorted by value.
-pub fn group_by<'a>(
-    rows: &'a [ScanRow],
-    attribute: &str,
-) -> Option<BTreeMap<String, Vec<&'a ScanRow>>> {
-    let read: fn(&ScanInfo) -> &str = match attribute {
+/// How to read an attribute clic groups by ([`GROUPS`]) from a scan's info.
+pub fn group_reader(attribute: &str) -> Option<fn(&ScanInfo) -> &str> {
+    Some(match attribute {
         "Manufacturer" => |i| &i.manufacturer,
         "ManufacturerModelName" => |i| &i.model_name,
         "Modality" => |i| &i.modality,
@@ -559,7 +570,15 @@ pub fn group_by<'a>(
         "AgeBand" | "PatientAge" => |i| &i.age_band,
         "TransferSyntax" => |i| &i.transfer_syntax_name,
         _ => return None,
-    };
+    })
+}
+
+/// Rows grouped by an attribute, sorted by value.
+pub fn group_by<'a>(
+    rows: &'a [ScanRow],
+    attribute: &str,
+) -> Option<BTreeMap<String, Vec<&'a ScanRow>>> {
+    let read = group_reader(attribute)?;
     let mut out: BTreeMap<String, Vec<&ScanRow>> = BTreeMap::new();
     for r in rows {
         let v = read(&r.info);

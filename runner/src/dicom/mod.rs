@@ -64,7 +64,7 @@ impl Default for Limits {
 }
 
 /// Everything clic records about one scan, never a patient-identifying value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScanInfo {
     /// Path relative to the reference folder, with `/` separators.
     pub file: String,
@@ -169,6 +169,56 @@ pub fn read_scan_with(
     let loaded = open::load(path, shown, limits)?;
     let (info, image) = parts(&loaded, shown, limits);
     Ok((info, image?))
+}
+
+/// Where an image sits in its study, as a unit-of-analysis rule reads it. Never part of
+/// the evidence as such: the task that groups images records what it chose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// ViewPosition (PA, AP, LL, ...), padding removed; empty when absent.
+    pub view_position: String,
+    /// ImageLaterality (R, L, U, B); empty when absent.
+    pub image_laterality: String,
+    /// The pseudonym of the SOPInstanceUID (as `patient_hash` is of the PatientID);
+    /// empty when absent.
+    pub sop_hash: String,
+}
+
+impl Placement {
+    /// The value of an attribute a `view` rule names, by keyword.
+    pub fn attribute(&self, keyword: &str) -> Option<&str> {
+        match keyword {
+            "ViewPosition" => Some(&self.view_position),
+            "ImageLaterality" => Some(&self.image_laterality),
+            _ => None,
+        }
+    }
+}
+
+/// [`read_scan_with`], with where the image sits in its study.
+pub fn read_scan_placed(
+    path: &Path,
+    shown: &str,
+    limits: &Limits,
+) -> Result<(ScanInfo, Placement, Image), ScanError> {
+    let loaded = open::load(path, shown, limits)?;
+    let placement = placement(&loaded.obj);
+    let (info, image) = parts(&loaded, shown, limits);
+    Ok((info, placement, image?))
+}
+
+fn placement(obj: &open::Object) -> Placement {
+    let text = |tag| fields::text(obj, tag).unwrap_or_default();
+    let sop = text(tags::SOP_INSTANCE_UID);
+    Placement {
+        view_position: text(tags::VIEW_POSITION),
+        image_laterality: text(tags::IMAGE_LATERALITY),
+        sop_hash: if sop.is_empty() {
+            String::new()
+        } else {
+            hash_id(&sop)
+        },
+    }
 }
 
 /// Like [`read_scan`], but a file that parses yields its [`ScanInfo`] even when its

@@ -11,6 +11,7 @@ pub mod artifact;
 pub mod documents;
 pub mod git;
 mod model;
+pub mod findings;
 pub mod reference;
 
 pub use artifact::ArtifactFacts;

@@ -55,6 +55,55 @@ pub const FACTS: &[(&str, Read)] = &[
     ("model.input.interpolation", |m| {
         resize(m).map_or(Value::Null, |r| Value::String(r.2))
     }),
+    ("model.findings", |m| {
+        Value::List(
+            m.analysis
+                .findings
+                .iter()
+                .map(|f| Value::String(f.name.clone()))
+                .collect(),
+        )
+    }),
+    ("model.unit", |m| {
+        Value::String(m.analysis.level().as_str().to_string())
+    }),
+    ("model.compare.path", |m| {
+        opt(m.analysis.compare.as_ref().map(|c| &c.path))
+    }),
+    ("model.compare.version", |m| {
+        opt(m.analysis.compare.as_ref().and_then(|c| c.version.as_ref()))
+    }),
+    ("model.claims.findings", |m| {
+        Value::List(
+            m.analysis
+                .finding_claims
+                .iter()
+                .flat_map(|(finding, claims)| {
+                    claims.iter().map(move |(metric, bound)| {
+                        Value::Record(BTreeMap::from([
+                            ("finding".to_string(), Value::String(finding.clone())),
+                            ("metric".to_string(), Value::String(metric.clone())),
+                            ("bound".to_string(), Value::Number(*bound)),
+                        ]))
+                    })
+                })
+                .collect(),
+        )
+    }),
+    ("model.claims.macro.sensitivity", |m| {
+        summary(m, "macro", "sensitivity")
+    }),
+    ("model.claims.macro.specificity", |m| {
+        summary(m, "macro", "specificity")
+    }),
+    ("model.claims.macro.auc", |m| summary(m, "macro", "auc")),
+    ("model.claims.worst.sensitivity", |m| {
+        summary(m, "worst", "sensitivity")
+    }),
+    ("model.claims.worst.specificity", |m| {
+        summary(m, "worst", "specificity")
+    }),
+    ("model.claims.worst.auc", |m| summary(m, "worst", "auc")),
     ("model.input.normalized", |m| {
         Value::Bool(m.input.as_ref().is_some_and(|i| {
             i.steps
@@ -117,6 +166,15 @@ fn resize(m: &ModelSpec) -> Option<(u32, u32, String)> {
         } => Some((*width, *height, interpolation.clone())),
         _ => None,
     })
+}
+
+/// A claim over the findings (`macro auc 0.9`), none when not made.
+fn summary(m: &ModelSpec, kind: &str, metric: &str) -> Value {
+    m.analysis
+        .summary_claims
+        .get(kind)
+        .and_then(|c| c.get(metric))
+        .map_or(Value::Null, |v| Value::Number(*v))
 }
 
 /// What `model.*` facts read: the manifest alone, which is a `.clic` source.

@@ -134,6 +134,7 @@ pub fn inputs(spec: Option<&ModelSpec>) -> Reads {
         files.push(r.labels.clone());
     }
     files.extend(m.training_patients.clone());
+    files.extend(m.analysis.compare.as_ref().map(|c| c.path.clone()));
     Reads::Files(files)
 }
 
@@ -210,7 +211,17 @@ pub const SCANS: &[(&str, Read)] = &[
     ("scans.unreadable", |ev| {
         Value::List(ev.unreadable.iter().cloned().map(Value::String).collect())
     }),
-    ("scans.unlabelled", |ev| files(ev, |r| r.label.is_none())),
+    ("scans.unlabelled", |ev| match &ev.findings {
+        // Several findings per unit: the scans of units labelled for no finding.
+        Some(f) => Value::List(
+            f.units
+                .iter()
+                .filter(|u| u.labels.iter().all(Option::is_none))
+                .flat_map(|u| u.images.iter().cloned().map(Value::String))
+                .collect(),
+        ),
+        None => files(ev, |r| r.label.is_none()),
+    }),
     ("scans.labels_without_file", |ev| {
         Value::List(
             ev.labels_without_file
@@ -317,6 +328,7 @@ impl FactProvider for BenchmarkFacts {
             .into_iter()
             .chain([BY])
             .chain(metrics)
+            .chain(super::findings::FACTS)
             .map(str::to_string)
             .collect()
     }
@@ -345,9 +357,43 @@ impl FactProvider for BenchmarkFacts {
             ),
             ));
         }
+        if let Some(v) = super::findings::fact(ev, path) {
+            return Ok(v);
+        }
+        if let Some(f) = &ev.findings {
+            if path == "benchmark.n" {
+                return Ok(num(ev.rows.len() as f64));
+            }
+            if ev.overall.is_none() {
+                return Err(FactError::unavailable(format!(
+                    "the model reports {} findings per {}: read each finding's metrics in `benchmark.findings` (and its subgroups in their `subgroups`)",
+                    f.findings.len(),
+                    f.unit
+                )));
+            }
+        }
         let overall = ev.overall.as_ref().ok_or_else(|| {
             FactError::unavailable("no reference scan is both labelled and scored")
         })?;
+        if let (Some(f), true) = (&ev.findings, path == BY) {
+            // One finding per unit: its subgroups, by the attribute asked for.
+            let Some(Value::String(attribute)) = args.first() else {
+                return Err(FactError::unavailable(
+                    "`benchmark.by` needs an attribute name",
+                ));
+            };
+            let infos = ev
+                .rows
+                .iter()
+                .map(|r| (r.info.file.as_str(), &r.info))
+                .collect();
+            let all = super::findings::subgroups(f, 0, &f.findings[0], &infos);
+            return Ok(Value::List(
+                all.into_iter()
+                    .filter(|g| matches!(g, Value::Record(r) if r.get("attribute") == Some(&Value::String(attribute.clone()))))
+                    .collect(),
+            ));
+        }
         if path == BY {
             let Some(Value::String(attribute)) = args.first() else {
                 return Err(FactError::unavailable(

@@ -92,6 +92,20 @@ pub fn subgroup(attribute: &str, group: &str, m: &Metrics) -> Value {
     Value::Record(fields)
 }
 
+/// Whether a reading meets a claim of `bound` on its metric, as the standard claim
+/// controls judge it: a floor is met when the lower end of the 95% interval clears it, a
+/// ceiling when the point estimate stays within it. An undefined metric meets nothing.
+pub fn meets(def: &MetricDef, r: Reading<'_>, bound: f64) -> bool {
+    use clic_compiler::schema::metrics::Bound;
+    match (def.bound, r) {
+        (Bound::Lower, Reading::Estimate(Some(e))) => e.low >= bound,
+        (Bound::Lower, Reading::Number(x)) => x >= bound,
+        (Bound::Upper, Reading::Estimate(Some(e))) => e.value <= bound,
+        (Bound::Upper, Reading::Number(x)) => x <= bound,
+        (_, Reading::Estimate(None)) => false,
+    }
+}
+
 /// Whether a reading has the shape its row declares.
 pub fn fits(def: &MetricDef, r: Reading<'_>) -> bool {
     matches!(

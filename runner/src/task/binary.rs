@@ -111,6 +111,7 @@ impl Task for BinaryScore {
             leakage_patients,
             leakage_studies,
             overall,
+            findings: None,
         })
     }
 }

@@ -9,10 +9,12 @@
 //! its own labels, rows and metrics.
 
 pub mod binary;
+pub mod findings;
 
-use crate::bench::pipeline::{self, Inferred};
+use crate::bench::pipeline::{self, Inferred, Scorer};
 use crate::bench::{read_list, BenchError, BenchInputs};
 use crate::facts::artifact::sha256_hex;
+use clic_compiler::plan::ModelSpec;
 
 /// What every task's evidence records of its inputs.
 #[derive(Debug, Clone)]
@@ -36,6 +38,20 @@ pub trait Task: Sync {
     /// How many values per scan the task reads from an output of `shape` for a batch of
     /// `batch` scans, or why the output does not fit the task.
     fn layout(&self, shape: &[i64], batch: usize) -> Result<usize, String>;
+
+    /// The models run on every scan and the output each is read at: the manifest's
+    /// model and its `output` unless the task says otherwise (the first is the
+    /// manifest's model; the others' rows are [`Inferred::others`]).
+    fn scorers<'a>(&'a self, spec: &'a ModelSpec) -> Result<Vec<Scorer<'a>>, BenchError> {
+        let output = spec
+            .output
+            .as_ref()
+            .ok_or_else(|| BenchError::Manifest("the manifest has no `output` spec".to_string()))?;
+        Ok(vec![Scorer {
+            path: &spec.artifact.path,
+            output: &output.tensor,
+        }])
+    }
 
     /// The evidence of the inferred scans and their labels.
     fn evidence(
@@ -62,7 +78,13 @@ pub fn run<T: Task>(
         path: labels_path.display().to_string(),
         reason,
     })?;
-    let inferred = pipeline::infer(inputs, &|shape, batch| task.layout(shape, batch), progress)?;
+    let scorers = task.scorers(&inputs.spec)?;
+    let inferred = pipeline::infer_all(
+        inputs,
+        &scorers,
+        &|shape, batch| task.layout(shape, batch),
+        progress,
+    )?;
     task.evidence(
         inputs,
         labels,

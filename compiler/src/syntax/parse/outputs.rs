@@ -103,19 +103,24 @@ impl<'t> Parse<'t> {
     pub(super) fn compare_stmt(&mut self, pair: Pair<'t, Rule>) -> Option<ModelStmt> {
         let mut inner = pair.into_inner();
         let path = self.string(inner.next()?);
-        let (mut sha256, mut version) = (None, None);
+        let (mut sha256, mut version, mut thresholds) = (None, None, Vec::new());
         for p in inner {
-            let rule = p.as_rule();
-            let value = self.string(p.into_inner().next()?);
-            match rule {
-                Rule::compare_sha => sha256 = Some(value),
-                _ => version = Some(value),
+            match p.as_rule() {
+                Rule::compare_thresholds => {
+                    thresholds = p
+                        .into_inner()
+                        .filter_map(|t| self.bound(t.into_inner()))
+                        .collect();
+                }
+                Rule::compare_sha => sha256 = Some(self.string(p.into_inner().next()?)),
+                _ => version = Some(self.string(p.into_inner().next()?)),
             }
         }
         Some(ModelStmt::Compare {
             path,
             sha256,
             version,
+            thresholds,
         })
     }
 

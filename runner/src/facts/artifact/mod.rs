@@ -112,7 +112,7 @@ pub fn inspect_for(
     })?;
     if let Some(reason) = spec
         .and_then(|s| s.output.as_ref())
-        .and_then(|o| declared_output_problem(&info, o))
+        .and_then(|o| declared_output_problem(&info, &o.tensor))
     {
         return Err(ArtifactError::Refused {
             path: shown,
@@ -218,11 +218,8 @@ fn determinism(
 /// Why the graph's declaration of the manifest's output rules out scores, if it does:
 /// an element type other than float32. Checked before loading, since a backend may not
 /// survive loading such a model (tract's binding panics on some).
-pub fn declared_output_problem(
-    info: &onnx::OnnxInfo,
-    output: &clic_compiler::plan::OutputSpec,
-) -> Option<String> {
-    let t = info.outputs.iter().find(|t| t.name == output.tensor)?;
+pub fn declared_output_problem(info: &onnx::OnnxInfo, output: &str) -> Option<String> {
+    let t = info.outputs.iter().find(|t| t.name == output)?;
     (t.elem_type != "float32" && t.elem_type != "unknown").then(|| {
         format!(
             "the output `{}` is {}, but clic reads scores as float32",
