@@ -37,7 +37,7 @@ pub struct FindingsEvidence {
     pub aggregate: String,
     /// What the labels file's rows are keyed by.
     pub label_key: String,
-    /// Every unit, sorted by key.
+    /// Every unit, sorted by its first image's file.
     pub units: Vec<UnitRow>,
     /// Patients the units belong to.
     pub patients: u64,
@@ -312,7 +312,8 @@ impl Findings {
         labels: FindingLabels,
         labels_without_unit: u64,
     ) -> Result<FindingsEvidence, BenchError> {
-        // Clusters: patients by pseudonym; a unit without a patient is its own.
+        // Clusters: patients by pseudonym, numbered in the units' order (by file, so the
+        // same under every project secret); a unit without a patient is its own.
         let mut clusters: BTreeMap<String, u32> = BTreeMap::new();
         let cluster_of: Vec<u32> = units
             .iter()

@@ -45,8 +45,10 @@ pub struct Image<'a> {
     pub released: Option<Vec<f64>>,
 }
 
-/// The units of `images` under `unit`, sorted by key, and how many label rows matched
-/// no image.
+/// The units of `images` under `unit`, sorted by their first image's file, and how many
+/// label rows matched no image. The order (and so the patients' cluster numbers, and the
+/// bootstrap's draws) never depends on the pseudonyms, which differ from one project
+/// secret to another: a regulator's clone gets the same intervals.
 pub fn units(
     images: &[Image<'_>],
     unit: &UnitSpec,
@@ -119,6 +121,7 @@ pub fn units(
             labels: unit_labels,
         });
     }
+    out.sort_by(|a, b| a.images.cmp(&b.images));
     let unmatched = labels.rows.keys().filter(|k| !matched.contains(*k)).count() as u64;
     Ok((out, unmatched))
 }

@@ -1,0 +1,131 @@
+//! The multi-finding example (`examples/cxr-findings`, three findings per study, a
+//! released version to compare with) benchmarked by clic agrees with an independent
+//! Python computation of the same figures (`tests/data/cxr_findings_golden.json`, made by
+//! `examples/cxr-findings/tools/golden.py` from onnxruntime's logits with scikit-learn,
+//! statsmodels and a Python twin of the patient-clustered bootstrap).
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test that cannot set up its fixture should fail loudly"
+)]
+
+mod common;
+
+use common::{clic, copy_tree, root, text};
+use serde_json::Value;
+
+/// Scores differ by ~1e-7 between tract and ONNX Runtime; intervals follow.
+const CLOSE: f64 = 1e-6;
+
+fn close(got: &Value, want: &Value, what: &str) {
+    let (g, w) = (
+        got.as_f64()
+            .unwrap_or_else(|| panic!("{what}: clic gave {got}")),
+        want.as_f64()
+            .unwrap_or_else(|| panic!("{what}: golden is {want}")),
+    );
+    assert!((g - w).abs() <= CLOSE, "{what}: clic {g}, reference {w}");
+}
+
+fn interval(got: &Value, want: &Value, what: &str) {
+    for k in ["low", "high"] {
+        close(&got[k], &want[k], &format!("{what}.{k}"));
+    }
+}
+
+#[test]
+fn the_findings_example_matches_the_python_reference() {
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/data/cxr_findings_golden.json"))
+            .expect("golden"),
+    )
+    .expect("golden JSON");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("cxr-findings");
+    copy_tree(&root().join("examples/cxr-findings"), &dir);
+    let run = clic()
+        .args(["bench", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .expect("clic runs");
+    assert!(run.status.success(), "{}", text(&run));
+    let out: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let f = &out["findings"];
+    assert_eq!(f["unit"], "study");
+    assert_eq!(
+        f["units"].as_array().map(Vec::len),
+        golden["units"].as_u64().map(|n| n as usize)
+    );
+    assert_eq!(f["patients"], golden["patients"]);
+    assert_eq!(f["clustered"], true);
+    assert_eq!(f["resampling"]["resamples"], golden["resamples"]);
+    assert_eq!(f["resampling"]["seed"], golden["seed"]);
+    let compare = &f["compare"]["findings"];
+    for (i, want) in golden["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .enumerate()
+    {
+        let name = want["name"].as_str().expect("name");
+        let got = &f["findings"][i];
+        assert_eq!(got["name"], want["name"]);
+        let m = &got["metrics"];
+        for k in ["tp", "fp", "tn", "fn"] {
+            assert_eq!(m[k], want[k], "{name}.{k}");
+        }
+        close(
+            &m["auc"]["value"],
+            &want["auc_sklearn"],
+            &format!("{name} auc"),
+        );
+        for k in ["sensitivity", "specificity", "auc"] {
+            assert_eq!(m[k]["method"], "cluster-bootstrap-percentile", "{name}.{k}");
+            interval(&m[k], &want["clustered"][k], &format!("{name} {k}"));
+        }
+        let c = &compare[i];
+        assert_eq!(c["name"], want["name"]);
+        close(
+            &c["delta_auc"]["value"],
+            &want["delong_paired"]["delta"],
+            &format!("{name} Δauc"),
+        );
+        match want["delong_paired"]["p_value"].as_f64() {
+            Some(_) => close(
+                &c["delta_auc"]["p_value"],
+                &want["delong_paired"]["p_value"],
+                &format!("{name} DeLong p"),
+            ),
+            None => assert!(
+                c["delta_auc"]["p_value"].is_null(),
+                "{name}: identical scores, no test"
+            ),
+        }
+        for (k, key) in [
+            ("auc", "delta_auc"),
+            ("sensitivity", "delta_sensitivity"),
+            ("specificity", "delta_specificity"),
+        ] {
+            interval(&c[key], &want["delta"][k], &format!("{name} Δ{k}"));
+        }
+        close(
+            &c["delta_sensitivity"]["p_value"],
+            &want["mcnemar_sensitivity_p"],
+            &format!("{name} McNemar (sensitivity)"),
+        );
+        close(
+            &c["delta_specificity"]["p_value"],
+            &want["mcnemar_specificity_p"],
+            &format!("{name} McNemar (specificity)"),
+        );
+    }
+    for k in ["sensitivity", "specificity", "auc"] {
+        let got = &f["macro_average"][k];
+        close(
+            &got["value"],
+            &golden["macro"][k]["value"],
+            &format!("macro {k}"),
+        );
+        interval(got, &golden["macro"][k], &format!("macro {k}"));
+    }
+}
