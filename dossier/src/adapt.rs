@@ -4,6 +4,7 @@
 use crate::catalogue::{self, Method, ANNEX_II, ANNEX_III, ANNEX_IV, GSPRS};
 use crate::context::Gaps;
 use crate::fill;
+use crate::performance::Benchmark;
 use crate::sources::Sources;
 use crate::views::DocView;
 use serde_json::{json, Value};
@@ -70,7 +71,7 @@ fn short<'a>(id: &'a str, prefix: &str) -> &'a str {
 pub fn annex_ii(
     src: &Sources<'_>,
     docs: &[DocView],
-    benchmark: &Value,
+    benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
 ) -> Vec<Value> {
     ANNEX_II
@@ -129,7 +130,7 @@ pub fn annex_iii_items(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
 pub fn ai_act(
     src: &Sources<'_>,
     docs: &[DocView],
-    benchmark: &Value,
+    benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
 ) -> Vec<Value> {
     ANNEX_IV

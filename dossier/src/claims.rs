@@ -3,16 +3,16 @@
 //! gate (the registry names it: [`MetricDef::control`]), never recomputed here, so the
 //! report cannot disagree with the gate.
 
+use crate::performance::{ClaimView, Observed, PointView};
 use crate::shown::{claim_shown, estimate};
 use clic_compiler::plan::ModelSpec;
 use clic_compiler::schema::metrics::{metric, Bound, MetricDef, Shown};
 use clic_runner::evidence::{CheckResult, Evidence, Status};
 use clic_runner::metrics::registry::{self, Reading};
 use clic_runner::metrics::Metrics;
-use serde_json::{json, Value};
 
 /// Every claim of the manifest, with the estimate it bounds and the gate's verdict.
-pub fn claims(spec: &ModelSpec, m: &Metrics, evidence: &Evidence) -> Vec<Value> {
+pub fn claims<'a>(spec: &'a ModelSpec, m: &Metrics, evidence: &Evidence) -> Vec<ClaimView<'a>> {
     spec.claims
         .iter()
         .map(|(name, claimed)| {
@@ -23,32 +23,39 @@ pub fn claims(spec: &ModelSpec, m: &Metrics, evidence: &Evidence) -> Vec<Value> 
             let bound = def.map_or(Bound::Lower, |d| d.bound);
             let shown = claim_shown(name, *claimed);
             let (met, verdict) = verdict(result, bound);
-            json!({
-                "name": name,
-                "claimed": match bound {
+            ClaimView {
+                name,
+                claimed: match bound {
                     Bound::Lower => shown,
                     Bound::Upper => format!("at most {shown}"),
                 },
-                "observed": observed(def, m),
-                "met": met,
-                "verdict": verdict,
-            })
+                observed: observed(def, m),
+                met,
+                verdict,
+            }
         })
         .collect()
 }
 
 /// The estimate a claim bounds, formatted; "not measured" when the benchmark has none.
-fn observed(def: Option<&MetricDef>, m: &Metrics) -> Value {
+fn observed(def: Option<&MetricDef>, m: &Metrics) -> Observed {
     match def.map(|d| (d, registry::reading(m, d))) {
-        Some((d, Reading::Estimate(Some(e)))) => estimate(e, d.shown == Shown::Percent),
+        Some((d, Reading::Estimate(Some(e)))) => {
+            Observed::Estimate(estimate(e, d.shown == Shown::Percent))
+        }
         // A point value is claimed as a bound on an error, met by the estimate itself.
-        Some((d, Reading::Number(v))) => json!({
-            "value": format!("{v:.4}"),
-            "ci": "point estimate",
-            "method": d.label,
-            "count": format!("n = {}", m.n),
+        Some((d, Reading::Number(v))) => Observed::Point(PointView {
+            value: format!("{v:.4}"),
+            ci: "point estimate",
+            method: d.label,
+            count: format!("n = {}", m.n),
         }),
-        _ => json!({ "value": "not measured", "ci": "n/a", "method": "", "count": "" }),
+        _ => Observed::Point(PointView {
+            value: "not measured".to_string(),
+            ci: "n/a",
+            method: "",
+            count: String::new(),
+        }),
     }
 }
 

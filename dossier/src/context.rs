@@ -1,11 +1,18 @@
-//! The data every template reads: one `serde_json::Value` assembled from the manifest,
-//! the check results, the benchmark evidence, the documents, git and the file hashes.
+//! The data every template reads, assembled from the manifest, the check results, the
+//! benchmark evidence, the documents, git and the file hashes into the typed contexts of
+//! [`crate::contexts`] and [`crate::rows`].
 //!
 //! Numbers are formatted here, once, so templates only place strings. A field the inputs
-//! cannot fill is `{"gap": "why"}` and is recorded in the gap list at the same time, so
-//! the gap report names every section left unfilled and no template shows a blank.
+//! cannot fill is a [`Filled::Gap`] (`{"gap": "why"}` to the templates) and is recorded
+//! in the gap list at the same time, so the gap report names every section left
+//! unfilled and no template shows a blank.
 
+use crate::contexts::{ClaimLine, Device, DocumentLine, InputFile, InputGroup, Release};
 use crate::integrity::FileHash;
+use crate::performance::{
+    Benchmark, Breakdown, Count, Crosstab, Dataset, Measured, MetricRow, SubgroupMetric,
+    SubgroupRow, SubgroupTable,
+};
 use crate::rows::{
     Blocking, CitationView, ControlView, Counts, GateStatus, ObservedView, TraceRow, WaiverRow,
     WaiverView,
@@ -17,7 +24,6 @@ use clic_runner::bench::{self, BenchEvidence};
 use clic_runner::evidence::{CheckResult, Evidence, Status};
 use clic_runner::metrics::registry::{self, Reading};
 use clic_runner::metrics::Metrics;
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// A section the inputs could not fill.
@@ -29,6 +35,37 @@ pub struct Gap {
     pub section: String,
     /// Why it is empty.
     pub reason: String,
+}
+
+/// A field of the templates that the inputs may not fill: its text, or why there is none.
+/// Templates read it as a string or as `{"gap": "why"}`; `{{fill}}` shows the latter as
+/// a marker that names the gap.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Filled {
+    /// The text.
+    Text(String),
+    /// Why there is none.
+    Gap {
+        /// Why, in words.
+        gap: String,
+    },
+}
+
+impl Filled {
+    /// A gap marker that is not recorded in the gap report (what a list shows for one of
+    /// its entries; the list's own gap is recorded).
+    pub fn marker(why: impl Into<String>) -> Self {
+        Filled::Gap { gap: why.into() }
+    }
+
+    /// The text, or `not filled — why`.
+    pub fn shown(&self) -> String {
+        match self {
+            Filled::Text(s) => s.clone(),
+            Filled::Gap { gap } => format!("not filled — {gap}"),
+        }
+    }
 }
 
 /// Collects gaps as the context is built.
@@ -43,21 +80,21 @@ impl Gaps {
         section: &str,
         value: Option<String>,
         why: &str,
-    ) -> Value {
+    ) -> Filled {
         match value.filter(|v| !v.trim().is_empty()) {
-            Some(v) => Value::String(v),
+            Some(v) => Filled::Text(v),
             None => self.gap(document, section, why),
         }
     }
 
     /// Records a gap and returns its marker.
-    pub fn gap(&mut self, document: &str, section: &str, why: &str) -> Value {
+    pub fn gap(&mut self, document: &str, section: &str, why: &str) -> Filled {
         self.0.push(Gap {
             document: document.to_string(),
             section: section.to_string(),
             reason: why.to_string(),
         });
-        json!({ "gap": why })
+        Filled::marker(why)
     }
 }
 
@@ -259,22 +296,7 @@ pub fn waivers<'a>(plan: &'a Plan, evidence: &'a Evidence) -> Vec<WaiverRow<'a>>
 }
 
 /// The device as the manifest describes it.
-pub fn device(spec: &ModelSpec, gaps: &mut Gaps) -> Value {
-    let steps: Vec<String> = spec
-        .input
-        .as_ref()
-        .map(|i| i.steps.iter().map(step).collect())
-        .unwrap_or_default();
-    let claims: Vec<Value> = spec
-        .claims
-        .iter()
-        .map(|(name, v)| json!({ "name": name, "value": claim_shown(name, *v) }))
-        .collect();
-    let documents: Vec<Value> = spec
-        .documents
-        .iter()
-        .map(|(k, p)| json!({ "kind": k, "path": p }))
-        .collect();
+pub fn device<'a>(spec: &'a ModelSpec, gaps: &mut Gaps) -> Device<'a> {
     let rule = gaps.fill(
         "annex-ii.md",
         "1.1 Classification rule",
@@ -283,32 +305,57 @@ pub fn device(spec: &ModelSpec, gaps: &mut Gaps) -> Value {
             .map(|r| format!("rule {r}")),
         "the manifest gives no classification rule (class IIa by rule 11)",
     );
-    json!({
-        "name": spec.name,
-        "version": spec.version,
-        "purpose": spec.purpose,
-        "class": spec.class,
-        "rule": rule,
-        "artifact": spec.artifact.path,
-        "pinned_sha256": spec.artifact.sha256.clone().unwrap_or_default(),
-        "input_tensor": spec.input.as_ref().map(|i| i.tensor.clone()).unwrap_or_default(),
-        "modalities": spec.input.as_ref().map(|i| i.modalities.join(", ")).unwrap_or_default(),
-        "preprocessing": steps,
-        "output_tensor": spec.output.as_ref().map(|o| o.tensor.clone()).unwrap_or_default(),
-        "operating_point": spec.output.as_ref().map(|o| format!(
-            "score {} {} is called positive",
-            if o.inclusive { ">=" } else { ">" },
-            o.threshold
-        )).unwrap_or_default(),
-        "positive_meaning": spec.output.as_ref().map(|o| o.positive.clone()).unwrap_or_default(),
-        "reference": spec.reference.as_ref().map(|r| r.path.clone()).unwrap_or_default(),
-        "labels": spec.reference.as_ref().map(|r| r.labels.clone()).unwrap_or_default(),
-        "training_patients": spec.training_patients.clone().unwrap_or_default(),
-        "claims": claims,
-        "documents": documents,
-        "policies": spec.policies,
-        "manifest": format!("{}:{}", spec.source.file, spec.source.line),
-    })
+    let input = spec.input.as_ref();
+    let output = spec.output.as_ref();
+    Device {
+        name: &spec.name,
+        version: &spec.version,
+        purpose: &spec.purpose,
+        class: &spec.class,
+        rule,
+        artifact: &spec.artifact.path,
+        pinned_sha256: spec.artifact.sha256.as_deref().unwrap_or_default(),
+        input_tensor: input.map_or("", |i| i.tensor.as_str()),
+        modalities: input.map(|i| i.modalities.join(", ")).unwrap_or_default(),
+        preprocessing: preprocessing(spec),
+        output_tensor: output.map_or("", |o| o.tensor.as_str()),
+        operating_point: output
+            .map(|o| {
+                format!(
+                    "score {} {} is called positive",
+                    if o.inclusive { ">=" } else { ">" },
+                    o.threshold
+                )
+            })
+            .unwrap_or_default(),
+        positive_meaning: output.map_or("", |o| o.positive.as_str()),
+        reference: spec.reference.as_ref().map_or("", |r| r.path.as_str()),
+        labels: spec.reference.as_ref().map_or("", |r| r.labels.as_str()),
+        training_patients: spec.training_patients.as_deref().unwrap_or_default(),
+        claims: spec
+            .claims
+            .iter()
+            .map(|(name, v)| ClaimLine {
+                name,
+                value: claim_shown(name, *v),
+            })
+            .collect(),
+        documents: spec
+            .documents
+            .iter()
+            .map(|(kind, path)| DocumentLine { kind, path })
+            .collect(),
+        policies: &spec.policies,
+        manifest: format!("{}:{}", spec.source.file, spec.source.line),
+    }
+}
+
+/// The preprocessing steps of the manifest's input, in words.
+pub fn preprocessing(spec: &ModelSpec) -> Vec<String> {
+    spec.input
+        .as_ref()
+        .map(|i| i.steps.iter().map(step).collect())
+        .unwrap_or_default()
 }
 
 fn step(s: &Preprocess) -> String {
@@ -347,154 +394,176 @@ fn step(s: &Preprocess) -> String {
 
 /// The estimates table: every proportion of the registry that is defined, by its label.
 /// (The point values, Brier and ECE, have rows of their own in the template.)
-fn metrics_rows(m: &Metrics) -> Vec<Value> {
+fn metrics_rows(m: &Metrics) -> Vec<MetricRow> {
     METRICS
         .iter()
         .filter(|d| d.kind == Kind::Proportion)
         .filter_map(|d| match registry::reading(m, d) {
-            Reading::Estimate(Some(e)) => {
-                let mut row = estimate(e, d.shown == Shown::Percent);
-                if let Value::Object(o) = &mut row {
-                    o.insert("name".into(), Value::String(d.label.to_string()));
-                }
-                Some(row)
-            }
+            Reading::Estimate(Some(e)) => Some(MetricRow {
+                name: d.label,
+                estimate: estimate(e, d.shown == Shown::Percent),
+            }),
             _ => None,
         })
         .collect()
 }
 
 /// One subgroup: its counts and every metric the registry computes per subgroup.
-fn subgroup_row(value: String, g: &Metrics) -> Value {
-    let mut row = json!({
-        "value": value,
-        "n": g.n,
-        "positives": g.positives,
-        "negatives": g.negatives,
-    });
-    for d in METRICS.iter().filter(|d| d.subgroup.is_some()) {
-        row[d.name] = match registry::reading(g, d) {
-            Reading::Estimate(Some(e)) => estimate(e, d.shown == Shown::Percent),
-            Reading::Number(x) => json!(x),
-            Reading::Estimate(None) => {
-                json!({ "value": "n/a (one class only)", "ci": "n/a", "method": "" })
-            }
-        };
+fn subgroup_row(value: String, g: &Metrics) -> SubgroupRow {
+    let metrics = METRICS
+        .iter()
+        .filter(|d| d.subgroup.is_some())
+        .map(|d| {
+            let shown = match registry::reading(g, d) {
+                Reading::Estimate(Some(e)) => {
+                    SubgroupMetric::Estimate(estimate(e, d.shown == Shown::Percent))
+                }
+                Reading::Number(x) => SubgroupMetric::Number(x),
+                Reading::Estimate(None) => SubgroupMetric::Undefined {
+                    value: "n/a (one class only)",
+                    ci: "n/a",
+                    method: "",
+                },
+            };
+            (d.name, shown)
+        })
+        .collect();
+    SubgroupRow {
+        value,
+        n: g.n,
+        positives: g.positives,
+        negatives: g.negatives,
+        metrics,
     }
-    row
 }
 
-fn counts(rows: &[&bench::ScanRow], read: fn(&bench::ScanRow) -> &str) -> Vec<Value> {
+/// The scans by the value `read` gives, sorted by value; an empty value is `unknown`.
+fn counts(rows: &[bench::ScanRow], read: fn(&bench::ScanRow) -> String) -> Vec<Count> {
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
     for r in rows {
         let v = read(r);
-        *by.entry(if v.is_empty() {
+        let value = if v.is_empty() {
             "unknown".to_string()
         } else {
-            v.to_string()
-        })
-        .or_default() += 1;
+            v
+        };
+        *by.entry(value).or_default() += 1;
     }
     by.into_iter()
-        .map(|(value, n)| json!({ "value": value, "n": n }))
+        .map(|(value, n)| Count { value, n })
         .collect()
+}
+
+/// The reference set: what was read, labelled and excluded, and its make-up.
+fn dataset(ev: &BenchEvidence) -> Dataset<'_> {
+    let labelled = ev.rows.iter().filter(|r| r.label.is_some()).count();
+    let distinct = |read: fn(&bench::ScanRow) -> &str| {
+        ev.rows
+            .iter()
+            .map(read)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let by = |attribute: &'static str, read: fn(&bench::ScanRow) -> String| Breakdown {
+        attribute,
+        values: counts(&ev.rows, read),
+    };
+    Dataset {
+        scans: ev.rows.len() + ev.unreadable.len(),
+        readable: ev.rows.len(),
+        labelled,
+        unlabelled: ev.rows.len() - labelled,
+        unreadable: &ev.unreadable,
+        unreadable_count: ev.unreadable.len(),
+        labels_without_file: &ev.labels_without_file,
+        labels_without_file_count: ev.labels_without_file.len(),
+        patients: distinct(|r| &r.info.patient_hash),
+        studies: distinct(|r| &r.info.study_hash),
+        leakage_patients: ev.leakage_patients,
+        leakage_studies: ev.leakage_studies,
+        by: vec![
+            by("Manufacturer", |r| r.info.manufacturer.clone()),
+            by("Manufacturer's model", |r| r.info.model_name.clone()),
+            by("Modality", |r| r.info.modality.clone()),
+            by("Patient sex", |r| r.info.sex.clone()),
+            by("Age band", |r| r.info.age_band.clone()),
+            by("Transfer syntax", |r| r.info.transfer_syntax_name.clone()),
+            by("Image size", |r| {
+                format!("{} x {}", r.info.columns, r.info.rows)
+            }),
+        ],
+    }
 }
 
 /// The clinical performance evidence, formatted for the STARD report; `figures` holds
 /// the names of the figure files the report may show.
-pub fn benchmark(
-    spec: &ModelSpec,
-    ev: &BenchEvidence,
+pub fn benchmark<'a>(
+    spec: &'a ModelSpec,
+    ev: &'a BenchEvidence,
     evidence: &Evidence,
     figures: &BTreeMap<String, String>,
     gaps: &mut Gaps,
-) -> Value {
+) -> Benchmark<'a> {
     let doc = "clinical-performance.md";
-    let all: Vec<&bench::ScanRow> = ev.rows.iter().collect();
-    let labelled = ev.rows.iter().filter(|r| r.label.is_some()).count();
-    let mut by_size: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &ev.rows {
-        *by_size
-            .entry(format!("{} x {}", r.info.columns, r.info.rows))
-            .or_default() += 1;
-    }
-    let sizes: Vec<Value> = by_size
-        .into_iter()
-        .map(|(value, n)| json!({ "value": value, "n": n }))
-        .collect();
-    let dataset = json!({
-        "scans": ev.rows.len() + ev.unreadable.len(),
-        "readable": ev.rows.len(),
-        "labelled": labelled,
-        "unlabelled": ev.rows.len() - labelled,
-        "unreadable": ev.unreadable,
-        "unreadable_count": ev.unreadable.len(),
-        "labels_without_file": ev.labels_without_file,
-        "labels_without_file_count": ev.labels_without_file.len(),
-        "patients": ev.rows.iter().map(|r| r.info.patient_hash.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
-        "studies": ev.rows.iter().map(|r| r.info.study_hash.as_str()).collect::<std::collections::BTreeSet<_>>().len(),
-        "leakage_patients": ev.leakage_patients,
-        "leakage_studies": ev.leakage_studies,
-        "by": [
-            { "attribute": "Manufacturer", "values": counts(&all, |r| &r.info.manufacturer) },
-            { "attribute": "Manufacturer's model", "values": counts(&all, |r| &r.info.model_name) },
-            { "attribute": "Modality", "values": counts(&all, |r| &r.info.modality) },
-            { "attribute": "Patient sex", "values": counts(&all, |r| &r.info.sex) },
-            { "attribute": "Age band", "values": counts(&all, |r| &r.info.age_band) },
-            { "attribute": "Transfer syntax", "values": counts(&all, |r| &r.info.transfer_syntax_name) },
-            { "attribute": "Image size", "values": sizes },
-        ],
-    });
+    let mut view = Benchmark {
+        available: false,
+        backend: Filled::Text(ev.backend.clone()),
+        key: Some(&ev.key),
+        dataset: Some(dataset(ev)),
+        reason: None,
+        measured: None,
+    };
     let Some(m) = &ev.overall else {
         let why = "no reference scan is both labelled and scored";
-        return json!({
-            "available": false,
-            "dataset": dataset,
-            "backend": ev.backend,
-            "key": ev.key,
-            "reason": gaps.gap(doc, "Cross-tabulation and estimates (STARD 23-24)", why),
-        });
+        view.reason = Some(gaps.gap(doc, "Cross-tabulation and estimates (STARD 23-24)", why));
+        return view;
     };
     let (t, inclusive) = spec
         .output
         .as_ref()
         .map_or((m.threshold, m.inclusive), |o| (o.threshold, o.inclusive));
-    let mut subgroups = Vec::new();
-    for attribute in bench::GROUPS {
-        let mut groups = Vec::new();
-        for (value, rows) in bench::group_by(&ev.rows, attribute).unwrap_or_default() {
-            if let Some(g) = bench::score_metrics(rows, t, inclusive) {
-                groups.push(subgroup_row(value, &g));
-            }
-        }
-        subgroups.push(json!({ "attribute": attribute, "groups": groups }));
-    }
-    let claims = crate::claims::claims(spec, m, evidence);
-    json!({
-        "available": true,
-        "dataset": dataset,
-        "backend": ev.backend,
-        "key": ev.key,
-        "threshold": format!("{} {}", if m.inclusive { ">=" } else { ">" }, m.threshold),
-        "crosstab": {
-            "tp": m.tp, "fp": m.fp, "fn": m.fn_, "tn": m.tn,
-            "test_positive": m.tp + m.fp, "test_negative": m.fn_ + m.tn,
-            "positives": m.positives, "negatives": m.negatives, "n": m.n,
+    let subgroups = bench::GROUPS
+        .into_iter()
+        .map(|attribute| SubgroupTable {
+            attribute,
+            groups: bench::group_by(&ev.rows, attribute)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(value, rows)| {
+                    bench::score_metrics(rows, t, inclusive).map(|g| subgroup_row(value, &g))
+                })
+                .collect(),
+        })
+        .collect();
+    view.available = true;
+    view.measured = Some(Measured {
+        threshold: format!("{} {}", if m.inclusive { ">=" } else { ">" }, m.threshold),
+        crosstab: Crosstab {
+            tp: m.tp,
+            fp: m.fp,
+            fn_: m.fn_,
+            tn: m.tn,
+            test_positive: m.tp + m.fp,
+            test_negative: m.fn_ + m.tn,
+            positives: m.positives,
+            negatives: m.negatives,
+            n: m.n,
         },
-        "metrics": metrics_rows(m),
-        "brier": format!("{:.4}", m.brier),
-        "ece": format!("{:.4}", m.ece),
-        "claims": claims,
-        "subgroups": subgroups,
-        "figures": figures.keys().cloned().collect::<Vec<_>>(),
-        "has_roc": figures.contains_key("figures/roc.svg"),
-        "has_calibration": figures.contains_key("figures/calibration.svg"),
-        "has_forest": figures.contains_key("figures/forest.svg"),
-    })
+        metrics: metrics_rows(m),
+        brier: format!("{:.4}", m.brier),
+        ece: format!("{:.4}", m.ece),
+        claims: crate::claims::claims(spec, m, evidence),
+        subgroups,
+        figures: figures.keys().cloned().collect(),
+        has_roc: figures.contains_key("figures/roc.svg"),
+        has_calibration: figures.contains_key("figures/calibration.svg"),
+        has_forest: figures.contains_key("figures/forest.svg"),
+    });
+    view
 }
 
 /// The release's git state, with gaps where it is missing.
-pub fn release(git: &GitInfo, gaps: &mut Gaps) -> Value {
+pub fn release(git: &GitInfo, gaps: &mut Gaps) -> Release {
     let why = git
         .missing
         .clone()
@@ -506,35 +575,36 @@ pub fn release(git: &GitInfo, gaps: &mut Gaps) -> Value {
         &why,
     );
     let date = gaps.fill("annex-ii.md", "Date of the release", git.date.clone(), &why);
-    json!({
-        "commit": commit,
-        "date": date,
-        "tag": git.tag.clone().unwrap_or_else(|| "none".to_string()),
-        "branch": git.branch.clone().unwrap_or_else(|| "none".to_string()),
-        "clean": match &git.changed {
+    Release {
+        commit,
+        date,
+        tag: git.tag.clone().unwrap_or_else(|| "none".to_string()),
+        branch: git.branch.clone().unwrap_or_else(|| "none".to_string()),
+        clean: match &git.changed {
             Some(c) if c.is_empty() => "yes: the model, reference set, labels, training list and documents are as committed".to_string(),
             Some(c) => format!("NO: these inputs differ from the commit, so the dossier does not document it: {}", c.join(", ")),
             None => "unknown".to_string(),
         },
-        "versioned": git.commit.is_some(),
-    })
+        versioned: git.commit.is_some(),
+    }
 }
 
-/// The evidence appendix: every input's hash, grouped by role.
-pub fn appendix(inputs: &[FileHash], scans_manifest: (&str, &str, usize)) -> Value {
-    let mut by_role: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+/// The evidence appendix's inputs: every input's hash but the reference scans', grouped
+/// by role (sorted), and the scans' manifest (`file`, its sha256, how many scans).
+pub fn input_groups(inputs: &[FileHash]) -> Vec<InputGroup<'_>> {
+    let mut by_role: BTreeMap<&str, Vec<InputFile<'_>>> = BTreeMap::new();
     for f in inputs.iter().filter(|f| f.role != "reference scan") {
-        by_role
-            .entry(f.role.as_str())
-            .or_default()
-            .push(json!({ "path": f.path, "sha256": if f.sha256.is_empty() { "missing".to_string() } else { f.sha256.clone() } }));
+        by_role.entry(f.role.as_str()).or_default().push(InputFile {
+            path: &f.path,
+            sha256: if f.sha256.is_empty() {
+                "missing"
+            } else {
+                &f.sha256
+            },
+        });
     }
-    let mut m = Map::new();
-    for (role, files) in by_role {
-        m.insert(role.to_string(), Value::Array(files));
-    }
-    json!({
-        "groups": m.into_iter().map(|(role, files)| json!({ "role": role, "files": files })).collect::<Vec<_>>(),
-        "scans_manifest": { "file": scans_manifest.0, "sha256": scans_manifest.1, "count": scans_manifest.2 },
-    })
+    by_role
+        .into_iter()
+        .map(|(role, files)| InputGroup { role, files })
+        .collect()
 }

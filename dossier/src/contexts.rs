@@ -1,6 +1,7 @@
-//! The typed contexts of the templates and of the dossier's JSON files. The parts that
-//! [`crate::context`] and [`crate::sections`] build are still `serde_json::Value`; the
-//! top of each context, what `index.html` shows and `results.json` are typed here.
+//! The typed contexts of the templates and of the dossier's JSON files: the top of the
+//! templates' context with the release, the device and the evidence appendix, what
+//! `index.html` shows and `results.json`. The rows that describe controls are in
+//! [`crate::rows`].
 //!
 //! Handlebars reads a context as JSON, and `serde_json` (without `preserve_order`) keeps
 //! object keys sorted: the fields of a struct written to a file ([`Results`],
@@ -8,7 +9,8 @@
 //! the runner's records inside it (a result, the summary, the limits) are written as JSON
 //! values, whose keys are sorted, as they always were.
 
-use crate::context::Gap;
+use crate::context::{Filled, Gap};
+use crate::performance::Benchmark;
 use crate::rows::{ControlView, GateStatus, TraceRow, WaiverRow};
 use clic_compiler::plan::{Severity, Stage};
 use serde::Serialize;
@@ -22,11 +24,11 @@ pub struct Context<'a> {
     /// The release gate's state and what blocks it.
     pub status: GateStatus<'a>,
     /// The released commit, its date and tag.
-    pub release: Value,
+    pub release: Release,
     /// The device as the manifest describes it.
-    pub device: Value,
+    pub device: Device<'a>,
     /// The benchmark, or why there is none.
-    pub benchmark: Value,
+    pub benchmark: Benchmark<'a>,
     /// Every kind of document, declared or not.
     pub documents: Vec<Value>,
     /// Short texts from the documents.
@@ -42,7 +44,7 @@ pub struct Context<'a> {
     /// The date waivers were evaluated as of.
     pub waivers_as_of: &'a str,
     /// The evidence appendix: inputs, hashes and templates.
-    pub appendix: Value,
+    pub appendix: Appendix<'a>,
     /// The gap report.
     pub gaps: GapReport<'a>,
 }
@@ -59,23 +61,137 @@ pub struct GapReport<'a> {
     pub sections: Vec<Gap>,
 }
 
-/// The hashes and sources the evidence appendix adds to the inputs.
+/// The released commit as git describes it.
 #[derive(Debug, Serialize)]
-pub struct AppendixSources<'a> {
+pub struct Release {
+    /// The commit id, or a gap.
+    pub commit: Filled,
+    /// Its date (YYYY-MM-DD), or a gap.
+    pub date: Filled,
+    /// The tag at the commit, or `none`.
+    pub tag: String,
+    /// The branch, or `none`.
+    pub branch: String,
+    /// Whether the inputs are as committed, in words.
+    pub clean: String,
+    /// Whether there is a commit at all.
+    pub versioned: bool,
+}
+
+/// The device as the manifest describes it; an absent value is an empty string.
+#[derive(Debug, Serialize)]
+pub struct Device<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its version.
+    pub version: &'a str,
+    /// Its intended purpose.
+    pub purpose: &'a str,
+    /// Its class.
+    pub class: &'a str,
+    /// Its classification rule (`rule 11`), or a gap.
+    pub rule: Filled,
+    /// The model file.
+    pub artifact: &'a str,
+    /// The model's sha256 as the manifest pins it.
+    pub pinned_sha256: &'a str,
+    /// The input tensor.
+    pub input_tensor: &'a str,
+    /// The modalities it reads, joined with `, `.
+    pub modalities: String,
+    /// The preprocessing steps, in words.
+    pub preprocessing: Vec<String>,
+    /// The output tensor.
+    pub output_tensor: &'a str,
+    /// The operating point, in words.
+    pub operating_point: String,
+    /// What a positive output means.
+    pub positive_meaning: &'a str,
+    /// The reference folder.
+    pub reference: &'a str,
+    /// The labels file.
+    pub labels: &'a str,
+    /// The training patient list.
+    pub training_patients: &'a str,
+    /// The claims, as written.
+    pub claims: Vec<ClaimLine<'a>>,
+    /// The documents the manifest names.
+    pub documents: Vec<DocumentLine<'a>>,
+    /// The policies it uses.
+    pub policies: &'a [String],
+    /// Where the manifest is declared: `file:line`.
+    pub manifest: String,
+}
+
+/// A claim of the manifest, as written.
+#[derive(Debug, Serialize)]
+pub struct ClaimLine<'a> {
+    /// The metric.
+    pub name: &'a str,
+    /// The claimed value, as its metric is shown.
+    pub value: String,
+}
+
+/// A document the manifest names.
+#[derive(Debug, Serialize)]
+pub struct DocumentLine<'a> {
+    /// Its kind.
+    pub kind: &'a str,
+    /// Its path.
+    pub path: &'a str,
+}
+
+/// The evidence appendix: the inputs by role, the scans' manifest, the hashes and the
+/// templates.
+#[derive(Debug, Serialize)]
+pub struct Appendix<'a> {
+    /// Every input but the reference scans, by role (sorted).
+    pub groups: Vec<InputGroup<'a>>,
+    /// The manifest of the reference scans.
+    pub scans_manifest: ScansManifest<'a>,
     /// The model file's sha256, or a gap.
-    pub model_sha256: Value,
+    pub model_sha256: Filled,
     /// The sha256 the manifest pins, or a gap.
-    pub pinned_sha256: Value,
+    pub pinned_sha256: Filled,
     /// The labels file's sha256, or a gap.
-    pub labels_sha256: Value,
+    pub labels_sha256: Filled,
     /// The manifest's path.
     pub manifest: &'a str,
     /// The manifest's sha256, or a gap.
-    pub manifest_sha256: Value,
+    pub manifest_sha256: Filled,
     /// The benchmark's cache key, or a gap.
-    pub bench_key: Value,
+    pub bench_key: Filled,
     /// Every template used.
     pub templates: Vec<TemplateRow<'a>>,
+}
+
+/// The inputs of one role.
+#[derive(Debug, Serialize)]
+pub struct InputGroup<'a> {
+    /// The role, e.g. `model`.
+    pub role: &'a str,
+    /// Its files, by path.
+    pub files: Vec<InputFile<'a>>,
+}
+
+/// An input and its hash.
+#[derive(Debug, Serialize)]
+pub struct InputFile<'a> {
+    /// Its path.
+    pub path: &'a str,
+    /// Its sha256, or `missing`.
+    pub sha256: &'a str,
+}
+
+/// `scans.sha256`, the manifest of the reference scans.
+#[derive(Debug, Serialize)]
+pub struct ScansManifest<'a> {
+    /// Its file name in the dossier.
+    pub file: &'a str,
+    /// Its sha256.
+    pub sha256: String,
+    /// How many scans it lists.
+    pub count: usize,
 }
 
 /// A template the dossier was rendered with.
@@ -99,7 +215,7 @@ pub struct Page<'a> {
     /// Its intended purpose.
     pub purpose: &'a str,
     /// Its class.
-    pub class: &'a Value,
+    pub class: &'a str,
     /// The released commit, or why it is not known.
     pub commit: String,
     /// Its date, or why it is not known.

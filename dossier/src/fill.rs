@@ -5,7 +5,8 @@
 //! nothing fills is a named gap.
 
 use crate::catalogue::fills::{self, Derived, Fact, Fill, Order};
-use crate::context::Gaps;
+use crate::context::{Filled, Gaps};
+use crate::performance::Benchmark;
 use crate::sources::Sources;
 use crate::views::{find_section, DocView};
 use clic_runner::documents::sections::SectionRef;
@@ -119,7 +120,7 @@ fn approval_text(d: &DocView) -> String {
 /// One item: its content (from the inputs, or a gap), facts, controls and documents.
 pub struct Item {
     /// Main text, or a gap.
-    pub content: Value,
+    pub content: Filled,
     /// Labelled facts.
     pub facts: Vec<Value>,
     /// Controls covering it.
@@ -132,39 +133,34 @@ fn text(s: impl Into<String>) -> Value {
     Value::String(s.into())
 }
 
-fn bench_summary(benchmark: &Value) -> Option<String> {
-    let m = benchmark["metrics"].as_array()?;
+fn bench_summary(benchmark: &Benchmark<'_>) -> Option<String> {
+    let m = benchmark.measured.as_ref()?;
     let parts: Vec<String> = m
+        .metrics
         .iter()
-        .filter_map(|e| {
-            Some(format!(
+        .map(|e| {
+            format!(
                 "{} {} (95% CI {}, {})",
-                e["name"].as_str()?,
-                e["value"].as_str()?,
-                e["ci"].as_str()?,
-                e["method"].as_str()?
-            ))
+                e.name, e.estimate.value, e.estimate.ci, e.estimate.method
+            )
         })
         .collect();
     Some(format!(
         "On the reference set of {} analysed cases: {}. See the clinical performance report.",
-        benchmark["crosstab"]["n"],
+        m.crosstab.n,
         parts.join("; ")
     ))
 }
 
 /// What the inputs other than the documents say of an item.
-fn derived(d: Derived, src: &Sources<'_>, benchmark: &Value) -> Option<String> {
+fn derived(d: Derived, src: &Sources<'_>, benchmark: &Benchmark<'_>) -> Option<String> {
     let spec = src.spec;
     match d {
         Derived::Nothing => None,
         Derived::Identity => Some(format!("{} {}: {}", spec.name, spec.version, spec.purpose)),
         Derived::Operation => {
             let input = spec.input.as_ref().map_or_else(String::new, |i| {
-                let steps: Vec<String> = crate::context::device(spec, &mut Gaps::default())["preprocessing"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default();
+                let steps = crate::context::preprocessing(spec);
                 format!(
                     "It reads {} DICOM images into the tensor {} ({}).",
                     i.modalities.join(", "),
@@ -232,7 +228,7 @@ fn derived(d: Derived, src: &Sources<'_>, benchmark: &Value) -> Option<String> {
             "See the GSPR checklist (MDR Annex I): for every requirement, whether it applies and why, the method, the standards, and the controls with their results, cross-referenced to the evidence.".to_string(),
         ),
         Derived::Benchmark => bench_summary(benchmark),
-        Derived::Subgroups => benchmark["subgroups"].as_array().map(|_| {
+        Derived::Subgroups => benchmark.measured.as_ref().map(|_| {
             "Accuracy for specific groups of persons and settings is in the subgroup tables of the clinical performance report.".to_string()
         }),
         Derived::Metrics => Some("Sensitivity and specificity at the operating point, with Wilson 95% intervals, and ROC AUC with a DeLong interval, as STARD 2015 item 24 asks for diagnostic accuracy; claims are judged on the lower bound of the interval.".to_string()),
@@ -267,16 +263,38 @@ fn joined(a: Option<String>, b: Option<String>) -> Option<String> {
     }
 }
 
-/// An item filled as its row says: its content (or none), facts, controls, documents and
-/// the files it refers to.
+/// What fills an item: its content (or none), facts, controls, documents and the files
+/// it refers to.
+struct Found {
+    content: Option<String>,
+    facts: Vec<Value>,
+    controls: Vec<Value>,
+    documents: Vec<Value>,
+    see: Vec<Value>,
+}
+
+impl Found {
+    /// The item, its content filled or a gap recorded under `document`.
+    fn item(self, gaps: &mut Gaps, document: &str, section: &str) -> (Item, Vec<Value>) {
+        let item = Item {
+            content: gaps.fill(document, section, self.content, UNFILLED),
+            facts: self.facts,
+            controls: self.controls,
+            documents: self.documents,
+        };
+        (item, self.see)
+    }
+}
+
+/// An item filled as its row says.
 fn filled(
     row: &Fill,
     src: &Sources<'_>,
     docs: &[DocView],
-    benchmark: &Value,
+    benchmark: &Benchmark<'_>,
     reference: &str,
     title: &str,
-) -> (Option<String>, Item, Vec<Value>) {
+) -> Found {
     let spec = src.spec;
     let heading = || from_documents(docs, reference, title);
     let sections = gather(docs, row.sections);
@@ -307,13 +325,13 @@ fn filled(
         .iter()
         .map(|(file, title)| json!({ "file": file, "title": title }))
         .collect();
-    let item = Item {
-        content: Value::Null,
+    Found {
+        content,
         facts,
         controls,
         documents: docs_of(docs, row.documents),
-    };
-    (content, item, see)
+        see,
+    }
 }
 
 /// What an item nothing fills says in its place.
@@ -323,27 +341,22 @@ const UNFILLED: &str = "neither the manifest nor the documents it names say this
 pub fn annex_ii(
     src: &Sources<'_>,
     docs: &[DocView],
-    benchmark: &Value,
+    benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
     reference: &str,
     title: &str,
 ) -> Item {
     let row = fills::fill(fills::ANNEX_II_FILLS, &reference.replace(' ', ""));
-    let (content, mut item, _) = filled(row, src, docs, benchmark, reference, title);
-    item.content = gaps.fill(
-        "annex-ii.md",
-        &format!("{reference} {title}"),
-        content,
-        UNFILLED,
-    );
-    item
+    filled(row, src, docs, benchmark, reference, title)
+        .item(gaps, "annex-ii.md", &format!("{reference} {title}"))
+        .0
 }
 
 /// Fills an item of AI Act Annex IV.
 pub fn ai_act(
     src: &Sources<'_>,
     docs: &[DocView],
-    benchmark: &Value,
+    benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
     reference: &str,
     title: &str,
@@ -352,19 +365,16 @@ pub fn ai_act(
         fills::ANNEX_IV_FILLS,
         reference.trim().trim_end_matches('.'),
     );
-    let (content, mut item, see) = filled(row, src, docs, benchmark, reference, title);
-    item.content = gaps.fill(
+    filled(row, src, docs, benchmark, reference, title).item(
+        gaps,
         "ai-act-annex-iv.md",
         &format!("{reference} {title}"),
-        content,
-        UNFILLED,
-    );
-    (item, see)
+    )
 }
 
 /// Fills an item of the Annex III plan from the post-market surveillance plan document
 /// (`pms_plan`): the sections of its template that answer the item.
-pub fn annex_iii(docs: &[DocView], gaps: &mut Gaps, reference: &str, title: &str) -> Value {
+pub fn annex_iii(docs: &[DocView], gaps: &mut Gaps, reference: &str, title: &str) -> Filled {
     let row = fills::fill(fills::ANNEX_III_FILLS, &reference.replace(' ', ""));
     let content = gather(docs, row.sections).or_else(|| from_documents(docs, reference, title));
     gaps.fill(

@@ -22,6 +22,7 @@ pub mod escape;
 pub mod figures;
 pub mod fill;
 pub mod integrity;
+pub mod performance;
 pub mod render;
 pub mod rows;
 pub mod sections;
@@ -34,12 +35,14 @@ use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::BenchEvidence;
 use context::Gaps;
 use contexts::{
-    AppendixSources, Context, GapReport, Page, PageDocument, ResultEntry, Results, TemplateRow,
+    Appendix, Context, GapReport, Page, PageDocument, ResultEntry, Results, ScansManifest,
+    TemplateRow,
 };
 pub use integrity::SCANS_MANIFEST;
 use integrity::{FileHash, GitState, Record};
+use performance::Benchmark;
 use render::{RenderFailure, Templates, DOCUMENTS};
-use serde_json::{json, Value};
+use serde_json::json;
 pub use sources::Sources;
 use std::collections::BTreeMap;
 
@@ -73,11 +76,14 @@ pub fn context<'a>(
     let device = context::device(spec, &mut gaps);
     let benchmark = match &src.bench {
         Ok(ev) => context::benchmark(spec, ev, src.evidence, figs, &mut gaps),
-        Err(why) => json!({
-            "available": false,
-            "backend": gaps.gap("clinical-performance.md", "Inference backend", why),
-            "reason": gaps.gap("clinical-performance.md", "Clinical performance (STARD 2015)", why),
-        }),
+        Err(why) => Benchmark::missing(
+            gaps.gap("clinical-performance.md", "Inference backend", why),
+            gaps.gap(
+                "clinical-performance.md",
+                "Clinical performance (STARD 2015)",
+                why,
+            ),
+        ),
     };
     let hash_of = |role: &str| {
         src.inputs
@@ -91,17 +97,15 @@ pub fn context<'a>(
         .filter(|f| f.role == "reference scan")
         .collect();
     let scans_text = scans_manifest(src.inputs);
-    let mut appendix = context::appendix(
-        src.inputs,
-        (
-            SCANS_MANIFEST,
-            &clic_runner::facts::artifact::sha256_hex(scans_text.as_bytes()),
-            scans.len(),
-        ),
-    );
     let model_sha = hash_of("model");
     let doc = "evidence-appendix.md";
-    let extra = AppendixSources {
+    let appendix = Appendix {
+        groups: context::input_groups(src.inputs),
+        scans_manifest: ScansManifest {
+            file: SCANS_MANIFEST,
+            sha256: clic_runner::facts::artifact::sha256_hex(scans_text.as_bytes()),
+            count: scans.len(),
+        },
         model_sha256: gaps.fill(
             doc,
             "Model sha256",
@@ -150,9 +154,6 @@ pub fn context<'a>(
             })
             .collect(),
     };
-    if let (Value::Object(a), Ok(Value::Object(e))) = (&mut appendix, serde_json::to_value(extra)) {
-        a.extend(e);
-    }
     let views = views::doc_views(src.documents);
     let docs = sections::documents(&views, &mut gaps);
     let text = sections::texts(&views, &mut gaps);
@@ -223,23 +224,13 @@ pub fn assemble(
         });
         files.insert(d.output.to_string(), md.into_bytes());
     }
-    let shown = |v: &Value| {
-        v.as_str()
-            .map(str::to_string)
-            .or_else(|| {
-                v.get("gap")
-                    .and_then(Value::as_str)
-                    .map(|g| format!("not filled — {g}"))
-            })
-            .unwrap_or_default()
-    };
     let page = Page {
         name: &src.spec.name,
         version: &src.spec.version,
         purpose: &src.spec.purpose,
-        class: &ctx.device["class"],
-        commit: shown(&ctx.release["commit"]),
-        date: shown(&ctx.release["date"]),
+        class: ctx.device.class,
+        commit: ctx.release.commit.shown(),
+        date: ctx.release.date.shown(),
         clic_version: src.clic_version,
         status: &ctx.status,
         documents: pages,

@@ -6,6 +6,7 @@
 
 use crate::catalogue::covers;
 use crate::context::Gaps;
+use crate::performance::Benchmark;
 use crate::sources::Sources;
 use crate::views::{find_section, DocView};
 use clic_compiler::plan::Plan;
@@ -139,19 +140,17 @@ fn controls_citing(
 pub fn regulatory(
     src: &Sources<'_>,
     docs: &[DocView],
-    benchmark: &Value,
+    benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
 ) -> Value {
     let questionnaire = questionnaire(docs);
-    let no_questionnaire = if questionnaire.is_empty() {
+    let no_questionnaire = questionnaire.is_empty().then(|| {
         gaps.gap(
             "ai-act-annex-iv.md",
             "Data governance questionnaire (Team-NB / IG-NB)",
             "no questionnaire document (ai_questionnaire, dpia) that the manifest names holds answers",
         )
-    } else {
-        Value::Null
-    };
+    });
     json!({
         "annex_ii": crate::adapt::annex_ii(src, docs, benchmark, gaps),
         "annex_iii": annex_iii(src, docs, benchmark, gaps),
@@ -209,22 +208,22 @@ fn gspr(src: &Sources<'_>) -> Vec<Value> {
 
 /// The Annex III plan: indicators and thresholds from the claims, the reporting cycle
 /// from the class, and the catalogue's items filled from the documents.
-fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut Gaps) -> Value {
+fn annex_iii(
+    src: &Sources<'_>,
+    docs: &[DocView],
+    benchmark: &Benchmark<'_>,
+    gaps: &mut Gaps,
+) -> Value {
     let spec = src.spec;
     let indicators: Vec<Value> = spec
         .claims
         .iter()
         .map(|(name, claimed)| {
-            let observed = benchmark["claims"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|c| c["name"] == json!(name)))
-                .map(|c| {
-                    format!(
-                        "{} ({})",
-                        c["observed"]["value"].as_str().unwrap_or("n/a"),
-                        c["observed"]["ci"].as_str().unwrap_or("n/a")
-                    )
-                })
+            let observed = benchmark
+                .measured
+                .as_ref()
+                .and_then(|m| m.claims.iter().find(|c| c.name == name))
+                .map(|c| format!("{} ({})", c.observed.value(), c.observed.ci()))
                 .unwrap_or_else(|| "not measured at release".to_string());
             let method = clic_compiler::schema::metrics::metric(name)
                 .and_then(|d| d.monitoring)
@@ -237,15 +236,13 @@ fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut 
             })
         })
         .collect();
-    let no_indicators = if spec.claims.is_empty() {
+    let no_indicators = spec.claims.is_empty().then(|| {
         gaps.gap(
             "annex-iii.md",
             "Monitoring indicators and thresholds (Annex III 1.1(b))",
             "the manifest makes no performance claim, so there is no threshold to monitor",
         )
-    } else {
-        Value::Null
-    };
+    });
     let psur = match spec.class.as_str() {
         "I" => "Class I: a post-market surveillance report (Article 85), updated when necessary and made available to the competent authority on request.".to_string(),
         "IIa" => "Class IIa: a periodic safety update report (Article 86) when necessary and at least every two years.".to_string(),
@@ -261,8 +258,8 @@ fn annex_iii(src: &Sources<'_>, docs: &[DocView], benchmark: &Value, gaps: &mut 
     })
 }
 
-fn pct_line(benchmark: &Value) -> String {
-    match benchmark["crosstab"]["n"].as_u64() {
+fn pct_line(benchmark: &Benchmark<'_>) -> String {
+    match benchmark.measured.as_ref().map(|m| m.crosstab.n) {
         Some(n) => format!(
             "The release baseline rests on {n} reference cases; field estimates are compared with it in each report."
         ),

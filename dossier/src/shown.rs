@@ -1,9 +1,9 @@
 //! How a number reads in the dossier: percentages, estimates with their interval, claims.
 //! Numbers are formatted here, once, so templates only place strings.
 
+use crate::performance::{EstimateView, RawEstimate};
 use clic_compiler::schema::metrics::{self, Shown};
 use clic_runner::metrics::Estimate;
-use serde_json::{json, Value};
 
 /// A fraction as a percentage with one decimal.
 pub fn pct(x: f64) -> String {
@@ -26,7 +26,7 @@ fn method_name(m: &str) -> String {
 
 /// An estimate with its interval, n and method, formatted. `percent`: shown as a
 /// percentage (proportions), else with three decimals (AUC).
-pub fn estimate(e: &Estimate, percent: bool) -> Value {
+pub fn estimate(e: &Estimate, percent: bool) -> EstimateView {
     let f = |x: f64| {
         if percent {
             pct(x)
@@ -39,16 +39,20 @@ pub fn estimate(e: &Estimate, percent: bool) -> Value {
     let count = e
         .successes
         .map_or_else(|| format!("n = {}", e.n), |s| format!("{s}/{}", e.n));
-    json!({
-        "value": f(e.value),
-        "low": f(e.low),
-        "high": f(e.high),
-        "ci": format!("{}–{}", f(e.low), f(e.high)),
-        "method": method_name(&e.method),
-        "count": count,
-        "n": e.n,
-        "raw": { "value": e.value, "low": e.low, "high": e.high },
-    })
+    EstimateView {
+        value: f(e.value),
+        low: f(e.low),
+        high: f(e.high),
+        ci: format!("{}–{}", f(e.low), f(e.high)),
+        method: method_name(&e.method),
+        count,
+        n: e.n,
+        raw: RawEstimate {
+            value: e.value,
+            low: e.low,
+            high: e.high,
+        },
+    }
 }
 
 /// A claim as written: as its metric is shown (a percentage, or three decimals for the
