@@ -2,12 +2,12 @@
 //! each item filled by [`crate::fill`] or marked not applicable with its justification.
 
 use crate::catalogue::{self, Method, ANNEX_II, ANNEX_III, ANNEX_IV, GSPRS};
-use crate::context::Gaps;
+use crate::context::{Filled, Gaps};
 use crate::fill;
 use crate::performance::Benchmark;
+use crate::regulatory::{AiActItem, AiActPoint, AnnexIISection, AnnexItem, PmsItem};
 use crate::sources::Sources;
 use crate::views::DocView;
-use serde_json::{json, Value};
 
 /// One requirement of MDR Annex I, as the checklist shows it.
 #[derive(Debug, Clone)]
@@ -68,88 +68,104 @@ fn short<'a>(id: &'a str, prefix: &str) -> &'a str {
 }
 
 /// MDR Annex II, sections 1 to 6, every item filled or justified.
-pub fn annex_ii(
-    src: &Sources<'_>,
+pub fn annex_ii<'a>(
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
-) -> Vec<Value> {
+) -> Vec<AnnexIISection<'a>> {
     ANNEX_II
         .iter()
         .map(|s| {
-            let items: Vec<Value> = s
+            let items = s
                 .items
                 .iter()
                 .map(|i| {
                     let reference = short(i.id, "Annex II ");
                     let title = i.title();
+                    let said = |content: String| AnnexItem {
+                        reference,
+                        title,
+                        content: Filled::Text(content),
+                        facts: Vec::new(),
+                        controls: Vec::new(),
+                        documents: Vec::new(),
+                    };
                     if i.heading {
-                        return json!({ "ref": reference, "title": title, "content": "See the items below.", "facts": [], "controls": [], "documents": [] });
+                        return said("See the items below.".to_string());
                     }
                     if !i.applicable {
-                        return json!({
-                            "ref": reference, "title": title,
-                            "content": format!("Not applicable: {}", i.justification.unwrap_or("the item does not bear on standalone software.")),
-                            "facts": [], "controls": [], "documents": [],
-                        });
+                        return said(format!(
+                            "Not applicable: {}",
+                            i.justification
+                                .unwrap_or("the item does not bear on standalone software.")
+                        ));
                     }
                     let item = fill::annex_ii(src, docs, benchmark, gaps, reference, title);
-                    json!({
-                        "ref": reference,
-                        "title": title,
-                        "content": item.content,
-                        "facts": item.facts,
-                        "controls": item.controls,
-                        "documents": item.documents,
-                    })
+                    AnnexItem {
+                        reference,
+                        title,
+                        content: item.content,
+                        facts: item.facts,
+                        controls: item.controls,
+                        documents: item.documents,
+                    }
                 })
                 .collect();
-            json!({ "number": s.number, "title": s.title(), "items": items })
+            AnnexIISection {
+                number: s.number,
+                title: s.title(),
+                items,
+            }
         })
         .collect()
 }
 
 /// MDR Annex III: the catalogue's items with what each must cover, filled from the
 /// post-market surveillance plan document.
-pub fn annex_iii_items(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
+pub fn annex_iii_items(docs: &[DocView], gaps: &mut Gaps) -> Vec<PmsItem> {
     ANNEX_III
         .iter()
         .map(|p| {
             let reference = short(p.id, "Annex III ");
-            json!({
-                "ref": reference,
-                "title": p.title(),
-                "elements": p.elements,
-                "content": fill::annex_iii(docs, gaps, reference, p.title()),
-            })
+            PmsItem {
+                reference,
+                title: p.title(),
+                elements: p.elements,
+                content: fill::annex_iii(docs, gaps, reference, p.title()),
+            }
         })
         .collect()
 }
 
 /// AI Act Annex IV, items 1 to 9.
-pub fn ai_act(
-    src: &Sources<'_>,
+pub fn ai_act<'a>(
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
-) -> Vec<Value> {
+) -> Vec<AiActItem<'a>> {
     ANNEX_IV
         .iter()
         .map(|item| {
             let reference = item.number.to_string();
             let (filled, see) = fill::ai_act(src, docs, benchmark, gaps, &reference, item.title());
-            json!({
-                "number": item.number,
-                "title": item.title(),
-                "points": item.points.iter().map(|p| json!({
-                    "ref": p.id.map(|i| short(i, "Annex IV ").to_string()),
-                    "requires": p.requires,
-                })).collect::<Vec<_>>(),
-                "content": filled.content,
-                "facts": filled.facts,
-                "controls": filled.controls,
-                "see": see,
-            })
+            AiActItem {
+                number: item.number,
+                title: item.title(),
+                points: item
+                    .points
+                    .iter()
+                    .map(|p| AiActPoint {
+                        reference: p.id.map(|i| short(i, "Annex IV ")),
+                        requires: p.requires,
+                    })
+                    .collect(),
+                content: filled.content,
+                facts: filled.facts,
+                controls: filled.controls,
+                see,
+            }
         })
         .collect()
 }

@@ -115,7 +115,8 @@ pub struct GitInfo {
     pub missing: Option<String>,
 }
 
-fn status_word(s: Status) -> &'static str {
+/// A status in words, as every table shows it.
+pub fn status_word(s: Status) -> &'static str {
     match s {
         Status::Passed => "passed",
         Status::Failed => "FAILED",

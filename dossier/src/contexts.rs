@@ -11,6 +11,7 @@
 
 use crate::context::{Filled, Gap};
 use crate::performance::Benchmark;
+use crate::regulatory::{DocumentRow, Regulatory, Texts, UncoveredClause};
 use crate::rows::{ControlView, GateStatus, TraceRow, WaiverRow};
 use clic_compiler::plan::{Severity, Stage};
 use serde::Serialize;
@@ -30,11 +31,11 @@ pub struct Context<'a> {
     /// The benchmark, or why there is none.
     pub benchmark: Benchmark<'a>,
     /// Every kind of document, declared or not.
-    pub documents: Vec<Value>,
+    pub documents: Vec<DocumentRow>,
     /// Short texts from the documents.
-    pub text: Value,
+    pub text: Texts,
     /// The regulatory sections (Annex II, III, IV, the GSPRs).
-    pub regulatory: Value,
+    pub regulatory: Regulatory<'a>,
     /// Every control with its result.
     pub controls: Vec<ControlView<'a>>,
     /// Requirement -> control -> result.
@@ -56,7 +57,7 @@ pub struct GapReport<'a> {
     /// Short names of the frameworks the controls cite.
     pub frameworks: Vec<&'a str>,
     /// Clauses of those frameworks no control covers.
-    pub clauses: Vec<Value>,
+    pub clauses: Vec<UncoveredClause>,
     /// Sections left unfilled, sorted, each once.
     pub sections: Vec<Gap>,
 }

@@ -7,15 +7,11 @@
 use crate::catalogue::fills::{self, Derived, Fact, Fill, Order};
 use crate::context::{Filled, Gaps};
 use crate::performance::Benchmark;
+use crate::regulatory::{DocRef, FactLine, SeeAlso};
+use crate::rows::ControlRef;
 use crate::sources::Sources;
 use crate::views::{find_section, DocView};
 use clic_runner::documents::sections::SectionRef;
-use serde_json::{json, Value};
-
-/// A fact line of an item.
-fn fact(label: &str, value: Value) -> Value {
-    json!({ "label": label, "value": value })
-}
 
 /// The section of a document that carries this item: a heading with its reference
 /// (`1.1(b)`) or its title's leading words.
@@ -50,7 +46,11 @@ pub fn gather(docs: &[DocView], wanted: &[SectionRef]) -> Option<String> {
 }
 
 /// Controls citing a clause of `framework` that `covers` the item.
-pub fn controls_for(src: &Sources<'_>, framework: &str, clauses: &[&str]) -> Vec<Value> {
+pub fn controls_for<'a>(
+    src: &Sources<'a>,
+    framework: &str,
+    clauses: &[&str],
+) -> Vec<ControlRef<'a>> {
     src.plan
         .checks
         .iter()
@@ -66,35 +66,37 @@ pub fn controls_for(src: &Sources<'_>, framework: &str, clauses: &[&str]) -> Vec
             let status =
                 crate::context::control(c, src.evidence.results.iter().find(|r| r.id == c.id))
                     .status;
-            json!({ "id": c.id, "title": c.title, "status": status })
+            ControlRef {
+                id: &c.id,
+                title: &c.title,
+                status,
+            }
         })
         .collect()
 }
 
 /// Controls of several frameworks' clauses, each once, sorted by id.
-fn controls_any(src: &Sources<'_>, wanted: &[(&str, &[&str])]) -> Vec<Value> {
-    let mut all: Vec<Value> = wanted
+fn controls_any<'a>(src: &Sources<'a>, wanted: &[(&str, &[&str])]) -> Vec<ControlRef<'a>> {
+    let mut all: Vec<ControlRef<'a>> = wanted
         .iter()
         .flat_map(|(fw, clauses)| controls_for(src, fw, clauses))
         .collect();
-    all.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    all.dedup_by(|a, b| a["id"] == b["id"]);
+    all.sort_by(|a, b| a.id.cmp(b.id));
+    all.dedup_by(|a, b| a.id == b.id);
     all
 }
 
-fn docs_of(docs: &[DocView], kinds: &[&str]) -> Vec<Value> {
+fn docs_of(docs: &[DocView], kinds: &[&str]) -> Vec<DocRef> {
     docs.iter()
         .filter(|d| d.declared && kinds.contains(&d.kind.as_str()))
-        .map(|d| {
-            json!({
-                "kind": d.kind,
-                "path": d.path,
-                "approval": if d.exists {
-                    json!(approval_text(d))
-                } else {
-                    json!({ "gap": format!("{} does not exist", d.path) })
-                },
-            })
+        .map(|d| DocRef {
+            kind: d.kind.clone(),
+            path: d.path.clone(),
+            approval: if d.exists {
+                Filled::Text(approval_text(d))
+            } else {
+                Filled::marker(format!("{} does not exist", d.path))
+            },
         })
         .collect()
 }
@@ -118,19 +120,15 @@ fn approval_text(d: &DocView) -> String {
 }
 
 /// One item: its content (from the inputs, or a gap), facts, controls and documents.
-pub struct Item {
+pub struct Item<'a> {
     /// Main text, or a gap.
     pub content: Filled,
     /// Labelled facts.
-    pub facts: Vec<Value>,
+    pub facts: Vec<FactLine<'a>>,
     /// Controls covering it.
-    pub controls: Vec<Value>,
+    pub controls: Vec<ControlRef<'a>>,
     /// Documents it rests on.
-    pub documents: Vec<Value>,
-}
-
-fn text(s: impl Into<String>) -> Value {
-    Value::String(s.into())
+    pub documents: Vec<DocRef>,
 }
 
 fn bench_summary(benchmark: &Benchmark<'_>) -> Option<String> {
@@ -265,17 +263,17 @@ fn joined(a: Option<String>, b: Option<String>) -> Option<String> {
 
 /// What fills an item: its content (or none), facts, controls, documents and the files
 /// it refers to.
-struct Found {
+struct Found<'a> {
     content: Option<String>,
-    facts: Vec<Value>,
-    controls: Vec<Value>,
-    documents: Vec<Value>,
-    see: Vec<Value>,
+    facts: Vec<FactLine<'a>>,
+    controls: Vec<ControlRef<'a>>,
+    documents: Vec<DocRef>,
+    see: Vec<SeeAlso>,
 }
 
-impl Found {
+impl<'a> Found<'a> {
     /// The item, its content filled or a gap recorded under `document`.
-    fn item(self, gaps: &mut Gaps, document: &str, section: &str) -> (Item, Vec<Value>) {
+    fn item(self, gaps: &mut Gaps, document: &str, section: &str) -> (Item<'a>, Vec<SeeAlso>) {
         let item = Item {
             content: gaps.fill(document, section, self.content, UNFILLED),
             facts: self.facts,
@@ -287,14 +285,14 @@ impl Found {
 }
 
 /// An item filled as its row says.
-fn filled(
+fn filled<'a>(
     row: &Fill,
-    src: &Sources<'_>,
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     reference: &str,
     title: &str,
-) -> Found {
+) -> Found<'a> {
     let spec = src.spec;
     let heading = || from_documents(docs, reference, title);
     let sections = gather(docs, row.sections);
@@ -310,9 +308,18 @@ fn filled(
         .facts
         .iter()
         .map(|f| match f {
-            Fact::TradeName => fact("Trade name", text(&spec.name)),
-            Fact::Version => fact("Version", text(&spec.version)),
-            Fact::Purpose => fact("Intended purpose", text(&spec.purpose)),
+            Fact::TradeName => FactLine {
+                label: "Trade name",
+                value: &spec.name,
+            },
+            Fact::Version => FactLine {
+                label: "Version",
+                value: &spec.version,
+            },
+            Fact::Purpose => FactLine {
+                label: "Intended purpose",
+                value: &spec.purpose,
+            },
         })
         .collect();
     let controls = match row.controls {
@@ -323,7 +330,7 @@ fn filled(
     let see = row
         .see
         .iter()
-        .map(|(file, title)| json!({ "file": file, "title": title }))
+        .map(|&(file, title)| SeeAlso { file, title })
         .collect();
     Found {
         content,
@@ -338,14 +345,14 @@ fn filled(
 const UNFILLED: &str = "neither the manifest nor the documents it names say this (a document heading with the item's reference or title fills it)";
 
 /// Fills an item of MDR Annex II.
-pub fn annex_ii(
-    src: &Sources<'_>,
+pub fn annex_ii<'a>(
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
     reference: &str,
     title: &str,
-) -> Item {
+) -> Item<'a> {
     let row = fills::fill(fills::ANNEX_II_FILLS, &reference.replace(' ', ""));
     filled(row, src, docs, benchmark, reference, title)
         .item(gaps, "annex-ii.md", &format!("{reference} {title}"))
@@ -353,14 +360,14 @@ pub fn annex_ii(
 }
 
 /// Fills an item of AI Act Annex IV.
-pub fn ai_act(
-    src: &Sources<'_>,
+pub fn ai_act<'a>(
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
     reference: &str,
     title: &str,
-) -> (Item, Vec<Value>) {
+) -> (Item<'a>, Vec<SeeAlso>) {
     let row = fills::fill(
         fills::ANNEX_IV_FILLS,
         reference.trim().trim_end_matches('.'),

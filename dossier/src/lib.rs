@@ -23,6 +23,7 @@ pub mod figures;
 pub mod fill;
 pub mod integrity;
 pub mod performance;
+pub mod regulatory;
 pub mod render;
 pub mod rows;
 pub mod sections;

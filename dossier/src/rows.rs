@@ -1,6 +1,7 @@
 //! The typed rows of the templates' context that describe controls: the release status,
 //! each control with its result, the traceability matrix and the waiver register
-//! ([`crate::context`] builds them).
+//! ([`crate::context`] builds them), and the controls the regulatory sections list
+//! under an item ([`crate::fill`], [`crate::sections`]).
 
 use serde::Serialize;
 
@@ -159,4 +160,30 @@ pub struct WaiverRow<'a> {
     pub control_status: &'static str,
     /// Where it is declared: `file:line`.
     pub declared: String,
+}
+
+/// A control that covers an Annex item, with its status.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlRef<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// Its status in words, or "not run at this stage".
+    pub status: String,
+}
+
+/// A control that covers a GSPR, with its result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoveringControl<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// Its status in words, or "not run at this stage".
+    pub status: &'static str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// sha256 of its result; empty when not run.
+    pub result_sha256: String,
 }

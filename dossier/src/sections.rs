@@ -5,14 +5,17 @@
 //! manifest, the documents, the benchmark and the check results — or names the gap.
 
 use crate::catalogue::covers;
-use crate::context::Gaps;
+use crate::context::{status_word, Filled, Gaps};
 use crate::performance::Benchmark;
+use crate::regulatory::{
+    AnnexIII, Answer, DocumentRow, GsprRow, Indicator, Regulatory, Texts, UncoveredClause,
+};
+use crate::rows::CoveringControl;
 use crate::sources::Sources;
 use crate::views::{find_section, DocView};
 use clic_compiler::plan::Plan;
 use clic_runner::documents::sections::ai_questionnaire;
 use clic_runner::evidence::{Evidence, Status};
-use serde_json::{json, Value};
 
 fn approval(d: &DocView) -> Option<String> {
     if !d.exists {
@@ -34,7 +37,7 @@ fn approval(d: &DocView) -> Option<String> {
 /// Every kind of document, for every template: declared or not, present or not,
 /// its approval, the headings its template asks for that it lacks, and its unanswered
 /// questions. Each shortfall is a gap.
-pub fn documents(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
+pub fn documents(docs: &[DocView], gaps: &mut Gaps) -> Vec<DocumentRow> {
     let doc = "annex-ii.md";
     docs.iter()
         .map(|d| {
@@ -55,7 +58,10 @@ pub fn documents(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
                     doc,
                     &format!("Approval of {} ({})", d.title, d.kind),
                     approval(d),
-                    &format!("{} records no version, approver or date in its front matter", d.path),
+                    &format!(
+                        "{} records no version, approver or date in its front matter",
+                        d.path
+                    ),
                 )
             };
             if d.exists {
@@ -74,75 +80,73 @@ pub fn documents(docs: &[DocView], gaps: &mut Gaps) -> Vec<Value> {
                     );
                 }
             }
-            json!({
-                "kind": d.kind,
-                "title": d.title,
-                "path": if d.path.is_empty() { "not named by the manifest".to_string() } else { d.path.clone() },
-                "declared": d.declared,
-                "exists": d.exists,
-                "state": state,
-                "headings": d.headings,
-            })
+            DocumentRow {
+                kind: d.kind.clone(),
+                title: d.title.clone(),
+                path: if d.path.is_empty() {
+                    "not named by the manifest".to_string()
+                } else {
+                    d.path.clone()
+                },
+                declared: d.declared,
+                exists: d.exists,
+                state,
+                headings: d.headings.clone(),
+            }
         })
         .collect()
 }
 
 /// The short texts other templates need from the documents.
-pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Value {
+pub fn texts(docs: &[DocView], gaps: &mut Gaps) -> Texts {
     let doc = "clinical-performance.md";
-    json!({
-        "reference_standard": gaps.fill(
+    Texts {
+        reference_standard: gaps.fill(
             doc,
             "Reference standard (STARD 10b)",
             crate::fill::gather(docs, &[ai_questionnaire::Q4_1, ai_questionnaire::Q4_2, ai_questionnaire::Q4_3])
                 .or_else(|| find_section(docs, &[], &["reference standard", "ground truth", "annotation"])),
             "no document the manifest names has a section on the reference standard (a heading with \"reference standard\", \"ground truth\" or \"annotation\")",
         ),
-        "sample_size": gaps.fill(
+        sample_size: gaps.fill(
             doc,
             "Sample size (STARD 18)",
             find_section(docs, &[], &["sample size"])
                 .or_else(|| crate::fill::gather(docs, &[ai_questionnaire::Q3_2])),
             "no document the manifest names has a \"sample size\" section or answers the AI questionnaire's 3.2 (sufficiency of the data)",
         ),
-    })
+    }
 }
 
 /// Controls whose citations match, with their results.
-fn controls_citing(
-    plan: &Plan,
+fn controls_citing<'a>(
+    plan: &'a Plan,
     evidence: &Evidence,
     matches: &dyn Fn(&str, &str) -> bool,
-) -> Vec<Value> {
+) -> Vec<CoveringControl<'a>> {
     plan.checks
         .iter()
         .filter(|c| c.citations.iter().any(|x| matches(&x.framework, &x.clause)))
         .map(|c| {
             let r = evidence.results.iter().find(|r| r.id == c.id);
-            json!({
-                "id": c.id,
-                "title": c.title,
-                "status": r.map_or("not run at this stage", |r| match r.status {
-                    Status::Passed => "passed",
-                    Status::Failed => "FAILED",
-                    Status::Waived => "waived",
-                    Status::Skipped => "not applicable",
-                    Status::Unavailable => "NOT AVAILABLE",
-                }),
-                "passed": r.is_some_and(|r| r.status == Status::Passed),
-                "result_sha256": r.map(crate::context::result_hash).unwrap_or_default(),
-            })
+            CoveringControl {
+                id: &c.id,
+                title: &c.title,
+                status: r.map_or("not run at this stage", |r| status_word(r.status)),
+                passed: r.is_some_and(|r| r.status == Status::Passed),
+                result_sha256: r.map(crate::context::result_hash).unwrap_or_default(),
+            }
         })
         .collect()
 }
 
 /// The regulatory sections of every template.
-pub fn regulatory(
-    src: &Sources<'_>,
+pub fn regulatory<'a>(
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
-) -> Value {
+) -> Regulatory<'a> {
     let questionnaire = questionnaire(docs);
     let no_questionnaire = questionnaire.is_empty().then(|| {
         gaps.gap(
@@ -151,40 +155,42 @@ pub fn regulatory(
             "no questionnaire document (ai_questionnaire, dpia) that the manifest names holds answers",
         )
     });
-    json!({
-        "annex_ii": crate::adapt::annex_ii(src, docs, benchmark, gaps),
-        "annex_iii": annex_iii(src, docs, benchmark, gaps),
-        "gspr": gspr(src),
-        "ai_act": crate::adapt::ai_act(src, docs, benchmark, gaps),
-        "questionnaire": questionnaire,
-        "no_questionnaire": no_questionnaire,
-    })
+    Regulatory {
+        annex_ii: crate::adapt::annex_ii(src, docs, benchmark, gaps),
+        annex_iii: annex_iii(src, docs, benchmark, gaps),
+        gspr: gspr(src),
+        ai_act: crate::adapt::ai_act(src, docs, benchmark, gaps),
+        questionnaire,
+        no_questionnaire,
+    }
 }
 
-fn questionnaire(docs: &[DocView]) -> Vec<Value> {
+fn questionnaire(docs: &[DocView]) -> Vec<Answer> {
     docs.iter()
         .filter(|d| d.exists)
         .flat_map(|d| {
-            d.answers.iter().map(move |(q, a)| {
-                json!({
-                    "question": q,
-                    "answer": if a.trim().is_empty() { json!({ "gap": "not answered" }) } else { json!(a) },
-                    "source": d.path,
-                })
+            d.answers.iter().map(move |(q, a)| Answer {
+                question: q.clone(),
+                answer: if a.trim().is_empty() {
+                    Filled::marker("not answered")
+                } else {
+                    Filled::Text(a.clone())
+                },
+                source: d.path.clone(),
             })
         })
         .collect()
 }
 
 /// The GSPR checklist: every requirement of the catalogue with the controls covering it.
-fn gspr(src: &Sources<'_>) -> Vec<Value> {
+fn gspr<'a>(src: &Sources<'a>) -> Vec<GsprRow<'a>> {
     crate::adapt::gspr_items()
         .into_iter()
         .map(|g| {
             let controls = controls_citing(src.plan, src.evidence, &|fw, clause| {
                 fw == "mdr" && covers(clause, &g.reference)
             });
-            let passing = controls.iter().any(|c| c["passed"] == json!(true));
+            let passing = controls.iter().any(|c| c.passed);
             let verdict = match (g.applies, controls.is_empty(), passing) {
                 _ if g.heading => "see its sub-items",
                 (false, _, _) => "not applicable",
@@ -192,30 +198,36 @@ fn gspr(src: &Sources<'_>) -> Vec<Value> {
                 (true, false, true) => "yes: a passing control covers it",
                 (true, false, false) => "OPEN: no covering control passes",
             };
-            json!({
-                "ref": g.reference,
-                "title": g.title,
-                "applies": if g.heading { "—" } else if g.applies { "yes" } else { "no" },
-                "rationale": g.rationale,
-                "method": g.method,
-                "standards": g.standards,
-                "controls": controls,
-                "verdict": verdict,
-            })
+            GsprRow {
+                applies: if g.heading {
+                    "—"
+                } else if g.applies {
+                    "yes"
+                } else {
+                    "no"
+                },
+                reference: g.reference,
+                title: g.title,
+                rationale: g.rationale,
+                method: g.method,
+                standards: g.standards,
+                controls,
+                verdict,
+            }
         })
         .collect()
 }
 
 /// The Annex III plan: indicators and thresholds from the claims, the reporting cycle
 /// from the class, and the catalogue's items filled from the documents.
-fn annex_iii(
-    src: &Sources<'_>,
+fn annex_iii<'a>(
+    src: &Sources<'a>,
     docs: &[DocView],
     benchmark: &Benchmark<'_>,
     gaps: &mut Gaps,
-) -> Value {
+) -> AnnexIII<'a> {
     let spec = src.spec;
-    let indicators: Vec<Value> = spec
+    let indicators: Vec<Indicator<'a>> = spec
         .claims
         .iter()
         .map(|(name, claimed)| {
@@ -228,12 +240,12 @@ fn annex_iii(
             let method = clic_compiler::schema::metrics::metric(name)
                 .and_then(|d| d.monitoring)
                 .unwrap_or("as at release, on the field data of the period");
-            json!({
-                "name": name,
-                "threshold": crate::shown::claim_shown(name, *claimed),
-                "baseline": observed,
-                "method": method,
-            })
+            Indicator {
+                name,
+                threshold: crate::shown::claim_shown(name, *claimed),
+                baseline: observed,
+                method,
+            }
         })
         .collect();
     let no_indicators = spec.claims.is_empty().then(|| {
@@ -248,14 +260,13 @@ fn annex_iii(
         "IIa" => "Class IIa: a periodic safety update report (Article 86) when necessary and at least every two years.".to_string(),
         c => format!("Class {c}: a periodic safety update report (Article 86) at least annually."),
     };
-    let subgroups: Vec<&str> = clic_runner::bench::GROUPS.to_vec();
-    json!({
-        "indicators": indicators,
-        "no_indicators": no_indicators,
-        "subgroups": subgroups,
-        "psur": format!("{psur} {}", pct_line(benchmark)),
-        "items": crate::adapt::annex_iii_items(docs, gaps),
-    })
+    AnnexIII {
+        indicators,
+        no_indicators,
+        subgroups: clic_runner::bench::GROUPS.to_vec(),
+        psur: format!("{psur} {}", pct_line(benchmark)),
+        items: crate::adapt::annex_iii_items(docs, gaps),
+    }
 }
 
 fn pct_line(benchmark: &Benchmark<'_>) -> String {
@@ -271,7 +282,7 @@ fn pct_line(benchmark: &Benchmark<'_>) -> String {
 /// clic catalogues for those frameworks (the GSPRs, Annex II and III items, AI Act
 /// Annex IV items) that apply, and every other clause a control cites whose controls do
 /// not pass. Sorted by framework, then in the catalogue's order.
-pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
+pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<UncoveredClause> {
     use clic_compiler::frameworks::{CLAUSES, FRAMEWORKS};
     let passing = |c: &clic_compiler::plan::Check| {
         evidence
@@ -327,7 +338,11 @@ pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
                 })
                 .collect();
             if !covering.iter().any(|c| passing(c)) {
-                out.push(json!({ "framework": short(fw), "clause": format!("{} — {}", cl.id, cl.title), "why": why(&covering) }));
+                out.push(UncoveredClause {
+                    framework: short(fw),
+                    clause: format!("{} — {}", cl.id, cl.title),
+                    why: why(&covering),
+                });
                 listed.push((fw.to_string(), cl.id.to_string()));
             }
         }
@@ -344,7 +359,11 @@ pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<Value> {
             if !checks.iter().any(|c| passing(c))
                 && !listed.contains(&(fw.to_string(), clause.to_string()))
             {
-                out.push(json!({ "framework": short(fw), "clause": clause, "why": why(&checks) }));
+                out.push(UncoveredClause {
+                    framework: short(fw),
+                    clause: clause.to_string(),
+                    why: why(&checks),
+                });
             }
         }
     }
