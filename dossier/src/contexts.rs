@@ -4,18 +4,33 @@
 //! [`crate::rows`].
 //!
 //! Handlebars reads a context as JSON, and `serde_json` (without `preserve_order`) keeps
-//! object keys sorted: the fields of a struct written to a file ([`Results`],
-//! [`ResultEntry`]) are declared in alphabetical order so its bytes stay as they were, and
-//! the runner's records inside it (a result, the summary, the limits) are written as JSON
-//! values, whose keys are sorted, as they always were.
+//! object keys sorted, so the order of a template context's fields does not matter. It
+//! does in a file: the fields of a struct written to one ([`Results`], [`ResultEntry`])
+//! are declared in alphabetical order so its bytes stay as they were, and the runner's
+//! records inside it (a result, the summary, the limits), whose fields are declared in
+//! another order, are written [`Sorted`], as they always were.
 
 use crate::context::{Filled, Gap};
 use crate::performance::Benchmark;
 use crate::regulatory::{DocumentRow, Regulatory, Texts, UncoveredClause};
 use crate::rows::{ControlView, GateStatus, TraceRow, WaiverRow};
 use clic_compiler::plan::{Severity, Stage};
-use serde::Serialize;
-use serde_json::Value;
+use clic_runner::budget::ReadLimits;
+use clic_runner::evidence::{CheckResult, Summary};
+use serde::{Serialize, Serializer};
+
+/// A value written with its object keys sorted at every level, as a `serde_json::Value`
+/// holds them, whatever the order its fields are declared in.
+#[derive(Debug, Clone, Copy)]
+pub struct Sorted<T>(pub T);
+
+impl<T: Serialize> Serialize for Sorted<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_value(&self.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
+}
 
 /// The context of every Markdown template.
 #[derive(Debug, Serialize)]
@@ -251,22 +266,22 @@ pub struct Results<'a> {
     pub gate: &'static str,
     /// The reading limits, when not the defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub limits: Option<Value>,
+    pub limits: Option<Sorted<&'a ReadLimits>>,
     /// Every result with its hash.
-    pub results: Vec<ResultEntry>,
+    pub results: Vec<ResultEntry<'a>>,
     /// The stage.
     pub stage: &'a Stage,
     /// The counts.
-    pub summary: Value,
+    pub summary: Sorted<&'a Summary>,
     /// The date waivers were evaluated as of.
     pub waivers_as_of: &'a str,
 }
 
 /// A result of `results.json`, with its hash.
 #[derive(Debug, Serialize)]
-pub struct ResultEntry {
-    /// The result (a `CheckResult`).
-    pub result: Value,
+pub struct ResultEntry<'a> {
+    /// The result.
+    pub result: Sorted<&'a CheckResult>,
     /// Its sha256.
     pub sha256: String,
 }

@@ -36,14 +36,13 @@ use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::BenchEvidence;
 use context::Gaps;
 use contexts::{
-    Appendix, Context, GapReport, Page, PageDocument, ResultEntry, Results, ScansManifest,
+    Appendix, Context, GapReport, Page, PageDocument, ResultEntry, Results, ScansManifest, Sorted,
     TemplateRow,
 };
 pub use integrity::SCANS_MANIFEST;
 use integrity::{FileHash, GitState, Record};
 use performance::Benchmark;
 use render::{RenderFailure, Templates, DOCUMENTS};
-use serde_json::json;
 pub use sources::Sources;
 use std::collections::BTreeMap;
 
@@ -256,18 +255,18 @@ pub fn assemble(
         fail_on: &src.evidence.fail_on,
         format: "clic.dossier-results/1",
         gate,
-        limits: (!src.read_limits.is_default()).then(|| json!(src.read_limits)),
+        limits: (!src.read_limits.is_default()).then_some(Sorted(src.read_limits)),
         results: src
             .evidence
             .results
             .iter()
             .map(|r| ResultEntry {
-                result: json!(r),
+                result: Sorted(r),
                 sha256: context::result_hash(r),
             })
             .collect(),
         stage: &src.evidence.stage,
-        summary: json!(src.evidence.summary),
+        summary: Sorted(&src.evidence.summary),
         waivers_as_of: src.waivers_as_of,
     };
     files.insert("results.json".to_string(), json_bytes(&run));
