@@ -499,11 +499,15 @@ mod tests {
         hb.set_strict_mode(true);
         hb.register_escape_fn(escape::markdown);
         hb.register_helper("paragraphs", Box::new(Paragraphs));
+        #[derive(serde::Serialize)]
+        struct Ctx {
+            v: &'static str,
+        }
+        let ctx = Ctx {
+            v: "# heading\n\n- item\n\n1. item\n\n> quote\n\n```\n\n<b>x</b>\n\n    code\n\n---",
+        };
         let md = hb
-            .render_template(
-                "{{paragraphs v}}",
-                &serde_json::json!({ "v": "# heading\n\n- item\n\n1. item\n\n> quote\n\n```\n\n<b>x</b>\n\n    code\n\n---" }),
-            )
+            .render_template("{{paragraphs v}}", &ctx)
             .unwrap_or_default();
         let mut paragraphs = 0;
         for ev in Parser::new_ext(&md, Options::all()) {

@@ -18,12 +18,14 @@ use crate::integrity::SIGNATURE;
 
 /// The part of `evidence.json` that says which files a dossier folder holds.
 #[derive(serde::Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct Listing {
     format: String,
     outputs: Vec<Listed>,
 }
 
 #[derive(serde::Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct Listed {
     path: String,
 }
@@ -181,14 +183,18 @@ mod tests {
 
     fn dossier(dir: &Path, listed: &[&str]) {
         std::fs::create_dir_all(dir).unwrap();
-        let outputs: Vec<_> = listed
-            .iter()
-            .map(|p| serde_json::json!({ "path": p, "sha256": "" }))
-            .collect();
+        let record = Listing {
+            format: "clic.dossier-evidence/1".to_string(),
+            outputs: listed
+                .iter()
+                .map(|p| Listed {
+                    path: p.to_string(),
+                })
+                .collect(),
+        };
         std::fs::write(
             dir.join("evidence.json"),
-            serde_json::json!({ "format": "clic.dossier-evidence/1", "outputs": outputs })
-                .to_string(),
+            serde_json::to_string(&record).unwrap(),
         )
         .unwrap();
         for p in listed {
