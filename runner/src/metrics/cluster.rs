@@ -4,13 +4,14 @@
 //! difference between two models.
 //!
 //! Units of one patient are correlated, so intervals that treat them as independent are
-//! too narrow. A resample draws K clusters with replacement out of the K clusters
-//! (the cluster bootstrap of A. C. Davison, D. V. Hinkley, "Bootstrap Methods and their
-//! Application", Cambridge University Press 1997, section 3.8, "strategy 1": resample
-//! clusters, keep their units whole); each unit then weighs its cluster's multiplicity,
-//! and every statistic is computed from the weighted units. The interval is the 2.5th
-//! and 97.5th percentile of the resampled statistics (linear interpolation, as numpy's
-//! default `percentile`).
+//! too narrow. A resample draws K clusters with replacement out of the K clusters and
+//! keeps each drawn cluster's units whole (the cluster bootstrap for hierarchical data:
+//! A. C. Davison, D. V. Hinkley, "Bootstrap Methods and their Application", Cambridge
+//! University Press 1997, section 3.8; C. A. Field, A. H. Welsh, "Bootstrapping
+//! clustered data", JRSS B 69(3):369-390, 2007); each unit then weighs its cluster's
+//! multiplicity, and every statistic is computed from the weighted units. The interval
+//! is the 2.5th and 97.5th percentile of the resampled statistics (linear
+//! interpolation, as numpy's default `percentile`).
 //!
 //! Reproducible and coherent:
 //! - resample `b` has its own generator, xoshiro256** seeded by SplitMix64 from
