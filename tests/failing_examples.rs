@@ -20,6 +20,11 @@ const FAILS_THE_GATE: &[(&str, &str)] = &[
     ("claim-not-met", "mdr.performance.sensitivity-claim"),
     ("expired-waiver", "mdr.performance.sensitivity-claim"),
     ("missing-document", "gdpr.dpia.dpia-approved"),
+    ("finding-below-claim", "mdr.performance.finding-claims"),
+    (
+        "worse-than-released",
+        "iec62304.change_control.noninferior-to-released",
+    ),
 ];
 
 /// Examples whose input is invalid (exit code 2).
@@ -238,6 +243,55 @@ fn the_passing_example_passes() {
         not_passing(&report)
     );
     assert_eq!(report["summary"]["failed"], 0);
+}
+
+#[test]
+fn finding_below_claim_fails_that_finding_claim_only() {
+    let report = fails_only("finding-below-claim", "mdr.performance.finding-claims");
+    let r = result(&report, "mdr.performance.finding-claims");
+    let findings = observed(r, "benchmark.findings")["list"]
+        .as_array()
+        .expect("findings");
+    let unmet: Vec<String> = findings
+        .iter()
+        .flat_map(|f| {
+            let name = f["record"]["name"]["string"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            f["record"]["claims_unmet"]["list"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |c| format!("{name}: {}", c["string"].as_str().unwrap_or("")))
+        })
+        .collect();
+    assert_eq!(unmet, vec!["effusion: auc 0.98".to_string()]);
+}
+
+#[test]
+fn worse_than_released_fails_non_inferiority_and_the_moved_operating_point() {
+    let (code, report) = check_json(&failing("worse-than-released"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["gate"], "failed");
+    assert_eq!(
+        not_passing(&report),
+        vec![
+            "iec62304.change_control.noninferior-to-released".to_string(),
+            "iec62304.change_control.operating-point-recalibrated".to_string(),
+        ]
+    );
+    let r = result(&report, "iec62304.change_control.noninferior-to-released");
+    assert_eq!(observed(r, "benchmark.compare.noninferior")["bool"], false);
+    // Every absolute claim is still met: only the comparison tells.
+    assert_eq!(
+        result(&report, "mdr.performance.finding-claims")["status"],
+        "passed"
+    );
+    assert_eq!(
+        result(&report, "mdr.performance.macro-claims")["status"],
+        "passed"
+    );
 }
 
 /// Every example under `examples/failing/` is tested here, documented, and small.

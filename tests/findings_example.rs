@@ -129,3 +129,98 @@ fn the_findings_example_matches_the_python_reference() {
         interval(got, &golden["macro"][k], &format!("macro {k}"));
     }
 }
+
+/// A copy of the example, to change.
+fn copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("cxr-findings");
+    copy_tree(&root().join("examples/cxr-findings"), &dir);
+    (tmp, dir)
+}
+
+#[test]
+fn the_findings_example_passes_its_gate() {
+    let (_tmp, dir) = copy();
+    let run = clic()
+        .args(["check", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .expect("clic runs");
+    let report: Value = serde_json::from_slice(&run.stdout).expect("JSON report");
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert_eq!(report["gate"], "passed");
+    assert_eq!(report["summary"]["failed"], 0);
+    assert_eq!(report["summary"]["unavailable"], 0);
+    let ran: Vec<&str> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["status"] == "passed")
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    for id in [
+        "mdr.performance.finding-claims",
+        "mdr.performance.macro-claims",
+        "iec62304.change_control.noninferior-to-released",
+        "iec62304.change_control.operating-point-recalibrated",
+        "performance.labels.labels-complete",
+    ] {
+        assert!(ran.contains(&id), "{id} passed");
+    }
+}
+
+#[test]
+fn a_bad_labels_row_is_invalid_input_naming_its_line() {
+    for (labels, want) in [
+        (
+            "StudyInstanceUID,pneumothorax,effusion,cardiomegaly\n1.2.3,1,0,yes\n",
+            "line 2, `cardiomegaly`: the label is `yes`",
+        ),
+        (
+            "StudyInstanceUID,pneumothorax,effusion,cardiomegaly\n1.2.3,1,0\n",
+            "line 2 has 3 cells, but the header has 4",
+        ),
+        (
+            "PatientID,pneumothorax\nP1,1\n",
+            "a labels file with several findings is CSV",
+        ),
+    ] {
+        let (_tmp, dir) = copy();
+        std::fs::write(dir.join("data/reference/labels.csv"), labels).expect("write");
+        let run = clic()
+            .args(["bench"])
+            .arg(&dir)
+            .output()
+            .expect("clic runs");
+        let out = text(&run);
+        assert_eq!(run.status.code(), Some(2), "{out}");
+        assert!(
+            out.contains("clic::E022") && out.contains(want),
+            "{want}: {out}"
+        );
+        assert!(!out.contains("1.2.3"), "a UID reaches no output: {out}");
+    }
+}
+
+#[test]
+fn a_stray_label_column_and_an_unlabelled_finding_are_reported() {
+    let (_tmp, dir) = copy();
+    let path = dir.join("data/reference/labels.csv");
+    let original = std::fs::read_to_string(&path).expect("labels");
+    // Misspell one finding's column: it names no finding, and the finding has no labels.
+    std::fs::write(&path, original.replacen("effusion", "efusion", 1)).expect("write");
+    let run = clic()
+        .args(["check", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .expect("clic runs");
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let report: Value = serde_json::from_slice(&run.stdout).expect("JSON report");
+    let labels = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "performance.labels.labels-complete")
+        .expect("labels-complete");
+    assert_eq!(labels["status"], "failed");
+}

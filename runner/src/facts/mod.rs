@@ -9,9 +9,9 @@
 
 pub mod artifact;
 pub mod documents;
+pub mod findings;
 pub mod git;
 mod model;
-pub mod findings;
 pub mod reference;
 
 pub use artifact::ArtifactFacts;
