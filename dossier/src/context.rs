@@ -1,6 +1,7 @@
 //! The data every template reads, assembled from the manifest, the check results, the
 //! benchmark evidence, the documents, git and the file hashes into the typed contexts of
-//! [`crate::contexts`] and [`crate::rows`].
+//! [`crate::contexts`], [`crate::rows`] and [`crate::performance`] (the regulatory
+//! sections are [`crate::sections`]' and [`crate::adapt`]'s).
 //!
 //! Numbers are formatted here, once, so templates only place strings. A field the inputs
 //! cannot fill is a [`Filled::Gap`] (`{"gap": "why"}` to the templates) and is recorded

@@ -1,7 +1,9 @@
 //! The typed contexts of the templates and of the dossier's JSON files: the top of the
 //! templates' context with the release, the device and the evidence appendix, what
 //! `index.html` shows and `results.json`. The rows that describe controls are in
-//! [`crate::rows`].
+//! [`crate::rows`], the clinical performance report's context in [`crate::performance`]
+//! and the regulatory sections' in [`crate::regulatory`]; `benchmark.json` is
+//! [`crate::benchmark`]'s.
 //!
 //! Handlebars reads a context as JSON, and `serde_json` (without `preserve_order`) keeps
 //! object keys sorted, so the order of a template context's fields does not matter. It

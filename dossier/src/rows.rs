@@ -1,6 +1,6 @@
 //! The typed rows of the templates' context that describe controls: the release status,
 //! each control with its result, the traceability matrix and the waiver register
-//! ([`crate::context`] builds them), and the controls the regulatory sections list
+//! ([`crate::context`](mod@crate::context) builds them), and the controls the regulatory sections list
 //! under an item ([`crate::fill`], [`crate::sections`]).
 
 use serde::Serialize;
