@@ -120,14 +120,21 @@ fn the_findings_example_matches_the_python_reference() {
         );
     }
     for k in ["sensitivity", "specificity", "auc"] {
-        let got = &f["macro_average"][k];
-        close(
-            &got["value"],
-            &golden["macro"][k]["value"],
-            &format!("macro {k}"),
-        );
-        interval(got, &golden["macro"][k], &format!("macro {k}"));
+        for (key, avg) in [("macro_average", "macro"), ("micro_average", "micro")] {
+            let got = &f[key][k];
+            close(
+                &got["value"],
+                &golden[avg][k]["value"],
+                &format!("{avg} {k}"),
+            );
+            interval(got, &golden[avg][k], &format!("{avg} {k}"));
+        }
     }
+    close(
+        &f["micro_average"]["auc"]["value"],
+        &golden["micro"]["auc_sklearn"],
+        "micro AUC against scikit-learn's average=\"micro\"",
+    );
 }
 
 /// A copy of the example, to change.
@@ -223,4 +230,42 @@ fn a_stray_label_column_and_an_unlabelled_finding_are_reported() {
         .find(|r| r["id"] == "performance.labels.labels-complete")
         .expect("labels-complete");
     assert_eq!(labels["status"], "failed");
+}
+
+#[test]
+fn the_dossier_reports_every_finding_its_unit_intervals_and_the_comparison() {
+    let (tmp, dir) = copy();
+    let out = tmp.path().join("dossier");
+    let run = clic()
+        .arg("dossier")
+        .arg(&dir)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("clic runs");
+    // Outside a git repository the release gate fails (no tag, no signature); the
+    // dossier is written all the same and says so.
+    assert!(
+        out.join("clinical-performance.md").is_file(),
+        "{}",
+        text(&run)
+    );
+    let report = std::fs::read_to_string(out.join("clinical-performance.md")).expect("report");
+    for want in [
+        "The unit of analysis is the **study**: 104 units of 60 patients",
+        "by the rule `max`",
+        "## Finding: pneumothorax (STARD 23, 24)",
+        "## Finding: effusion (STARD 23, 24)",
+        "## Finding: cardiomegaly (STARD 23, 24)",
+        "| Sensitivity (recall) | 86.7% | 72.0%–97.1% | 26/30 | patient-clustered percentile bootstrap (seeded) |",
+        "| ece | at most 0.120 | **met** |",
+        "| Macro ROC AUC | 0.939 |",
+        "| Micro ROC AUC |",
+        "## Comparison with the released version (IEC 62304 change control)",
+        "**non-inferior by every declared margin**",
+        "32.7% at 0.2 (released 20.2% at 0.5)",
+    ] {
+        assert!(report.contains(want), "the report lacks {want:?}:\n{report}");
+    }
+    assert!(!report.contains("no reference scan is both labelled and scored"));
 }

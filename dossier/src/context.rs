@@ -514,7 +514,12 @@ pub fn benchmark<'a>(
         dataset: Some(dataset(ev)),
         reason: None,
         measured: None,
+        findings: None,
     };
+    if let (Some(f), true) = (&ev.findings, !spec.analysis.findings.is_empty()) {
+        view.findings = Some(crate::findings::report(f, &spec.analysis.finding_claims));
+        return view;
+    }
     let Some(m) = &ev.overall else {
         let why = "no reference scan is both labelled and scored";
         view.reason = Some(gaps.gap(doc, "Cross-tabulation and estimates (STARD 23-24)", why));

@@ -21,6 +21,7 @@ pub mod contexts;
 pub mod escape;
 pub mod figures;
 pub mod fill;
+pub mod findings;
 pub mod integrity;
 pub mod performance;
 pub mod regulatory;

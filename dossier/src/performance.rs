@@ -27,6 +27,9 @@ pub struct Benchmark<'a> {
     /// The estimates.
     #[serde(flatten)]
     pub measured: Option<Measured<'a>>,
+    /// Several findings per unit of analysis, when the manifest declares them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<crate::findings::FindingsReport>,
 }
 
 impl Benchmark<'_> {
@@ -39,6 +42,7 @@ impl Benchmark<'_> {
             dataset: None,
             reason: Some(reason),
             measured: None,
+            findings: None,
         }
     }
 }

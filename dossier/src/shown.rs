@@ -14,12 +14,17 @@ pub fn pct(x: f64) -> String {
     }
 }
 
-fn method_name(m: &str) -> String {
+/// An interval method's name, in words.
+pub fn method_name(m: &str) -> String {
     match m {
         "wilson" => "Wilson score".to_string(),
         "delong" => "DeLong".to_string(),
         "bootstrap-percentile" => "percentile bootstrap (seeded)".to_string(),
         "mover-wilson" => "MOVER over the Wilson intervals".to_string(),
+        "cluster-bootstrap-percentile" => {
+            "patient-clustered percentile bootstrap (seeded)".to_string()
+        }
+        "delong-paired" => "paired DeLong".to_string(),
         other => other.to_string(),
     }
 }

@@ -69,15 +69,23 @@ pub fn human(f: &FindingsEvidence) -> String {
             ));
         }
     }
-    out.push_str("\nmacro average over the findings\n");
-    for (name, e) in [
-        ("sensitivity", &f.macro_average.sensitivity),
-        ("specificity", &f.macro_average.specificity),
-        ("auc", &f.macro_average.auc),
+    for (title, avg) in [
+        ("macro average over the findings", &f.macro_average),
+        (
+            "micro average (every unit and finding pooled)",
+            &f.micro_average,
+        ),
     ] {
-        match e {
-            Some(e) => out.push_str(&format!("  {name:<12} {}\n", interval(e))),
-            None => out.push_str(&format!("  {name:<12} undefined\n")),
+        out.push_str(&format!("\n{title}\n"));
+        for (name, e) in [
+            ("sensitivity", &avg.sensitivity),
+            ("specificity", &avg.specificity),
+            ("auc", &avg.auc),
+        ] {
+            match e {
+                Some(e) => out.push_str(&format!("  {name:<12} {}\n", interval(e))),
+                None => out.push_str(&format!("  {name:<12} undefined\n")),
+            }
         }
     }
     if let Some(c) = &f.compare {

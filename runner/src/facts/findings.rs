@@ -12,7 +12,7 @@ use clic_compiler::schema::metrics::METRICS;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Every fact served here.
-pub const FACTS: [&str; 13] = [
+pub const FACTS: [&str; 16] = [
     "benchmark.unit",
     "benchmark.units",
     "benchmark.patients",
@@ -21,6 +21,9 @@ pub const FACTS: [&str; 13] = [
     "benchmark.macro.sensitivity",
     "benchmark.macro.specificity",
     "benchmark.macro.auc",
+    "benchmark.micro.sensitivity",
+    "benchmark.micro.specificity",
+    "benchmark.micro.auc",
     "benchmark.labels.unknown_findings",
     "benchmark.labels.missing_findings",
     "benchmark.labels.without_unit",
@@ -67,6 +70,9 @@ pub fn fact(ev: &BenchEvidence, path: &str) -> Option<Value> {
         "benchmark.macro.sensitivity" => opt_estimate(f.macro_average.sensitivity.as_ref()),
         "benchmark.macro.specificity" => opt_estimate(f.macro_average.specificity.as_ref()),
         "benchmark.macro.auc" => opt_estimate(f.macro_average.auc.as_ref()),
+        "benchmark.micro.sensitivity" => opt_estimate(f.micro_average.sensitivity.as_ref()),
+        "benchmark.micro.specificity" => opt_estimate(f.micro_average.specificity.as_ref()),
+        "benchmark.micro.auc" => opt_estimate(f.micro_average.auc.as_ref()),
         "benchmark.labels.unknown_findings" => strings(&f.unknown_findings),
         "benchmark.labels.missing_findings" => strings(&f.missing_findings),
         "benchmark.labels.without_unit" => num(f.labels_without_unit as f64),
@@ -128,6 +134,9 @@ fn short_form(ev: &BenchEvidence, path: &str) -> Option<Value> {
         "benchmark.macro.sensitivity"
         | "benchmark.macro.specificity"
         | "benchmark.macro.auc"
+        | "benchmark.micro.sensitivity"
+        | "benchmark.micro.specificity"
+        | "benchmark.micro.auc"
         | "benchmark.compare.noninferior" => Value::Null,
         _ => return None,
     })

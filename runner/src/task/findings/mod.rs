@@ -49,6 +49,11 @@ pub struct FindingsEvidence {
     pub findings: Vec<FindingResult>,
     /// The macro averages over findings (patient-clustered bootstrap intervals).
     pub macro_average: MacroAverage,
+    /// The micro averages: every (unit, finding) pair pooled, each called at its
+    /// finding's threshold, the AUC over the pooled probabilities (patient-clustered
+    /// bootstrap intervals: the pairs of one patient are resampled together).
+    #[serde(default)]
+    pub micro_average: MacroAverage,
     /// Columns of the labels file that name no finding of the manifest.
     pub unknown_findings: Vec<String>,
     /// Findings of the manifest the labels file has no column for.
@@ -81,8 +86,9 @@ pub struct FindingResult {
     pub claimed: u64,
 }
 
-/// The unweighted means over findings, each with its clustered bootstrap interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Averages over findings (the unweighted mean of the findings', or the pooled figure),
+/// each with its clustered bootstrap interval.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MacroAverage {
     /// Mean sensitivity.
     pub sensitivity: Option<Estimate>,
@@ -416,6 +422,11 @@ impl Findings {
                 .and_then(|b| b.macro_average.auc)
                 .map(|i| estimate(i, n)),
         };
+        let micro_average = if k == 0 {
+            MacroAverage::default()
+        } else {
+            micro(&per_finding, &self.findings, k, resampling)?
+        };
         let compare = match &self.spec.analysis.compare {
             Some(c) => Some(compare::compare(
                 c,
@@ -438,12 +449,64 @@ impl Findings {
             units,
             findings,
             macro_average,
+            micro_average,
             unknown_findings: labels.unknown_findings,
             missing_findings: labels.missing_findings,
             labels_without_unit,
             compare,
         })
     }
+}
+
+/// The micro averages of the findings' units: sensitivity and specificity of the pooled
+/// calls (each finding at its own operating point), the AUC of the pooled probabilities,
+/// both from the same resampled patients.
+fn micro(
+    per_finding: &[Vec<Unit>],
+    findings: &[FindingSpec],
+    clusters: u32,
+    resampling: Resampling,
+) -> Result<MacroAverage, BenchError> {
+    let called = |u: &Unit, f: &FindingSpec| {
+        if f.inclusive {
+            u.score >= f.threshold
+        } else {
+            u.score > f.threshold
+        }
+    };
+    let calls: Vec<Unit> = per_finding
+        .iter()
+        .zip(findings)
+        .flat_map(|(units, f)| {
+            units.iter().map(move |u| Unit {
+                score: if called(u, f) { 1.0 } else { 0.0 },
+                ..*u
+            })
+        })
+        .collect();
+    let pooled: Vec<Unit> = per_finding.iter().flatten().copied().collect();
+    let at_half = Operating {
+        threshold: 0.5,
+        inclusive: true,
+    };
+    let designs = [
+        ClusterFinding {
+            units: &calls,
+            operating: at_half,
+        },
+        ClusterFinding {
+            units: &pooled,
+            operating: at_half,
+        },
+    ];
+    let b = cluster::findings_intervals(&designs, clusters, resampling)
+        .map_err(|e| BenchError::Output(e.to_string()))?;
+    let n = pooled.len() as u64;
+    Ok(MacroAverage {
+        sensitivity: b.findings[0].sensitivity.map(|i| estimate(i, n)),
+        specificity: b.findings[0].specificity.map(|i| estimate(i, n)),
+        auc: b.findings[1].auc.map(|i| estimate(i, n)),
+    })
 }
 
 /// Replaces an estimate's interval by the clustered bootstrap's (an undefined bootstrap
