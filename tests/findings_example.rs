@@ -268,4 +268,11 @@ fn the_dossier_reports_every_finding_its_unit_intervals_and_the_comparison() {
         assert!(report.contains(want), "the report lacks {want:?}:\n{report}");
     }
     assert!(!report.contains("no reference scan is both labelled and scored"));
+    // The post-market plan monitors the findings' claims, from their release baselines.
+    let pms = std::fs::read_to_string(out.join("annex-iii.md")).expect("annex III");
+    assert!(
+        pms.contains("| effusion sensitivity | 70.0% | 89.7% (78.9%–97.7%) |"),
+        "{pms}"
+    );
+    assert!(!pms.contains("the manifest makes no performance claim"));
 }

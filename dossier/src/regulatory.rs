@@ -92,8 +92,8 @@ pub struct AnnexIII<'a> {
 /// A monitoring indicator: a claim with its threshold and its baseline at release.
 #[derive(Debug, Serialize)]
 pub struct Indicator<'a> {
-    /// The metric.
-    pub name: &'a str,
+    /// The metric (`effusion sensitivity` for a finding's).
+    pub name: std::borrow::Cow<'a, str>,
     /// The claim, as written.
     pub threshold: String,
     /// The estimate at release, with its interval.

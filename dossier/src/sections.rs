@@ -241,14 +241,16 @@ fn annex_iii<'a>(
                 .and_then(|d| d.monitoring)
                 .unwrap_or("as at release, on the field data of the period");
             Indicator {
-                name,
+                name: name.as_str().into(),
                 threshold: crate::shown::claim_shown(name, *claimed),
                 baseline: observed,
                 method,
             }
         })
+        .chain(finding_indicators(spec, benchmark))
         .collect();
-    let no_indicators = spec.claims.is_empty().then(|| {
+    let no_claims = spec.claims.is_empty() && spec.analysis.finding_claims.is_empty();
+    let no_indicators = no_claims.then(|| {
         gaps.gap(
             "annex-iii.md",
             "Monitoring indicators and thresholds (Annex III 1.1(b))",
@@ -267,6 +269,41 @@ fn annex_iii<'a>(
         psur: format!("{psur} {}", pct_line(benchmark)),
         items: crate::adapt::annex_iii_items(docs, gaps),
     }
+}
+
+/// The indicators of the claims on each finding, with the finding's estimate at release.
+fn finding_indicators<'a>(
+    spec: &'a clic_compiler::plan::ModelSpec,
+    benchmark: &Benchmark<'_>,
+) -> Vec<Indicator<'a>> {
+    let mut out = Vec::new();
+    for (finding, claims) in &spec.analysis.finding_claims {
+        let view = benchmark
+            .findings
+            .as_ref()
+            .and_then(|r| r.findings.iter().find(|f| &f.name == finding));
+        for (metric, claimed) in claims {
+            let def = clic_compiler::schema::metrics::metric(metric);
+            let baseline = match (view, def) {
+                (Some(v), Some(_)) if metric == "ece" => v.ece.clone(),
+                (Some(v), Some(_)) if metric == "brier" => v.brier.clone(),
+                (Some(v), Some(d)) => v.metrics.iter().find(|r| r.name == d.label).map_or_else(
+                    || "not measured at release".to_string(),
+                    |r| format!("{} ({})", r.value, r.ci),
+                ),
+                _ => "not measured at release".to_string(),
+            };
+            out.push(Indicator {
+                name: format!("{finding} {metric}").into(),
+                threshold: crate::shown::claim_shown(metric, *claimed),
+                baseline,
+                method: def
+                    .and_then(|d| d.monitoring)
+                    .unwrap_or("as at release, on the field data of the period"),
+            });
+        }
+    }
+    out
 }
 
 fn pct_line(benchmark: &Benchmark<'_>) -> String {
