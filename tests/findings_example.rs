@@ -276,3 +276,112 @@ fn the_dossier_reports_every_finding_its_unit_intervals_and_the_comparison() {
     );
     assert!(!pms.contains("the manifest makes no performance claim"));
 }
+
+/// `clic bench --format json` of a project: its findings evidence.
+fn findings_of(dir: &std::path::Path) -> Value {
+    let run = clic()
+        .args(["bench", "--format", "json"])
+        .arg(dir)
+        .output()
+        .expect("clic runs");
+    assert!(run.status.success(), "{}", text(&run));
+    let out: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    out["findings"].clone()
+}
+
+/// The released version's predictions as a file: each image's probabilities, from the
+/// logits onnxruntime gave for it (`model/reference-scores-released.csv`).
+fn released_predictions(dir: &std::path::Path) -> String {
+    let logits =
+        std::fs::read_to_string(dir.join("model/reference-scores-released.csv")).expect("logits");
+    let mut out = String::from("file,pneumothorax,effusion,cardiomegaly\n");
+    for line in logits.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let p: Vec<String> = cells[1..]
+            .iter()
+            .map(|l| {
+                // The sigmoid as clic computes it, so that identical scores stay tied.
+                let x = f64::from(l.parse::<f32>().expect("a logit"));
+                let p = if x >= 0.0 {
+                    1.0 / (1.0 + (-x).exp())
+                } else {
+                    x.exp() / (1.0 + x.exp())
+                };
+                format!("{p:?}")
+            })
+            .collect();
+        out.push_str(&format!("{},{}\n", cells[0], p.join(",")));
+    }
+    out
+}
+
+#[test]
+fn comparing_with_the_released_predictions_equals_comparing_with_its_model() {
+    let (_a, by_model) = copy();
+    let (_b, by_predictions) = copy();
+    std::fs::write(
+        by_predictions.join("model/released-predictions.csv"),
+        released_predictions(&by_predictions),
+    )
+    .expect("write");
+    let manifest = by_predictions.join("model.clic");
+    let text_of = std::fs::read_to_string(&manifest).expect("manifest");
+    let start = text_of.find("  compare with ").expect("a compare line");
+    let end = start + text_of[start..].find(" version ").expect("its version");
+    let changed = format!(
+        "{}  compare with predictions \"model/released-predictions.csv\"{}",
+        &text_of[..start],
+        &text_of[end..]
+    );
+    std::fs::write(&manifest, changed).expect("write");
+    std::fs::remove_file(by_predictions.join("model/released.onnx")).expect("no released model");
+    let (m, p) = (findings_of(&by_model), findings_of(&by_predictions));
+    let (m, p) = (&m["compare"], &p["compare"]);
+    assert_eq!(m["noninferior"], p["noninferior"]);
+    for i in 0..3 {
+        let (a, b) = (&m["findings"][i], &p["findings"][i]);
+        for key in ["delta_auc", "delta_sensitivity", "delta_specificity"] {
+            for k in ["value", "low", "high", "p_value"] {
+                if a[key][k].is_null() {
+                    assert!(b[key][k].is_null(), "{key}.{k}");
+                } else {
+                    close(&b[key][k], &a[key][k], &format!("finding {i} {key}.{k}"));
+                }
+            }
+        }
+        close(&b["score_shift"], &a["score_shift"], "score shift");
+    }
+    // A scan the predictions do not cover is invalid input naming it.
+    let csv = by_predictions.join("model/released-predictions.csv");
+    let all = std::fs::read_to_string(&csv).expect("predictions");
+    let without: String = all
+        .lines()
+        .filter(|l| !l.starts_with("st-0002-lateral.dcm"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&csv, without).expect("write");
+    let run = clic()
+        .arg("bench")
+        .arg(&by_predictions)
+        .output()
+        .expect("clic runs");
+    let out = text(&run);
+    assert_eq!(run.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("clic::E022") && out.contains("no row for `st-0002-lateral.dcm`"),
+        "{out}"
+    );
+    // A value that is not a probability names its line.
+    std::fs::write(&csv, all.replacen(",0.", ",1.5", 1)).expect("write");
+    let run = clic()
+        .arg("bench")
+        .arg(&by_predictions)
+        .output()
+        .expect("clic runs");
+    let out = text(&run);
+    assert_eq!(run.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("line 2") && out.contains("is not a probability in 0..1"),
+        "{out}"
+    );
+}

@@ -134,7 +134,10 @@ pub enum ModelStmt {
     /// `compare with "model/released.onnx" sha256 "..." version "1.0.0"`: the version in
     /// the field, scored on the same units.
     Compare {
-        /// Path of its ONNX file.
+        /// Whether `path` is its predictions (a CSV of file and a probability per
+        /// finding) rather than its ONNX model.
+        predictions: bool,
+        /// Path of its ONNX file, or of its predictions.
         path: Node<String>,
         /// Its pinned digest.
         sha256: Option<Node<String>>,

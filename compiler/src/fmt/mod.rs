@@ -263,6 +263,7 @@ impl Printer<'_> {
                 self.line(&format!("unit {}{aggregate}", level.node));
             }
             ModelStmt::Compare {
+                predictions,
                 path,
                 sha256,
                 version,
@@ -280,8 +281,9 @@ impl Printer<'_> {
                     let inner: Vec<String> = thresholds.iter().map(bound_text).collect();
                     format!(" thresholds {{ {} }}", inner.join(" "))
                 };
+                let what = if *predictions { "predictions " } else { "" };
                 self.line(&format!(
-                    "compare with {}{sha}{version}{thresholds}",
+                    "compare with {what}{}{sha}{version}{thresholds}",
                     quote(&path.node)
                 ));
             }

@@ -188,8 +188,12 @@ pub const AGGREGATES: [&str; 2] = ["max", "mean"];
 /// The version in the field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareSpec {
-    /// Its ONNX file, relative to the manifest.
+    /// Its ONNX file, or its predictions file, relative to the manifest.
     pub path: String,
+    /// Whether `path` holds its predictions (a CSV of `file` and a probability per
+    /// finding, as the released version gave them) rather than its model.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub predictions: bool,
     /// Its pinned digest.
     pub sha256: Option<String>,
     /// Its version.

@@ -225,6 +225,7 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                 spec.analysis.unit = super::analysis::lower_unit(level, aggregate);
             }
             ModelStmt::Compare {
+                predictions,
                 path,
                 sha256,
                 version,
@@ -232,6 +233,7 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
             } => {
                 spec.analysis.compare = Some(CompareSpec {
                     path: path.node.clone(),
+                    predictions: *predictions,
                     sha256: sha256.as_ref().map(|h| h.node.clone()),
                     version: version.as_ref().map(|v| v.node.clone()),
                     thresholds: thresholds

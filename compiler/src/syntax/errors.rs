@@ -177,6 +177,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         R::compare_stmt => "`compare with`",
         R::compare_sha => "`sha256`",
         R::compare_version => "`version`",
+        R::compare_predictions => "`predictions`",
         R::compare_thresholds => "`thresholds`",
         R::released_threshold => "a finding's threshold such as `effusion 0.4`",
         R::summary_claim | R::summary_kind => "a claim over findings such as `macro auc 0.9`",

@@ -101,7 +101,10 @@ impl<'t> Parse<'t> {
 
     /// `compare with "model/released.onnx" sha256 "..." version "1.0.0"`.
     pub(super) fn compare_stmt(&mut self, pair: Pair<'t, Rule>) -> Option<ModelStmt> {
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().peekable();
+        let predictions = inner
+            .next_if(|p| p.as_rule() == Rule::compare_predictions)
+            .is_some();
         let path = self.string(inner.next()?);
         let (mut sha256, mut version, mut thresholds) = (None, None, Vec::new());
         for p in inner {
@@ -117,6 +120,7 @@ impl<'t> Parse<'t> {
             }
         }
         Some(ModelStmt::Compare {
+            predictions,
             path,
             sha256,
             version,

@@ -10,6 +10,7 @@
 
 pub mod compare;
 pub mod labels;
+mod predictions;
 pub mod units;
 
 use super::{Provenance, Task};
@@ -214,7 +215,7 @@ impl Task for Findings {
             path: &spec.artifact.path,
             output: self.output(),
         }];
-        if let Some(c) = &spec.analysis.compare {
+        if let Some(c) = spec.analysis.compare.as_ref().filter(|c| !c.predictions) {
             out.push(Scorer {
                 path: &c.path,
                 output: self.output(),
@@ -231,15 +232,29 @@ impl Task for Findings {
         provenance: Provenance,
     ) -> Result<BenchEvidence, BenchError> {
         let released_rows = inferred.others.first().map(|o| &o.rows);
+        // The released version's predictions, when the manifest gives them as a file.
+        let predictions = match self
+            .spec
+            .analysis
+            .compare
+            .as_ref()
+            .filter(|c| c.predictions)
+        {
+            Some(c) => Some(predictions::read(inputs, &c.path, &self.names())?),
+            None => None,
+        };
         let mut nonfinite = Vec::new();
         let mut images = Vec::with_capacity(inferred.scans.len());
         for (k, ((info, row), placement)) in
             inferred.scans.iter().zip(&inferred.placements).enumerate()
         {
             let scores = self.probabilities(row).unwrap_or_default();
-            let released = released_rows
-                .and_then(|r| r.get(k))
-                .and_then(|r| self.probabilities(r));
+            let released = match &predictions {
+                Some(p) => Some(p.of(&info.file)?),
+                None => released_rows
+                    .and_then(|r| r.get(k))
+                    .and_then(|r| self.probabilities(r)),
+            };
             if scores
                 .iter()
                 .chain(released.iter().flatten())
@@ -281,10 +296,12 @@ impl Task for Findings {
             None => (0, 0),
         };
         let mut findings_evidence = self.assess(units, labels, labels_without_unit)?;
-        if let (Some(c), Some(other)) =
-            (findings_evidence.compare.as_mut(), inferred.others.first())
-        {
-            c.model_sha256 = other.model_sha256.clone();
+        if let Some(c) = findings_evidence.compare.as_mut() {
+            c.model_sha256 = match (&predictions, inferred.others.first()) {
+                (Some(p), _) => p.sha256.clone(),
+                (None, Some(other)) => other.model_sha256.clone(),
+                (None, None) => String::new(),
+            };
         }
         Ok(BenchEvidence {
             format: EVIDENCE_FORMAT,
