@@ -87,7 +87,7 @@ impl Project {
     }
 
     /// The first input the manifest names (artifact, reference folder, labels, training
-    /// list, documents) that does not resolve, after links, inside the project root:
+    /// list, the released version of `compare with`, documents) that does not resolve, after links, inside the project root:
     /// `(code, message)`. Nothing outside the project is ever read as an input.
     pub fn escaping_input(&self, spec: &ModelSpec, manifest_dir: &Path) -> Option<(Code, String)> {
         let mut named: Vec<(Code, &str, &str)> =
@@ -98,6 +98,16 @@ impl Project {
         }
         if let Some(t) = &spec.training_patients {
             named.push((Code::E022, "training patient list", t));
+        }
+        if let Some(c) = &spec.analysis.compare {
+            // A released model is a model (E021); its predictions describe the reference
+            // set's scans (E022), as the labels do.
+            let (code, what) = if c.predictions {
+                (Code::E022, "released version's predictions")
+            } else {
+                (Code::E021, "released model")
+            };
+            named.push((code, what, &c.path));
         }
         for (kind, path) in &spec.documents {
             named.push((Code::E023, kind.as_str(), path));

@@ -385,3 +385,42 @@ fn comparing_with_the_released_predictions_equals_comparing_with_its_model() {
         "{out}"
     );
 }
+
+#[test]
+fn a_released_version_outside_the_project_is_refused_not_read() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let stray = outside.path().join("released.onnx");
+    std::fs::copy(
+        root().join("examples/cxr-findings/model/released.onnx"),
+        &stray,
+    )
+    .expect("copy");
+    for (how, code) in [("", "clic::E021"), ("predictions ", "clic::E022")] {
+        // By path, and through a link inside the project.
+        let (_tmp, dir) = copy();
+        let link = dir.join("model/linked.onnx");
+        std::os::unix::fs::symlink(&stray, &link).expect("symlink");
+        for target in [stray.display().to_string(), "model/linked.onnx".to_string()] {
+            let manifest = dir.join("model.clic");
+            let text_of = std::fs::read_to_string(&manifest).expect("manifest");
+            let start = text_of.find("  compare with ").expect("a compare line");
+            let end = start + text_of[start..].find(" sha256 ").expect("its pin");
+            std::fs::write(
+                &manifest,
+                format!(
+                    "{}  compare with {how}\"{target}\"{}",
+                    &text_of[..start],
+                    &text_of[end..]
+                ),
+            )
+            .expect("write");
+            let run = clic().arg("check").arg(&dir).output().expect("clic runs");
+            let out = text(&run);
+            assert_eq!(run.status.code(), Some(2), "{target}: {out}");
+            assert!(
+                out.contains(code) && out.contains("outside the project"),
+                "{target}: {out}"
+            );
+        }
+    }
+}
