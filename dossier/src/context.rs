@@ -396,7 +396,8 @@ fn step(s: &Preprocess) -> String {
 
 /// The estimates table: every proportion of the registry that is defined, by its label.
 /// (The point values, Brier and ECE, have rows of their own in the template.)
-fn metrics_rows(m: &Metrics) -> Vec<MetricRow> {
+/// One row per proportion of the registry that `m` defines (the STARD 24 table).
+pub(crate) fn metrics_rows(m: &Metrics) -> Vec<MetricRow> {
     METRICS
         .iter()
         .filter(|d| d.kind == Kind::Proportion)

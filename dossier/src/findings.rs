@@ -4,9 +4,6 @@
 //! findings, and the comparison with the released version with its tests and margins.
 
 use crate::shown::{claim_shown, estimate, method_name, pct};
-use clic_compiler::schema::metrics::{Kind, Shown, METRICS};
-use clic_runner::metrics::registry::{self, Reading};
-use clic_runner::metrics::Metrics;
 use clic_runner::task::findings::compare::Delta;
 use clic_runner::task::findings::{FindingsEvidence, MacroAverage};
 use serde::Serialize;
@@ -56,7 +53,7 @@ pub struct FindingView {
     /// TP, FP, FN, TN, positives, negatives, n.
     pub crosstab: [u64; 7],
     /// Every proportion of the registry.
-    pub metrics: Vec<Row>,
+    pub metrics: Vec<crate::performance::MetricRow>,
     /// Brier score and ECE.
     pub brier: String,
     /// Expected calibration error.
@@ -149,19 +146,6 @@ fn row(name: String, e: &clic_runner::metrics::Estimate, percent: bool) -> Row {
     }
 }
 
-fn rows(m: &Metrics) -> Vec<Row> {
-    METRICS
-        .iter()
-        .filter(|d| d.kind == Kind::Proportion)
-        .filter_map(|d| match registry::reading(m, d) {
-            Reading::Estimate(Some(e)) => {
-                Some(row(d.label.to_string(), e, d.shown == Shown::Percent))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 fn delta(d: Option<&Delta>, points: bool) -> String {
     let Some(d) = d else {
         return "undefined (a class is absent)".to_string();
@@ -220,7 +204,7 @@ pub fn report(
                 crosstab: m.map_or([0; 7], |m| {
                     [m.tp, m.fp, m.fn_, m.tn, m.positives, m.negatives, m.n]
                 }),
-                metrics: m.map(rows).unwrap_or_default(),
+                metrics: m.map(crate::context::metrics_rows).unwrap_or_default(),
                 brier: m.map_or_else(|| "n/a".to_string(), |m| format!("{:.4}", m.brier)),
                 ece: m.map_or_else(|| "n/a".to_string(), |m| format!("{:.4}", m.ece)),
                 claims: Vec::new(),

@@ -289,7 +289,7 @@ fn finding_indicators<'a>(
                 (Some(v), Some(_)) if metric == "brier" => v.brier.clone(),
                 (Some(v), Some(d)) => v.metrics.iter().find(|r| r.name == d.label).map_or_else(
                     || "not measured at release".to_string(),
-                    |r| format!("{} ({})", r.value, r.ci),
+                    |r| format!("{} ({})", r.estimate.value, r.estimate.ci),
                 ),
                 _ => "not measured at release".to_string(),
             };

@@ -2,6 +2,7 @@
 //! evidence of [`crate::task::findings`]; for the one-finding short form scored per
 //! image they say so (no findings, image units, no macro average, no comparison).
 
+use super::reference::record;
 use crate::bench::{self, BenchEvidence, GROUPS};
 use crate::dicom::ScanInfo;
 use crate::metrics::{compute, proportion_value, registry, Estimate, Scored};
@@ -140,15 +141,6 @@ fn short_form(ev: &BenchEvidence, path: &str) -> Option<Value> {
         | "benchmark.compare.noninferior" => Value::Null,
         _ => return None,
     })
-}
-
-fn record<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    Value::Record(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
 }
 
 fn delta(d: Option<&Delta>) -> Value {

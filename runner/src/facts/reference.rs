@@ -153,7 +153,8 @@ fn num(n: impl Into<f64>) -> Value {
     Value::Number(n.into())
 }
 
-fn record(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
+/// A record value of named fields.
+pub(super) fn record(fields: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
     Value::Record(
         fields
             .into_iter()

@@ -95,7 +95,7 @@ fn unquote(cell: &str) -> String {
 }
 
 /// The cells of a CSV line: fields split at commas outside double quotes.
-fn cells(line: &str) -> Result<Vec<String>, String> {
+pub(super) fn cells(line: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut cell = String::new();
     let mut quoted = false;

@@ -54,8 +54,8 @@ pub(super) fn read(
             "it has no header row (`file` and one column per finding)".to_string(),
         ));
     };
-    let header: Vec<&str> = header.split(',').map(str::trim).collect();
-    if header.first() != Some(&"file") {
+    let header = super::labels::cells(header).map_err(|e| fail(format!("its header: {e}")))?;
+    if header.first().map(String::as_str) != Some("file") {
         return Err(fail("its first column is not `file`".to_string()));
     }
     let mut at = Vec::with_capacity(findings.len());
@@ -67,7 +67,7 @@ pub(super) fn read(
     }
     let mut rows = BTreeMap::new();
     for (n, line) in lines {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let cells = super::labels::cells(line).map_err(|e| fail(format!("line {n}: {e}")))?;
         if cells.len() != header.len() {
             return Err(fail(format!(
                 "line {n} has {} cells, but the header has {}",
