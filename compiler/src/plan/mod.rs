@@ -130,6 +130,21 @@ pub struct InputSpec {
     pub steps: Vec<Preprocess>,
 }
 
+impl InputSpec {
+    /// The shape `[channels, height, width]` of one image's tensor after the steps, or
+    /// none when no step fixes the size (the model takes a fixed size, so the manifest
+    /// must). The batch dimension comes first in the model's input: `[N, C, H, W]`.
+    #[must_use]
+    pub fn tensor_shape(&self) -> Option<[usize; 3]> {
+        self.steps.iter().rev().find_map(|s| match s {
+            Preprocess::Resize { width, height, .. } => {
+                Some([1, *height as usize, *width as usize])
+            }
+            _ => None,
+        })
+    }
+}
+
 /// One preprocessing step; the runner applies them in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]

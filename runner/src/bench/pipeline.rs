@@ -10,7 +10,6 @@ use super::{BenchError, BenchInputs, ScanFile, BATCH};
 use crate::dicom::{self, Placement, ScanInfo};
 use crate::engine::Model;
 use crate::facts::artifact::sha256_hex;
-use clic_compiler::plan::Preprocess;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The model's output for every readable scan of the reference set.
@@ -91,18 +90,11 @@ pub fn infer_all(
     if models.is_empty() {
         return Err(BenchError::Manifest("no model to run".to_string()));
     }
-    let (height, width) = input
-        .steps
-        .iter()
-        .find_map(|s| match s {
-            Preprocess::Resize { width, height, .. } => Some((*height as usize, *width as usize)),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            BenchError::Manifest(
-                "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
-            )
-        })?;
+    let [channels, height, width] = input.tensor_shape().ok_or_else(|| {
+        BenchError::Manifest(
+            "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
+        )
+    })?;
     let files = inputs.scan_files()?;
     let total = files.len();
     let scan_limits = inputs.budget.read.scan();
@@ -148,7 +140,7 @@ pub fn infer_all(
         // Owned here, so that an inference error drops it and stops the workers.
         let rx = rx;
         let mut waiting = BTreeMap::new();
-        let mut batch: Vec<f32> = Vec::with_capacity(BATCH * height * width);
+        let mut batch: Vec<f32> = Vec::with_capacity(BATCH * channels * height * width);
         let mut infos: Vec<ScanInfo> = Vec::with_capacity(BATCH);
         let mut done = 0;
         while done < total {
@@ -172,8 +164,8 @@ pub fn infer_all(
             }
             if (done % BATCH == 0 || done == total) && !infos.is_empty() {
                 let data =
-                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH * height * width));
-                let shape = [infos.len(), 1, height, width];
+                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH * channels * height * width));
+                let shape = [infos.len(), channels, height, width];
                 // The further models get a copy; the manifest's model the batch itself.
                 for (k, (model, scorer)) in models.iter_mut().zip(scorers).enumerate().skip(1) {
                     let rows = run(model, scorer, &input.tensor, &shape, data.clone(), layout)?;

@@ -7,7 +7,7 @@ pub mod onnx;
 use super::{BadInput, FactError, FactProvider, Reads};
 use crate::budget::Budget;
 use crate::engine::{EngineError, Model, OutputShapes};
-use clic_compiler::plan::{ModelSpec, Preprocess, Value};
+use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::Provider;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -293,17 +293,14 @@ pub fn mismatches(report: &ArtifactReport, spec: &ModelSpec) -> Vec<String> {
                 }
                 if t.shape.len() != 4 {
                     out.push(format!(
-                        "input `{}` has rank {}, but images are fed as [batch, 1, height, width]",
+                        "input `{}` has rank {}, but images are fed as [batch, channels, height, width]",
                         t.name,
                         t.shape.len()
                     ));
-                } else if let Some((w, h)) = input.steps.iter().find_map(|s| match s {
-                    Preprocess::Resize { width, height, .. } => Some((*width, *height)),
-                    _ => None,
-                }) {
-                    let expect = [None, Some(1), Some(h), Some(w)];
+                } else if let Some([c, h, w]) = input.tensor_shape() {
+                    let expect = [None, Some(c), Some(h), Some(w)];
                     for (i, (dim, want)) in t.shape.iter().zip(expect).enumerate() {
-                        if let (Ok(d), Some(want)) = (dim.parse::<u32>(), want) {
+                        if let (Ok(d), Some(want)) = (dim.parse::<usize>(), want) {
                             if d != want {
                                 out.push(format!("input `{}` dimension {i} is {d}, but the manifest gives {want}", t.name));
                             }
