@@ -163,8 +163,10 @@ pub fn infer_all(
                 Err(e) => unreadable.push(e),
             }
             if (done % BATCH == 0 || done == total) && !infos.is_empty() {
-                let data =
-                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH * channels * height * width));
+                let data = std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(BATCH * channels * height * width),
+                );
                 let shape = [infos.len(), channels, height, width];
                 // The further models get a copy; the manifest's model the batch itself.
                 for (k, (model, scorer)) in models.iter_mut().zip(scorers).enumerate().skip(1) {
