@@ -36,14 +36,23 @@ const JPEG_2000: &[&str] = &[
 /// allocate for a size of their own rather than the one the attributes declare (which
 /// the caller has bounded).
 pub(crate) fn check(obj: &Object, ts: &str) -> Result<(), String> {
+    if ts == RLE_LOSSLESS || JPEG_2000.contains(&ts) || JPEG.contains(&ts) || ts == DEFLATED_FRAME {
+        check_frame(obj, ts, first_fragment(obj)?)
+    } else {
+        Ok(())
+    }
+}
+
+/// [`check`] on the encoded bytes of one frame (its fragments joined).
+pub(crate) fn check_frame(obj: &Object, ts: &str, data: &[u8]) -> Result<(), String> {
     if ts == RLE_LOSSLESS {
-        check_rle(obj)
+        check_rle(obj, data)
     } else if JPEG_2000.contains(&ts) {
-        check_j2k(obj)
+        check_j2k(obj, data)
     } else if JPEG.contains(&ts) {
-        check_jpeg(obj)
+        check_jpeg(obj, data)
     } else if ts == DEFLATED_FRAME {
-        check_deflated_frame(obj)
+        check_deflated_frame(obj, data)
     } else {
         Ok(())
     }
@@ -51,8 +60,7 @@ pub(crate) fn check(obj: &Object, ts: &str) -> Result<(), String> {
 
 /// The frame size of a JPEG stream (its first SOF marker, ISO 10918-1 B.2.2) must match
 /// Rows x Columns, with no more components than SamplesPerPixel.
-fn check_jpeg(obj: &Object) -> Result<(), String> {
-    let data = first_fragment(obj)?;
+fn check_jpeg(obj: &Object, data: &[u8]) -> Result<(), String> {
     let be16 = |at: usize| {
         data.get(at..at + 2)
             .map(|b| u16::from_be_bytes([b[0], b[1]]))
@@ -100,9 +108,8 @@ fn check_jpeg(obj: &Object) -> Result<(), String> {
 /// The first fragment of Deflated Image Frame Compression must inflate to no more than
 /// one frame (Rows x Columns x SamplesPerPixel x BitsAllocated / 8 bytes): the decoder
 /// inflates it whole, so a small fragment could otherwise claim gigabytes.
-fn check_deflated_frame(obj: &Object) -> Result<(), String> {
+fn check_deflated_frame(obj: &Object, data: &[u8]) -> Result<(), String> {
     use std::io::Read;
-    let data = first_fragment(obj)?;
     let frame = [
         uint(obj, tags::ROWS).unwrap_or(0),
         uint(obj, tags::COLUMNS).unwrap_or(0),
@@ -139,8 +146,7 @@ fn first_fragment(obj: &Object) -> Result<&[u8], String> {
 /// The image size of a raw JPEG 2000 codestream (SIZ marker segment, ISO 15444-1 A.5.1)
 /// must match Rows x Columns, with no more components than SamplesPerPixel. A JP2 file
 /// wrapper is left to the decoder.
-fn check_j2k(obj: &Object) -> Result<(), String> {
-    let data = first_fragment(obj)?;
+fn check_j2k(obj: &Object, data: &[u8]) -> Result<(), String> {
     if data.get(..4) != Some([0xFF, 0x4F, 0xFF, 0x51].as_slice()) {
         return Ok(());
     }
@@ -173,12 +179,11 @@ fn check_j2k(obj: &Object) -> Result<(), String> {
 /// panics on truncated or inconsistent segments (PS3.5 Annex G): a 64-byte header,
 /// ascending segment offsets inside the fragment, one segment per byte of each sample,
 /// each decoding (PackBits) to at least `rows * columns` bytes.
-fn check_rle(obj: &Object) -> Result<(), String> {
+fn check_rle(obj: &Object, fragment: &[u8]) -> Result<(), String> {
     let rows = uint(obj, tags::ROWS).unwrap_or(0) as usize;
     let columns = uint(obj, tags::COLUMNS).unwrap_or(0) as usize;
     let samples = uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1) as usize;
     let bytes = (uint(obj, tags::BITS_ALLOCATED).unwrap_or(0) as usize).div_ceil(8);
-    let fragment = first_fragment(obj)?;
     let word = |i: usize| {
         fragment
             .get(i * 4..i * 4 + 4)
