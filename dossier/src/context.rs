@@ -391,7 +391,52 @@ fn step(s: &Preprocess) -> String {
             interpolation,
         } => format!("resized to {width} x {height} ({interpolation})"),
         Preprocess::Normalize { mean, std } => format!("normalised: (x - {mean}) / {std}"),
+        Preprocess::NormalizeChannels { mean, std } => format!(
+            "normalised per channel: (x - mean) / std with mean {} and std {}",
+            list(mean),
+            list(std)
+        ),
+        Preprocess::WindowPercentile { low, high } => {
+            format!("window from the image's percentile {low} to {high}")
+        }
+        Preprocess::Clip { low, high } => format!("clipped to {low} .. {high}"),
+        Preprocess::Crop {
+            width,
+            height,
+            at: None,
+        } => format!("centre crop to {width} x {height}"),
+        Preprocess::Crop {
+            width,
+            height,
+            at: Some((x, y)),
+        } => format!("cropped to {width} x {height} at column {x}, row {y}"),
+        Preprocess::PadSquare { fill } => format!("padded to a square with {fill}"),
+        Preprocess::Letterbox {
+            width,
+            height,
+            interpolation,
+            fill,
+        } => format!(
+            "letterboxed to {width} x {height} ({interpolation}, aspect ratio kept, padded with {fill})"
+        ),
+        Preprocess::Channels { count } => match count {
+            3 => "three channels (a grayscale image repeated in each)".to_string(),
+            n => format!("{n} channel(s)"),
+        },
+        Preprocess::Color { mode } => match mode.as_str() {
+            "luminance" => "colour images converted to luminance (0.299 R + 0.587 G + 0.114 B)".to_string(),
+            _ => "colour images fed as their R, G and B channels".to_string(),
+        },
     }
+}
+
+/// Numbers joined by commas.
+fn list(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(f64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The estimates table: every proportion of the registry that is defined, by its label.

@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(info.file, "fuzz.dcm");
     if let Ok(image) = image {
-        assert_eq!(image.values.len(), image.rows * image.columns);
+        assert_eq!(image.len(), image.rows * image.columns * image.channels());
         let _ = dicom::pixel_stats(&image);
         if let Ok(tensor) = dicom::preprocess(&image, &steps()) {
             assert_eq!(tensor.len(), 64 * 64);

@@ -342,3 +342,168 @@ fn patient_id_is_a_finding_unless_identity_is_declared_removed() {
     assert_eq!(keywords, ["PatientID", "PatientSex", "PatientAge"]);
     assert!(!info.deid.identity_removed && !info.deid.method_declared);
 }
+
+fn preprocess_data() -> PathBuf {
+    root().join("tests/data/preprocess")
+}
+
+/// Every step against its numpy reference (`tests/data/preprocess/make_reference.py`):
+/// the runner fuses the pointwise steps into a lookup table and reads only the pixels a
+/// resize needs; numpy applies each formula to the whole array in turn. They agree to
+/// 1e-6 relative (`|got - want| <= 1e-6 * max(1, |want|)`, f32 outputs).
+#[test]
+fn preprocessing_steps_match_numpy() {
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(preprocess_data().join("cases.json")).expect("cases.json"),
+    )
+    .expect("JSON");
+    let tolerance = reference["tolerance"].as_f64().expect("tolerance");
+    assert_eq!(tolerance, 1e-6);
+    let cases = reference["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 15);
+    let mut worst = 0.0f64;
+    for case in cases {
+        let name = case["name"].as_str().expect("name");
+        let img = &case["image"];
+        let n = |key: &str| img[key].as_u64().expect("size") as usize;
+        let stored: Vec<i32> = img["stored"]
+            .as_array()
+            .expect("stored")
+            .iter()
+            .map(|v| i32::try_from(v.as_i64().expect("int")).expect("fits"))
+            .collect();
+        let colour = if n("channels") == 3 {
+            dicom::Colour::Rgb
+        } else {
+            dicom::Colour::Gray
+        };
+        let mut image = dicom::Image::new(n("rows"), n("columns"), colour, stored).expect("image");
+        image.slope = img["slope"].as_f64().expect("slope");
+        image.intercept = img["intercept"].as_f64().expect("intercept");
+        image.monochrome1 = img["monochrome1"].as_bool().expect("bool");
+        image.window = img["window"]
+            .as_array()
+            .map(|w| (w[0].as_f64().expect("c"), w[1].as_f64().expect("w")));
+        let steps: Vec<Preprocess> =
+            serde_json::from_value(case["steps"].clone()).expect("steps in the Plan's form");
+        let shape: Vec<usize> = serde_json::from_value(case["shape"].clone()).expect("shape");
+        assert_eq!(
+            clic_compiler::plan::tensor_shape(&steps).map(|s| s.to_vec()),
+            Some(shape.clone()).filter(|_| steps.iter().any(|s| matches!(
+                s,
+                Preprocess::Resize { .. } | Preprocess::Letterbox { .. } | Preprocess::Crop { .. }
+            ))),
+            "{name}"
+        );
+        let want: Vec<f64> = serde_json::from_value(case["expected"].clone()).expect("expected");
+        let got = dicom::preprocess(&image, &steps).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got.len(), shape.iter().product::<usize>(), "{name}");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let diff = (f64::from(*g) - w).abs();
+            worst = worst.max(diff / w.abs().max(1.0));
+            assert!(
+                diff <= tolerance * w.abs().max(1.0),
+                "{name}: element {i} is {g}, numpy {w}"
+            );
+        }
+    }
+    eprintln!(
+        "numpy steps: {} cases, worst relative difference {worst:e}",
+        cases.len()
+    );
+}
+
+/// Colour files written with pydicom: RGB and YBR_FULL, pixel-interleaved and planar,
+/// and YBR_FULL_422, decode to the RGB samples pydicom's `pixel_array` gives.
+#[test]
+fn colour_images_decode_as_pydicom() {
+    let data = preprocess_data();
+    let files: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("colour.json")).expect("colour.json"),
+    )
+    .expect("JSON");
+    for f in files.as_array().expect("files") {
+        let name = f["file"].as_str().expect("file");
+        let (info, image) = dicom::read_scan(&data.join("colour").join(name), name).expect("reads");
+        assert_eq!(image.colour, dicom::Colour::Rgb, "{name}");
+        assert_eq!((image.rows, image.columns), (6, 8), "{name}");
+        assert!(info.photometric.starts_with("RGB") || info.photometric.starts_with("YBR"));
+        let want: Vec<i64> = serde_json::from_value(f["rgb"].clone()).expect("rgb");
+        let got: Vec<i64> = (0..image.len())
+            .map(|i| image.stored(i).expect("in range"))
+            .collect();
+        assert_eq!(got, want, "{name}");
+
+        // Fed without a colour step, it is a per-scan error saying what to write.
+        let err = dicom::preprocess(&image, &steps()).expect_err("colour refused");
+        assert!(
+            err.contains("`color luminance`") && err.contains("`color rgb`"),
+            "{err}"
+        );
+        let rgb = [
+            Preprocess::Color { mode: "rgb".into() },
+            Preprocess::Channels { count: 3 },
+            Preprocess::Resize {
+                width: 4,
+                height: 3,
+                interpolation: "area".into(),
+            },
+        ];
+        assert_eq!(
+            dicom::preprocess(&image, &rgb).expect("rgb").len(),
+            3 * 4 * 3
+        );
+        let grey = [
+            Preprocess::Color {
+                mode: "luminance".into(),
+            },
+            Preprocess::Resize {
+                width: 8,
+                height: 6,
+                interpolation: "nearest".into(),
+            },
+        ];
+        let y = dicom::preprocess(&image, &grey).expect("luminance");
+        let at = |c: usize, i: usize| want[c * 48 + i] as f64;
+        for (i, v) in y.iter().enumerate() {
+            let l = 0.299 * at(0, i) + 0.587 * at(1, i) + 0.114 * at(2, i);
+            assert_eq!(*v, l as f32, "{name}");
+        }
+    }
+}
+
+/// Values the compiler cannot see are per-scan errors that say what is wrong: a crop
+/// larger than the image, a channel count the image does not have.
+#[test]
+fn impossible_steps_are_per_scan_errors() {
+    let name = "cxr-0001.dcm";
+    let (_, image) = dicom::read_scan(&reference().join(name), name).expect("reads");
+    let crop = [Preprocess::Crop {
+        width: 4000,
+        height: 10,
+        at: None,
+    }];
+    let err = dicom::preprocess(&image, &crop).expect_err("too large");
+    assert!(err.contains("cannot crop 4000 x 10 centred"), "{err}");
+    let boxed = [Preprocess::Crop {
+        width: 10,
+        height: 10,
+        at: Some((u32::MAX, 0)),
+    }];
+    assert!(dicom::preprocess(&image, &boxed).is_err_and(|e| e.contains("at 4294967295, 0")));
+    let percentile = [Preprocess::WindowPercentile {
+        low: 60.0,
+        high: 40.0,
+    }];
+    assert!(dicom::preprocess(&image, &percentile).is_err());
+    let clip = [Preprocess::Clip {
+        low: 1.0,
+        high: f64::NAN,
+    }];
+    assert!(dicom::preprocess(&image, &clip).is_err());
+    let normalize = [Preprocess::NormalizeChannels {
+        mean: vec![0.0; 3],
+        std: vec![1.0; 3],
+    }];
+    assert!(dicom::preprocess(&image, &normalize).is_err_and(|e| e.contains("1 channel")));
+}

@@ -39,7 +39,7 @@ fn the_builders_make_a_readable_image() {
         (info.rows, info.columns, info.modality.as_str()),
         (4, 4, "DX")
     );
-    assert_eq!(image.values[5], 500.0);
+    assert_eq!(image.value(5), Some(500.0));
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn a_deflated_data_set_inflating_past_the_limit_is_refused() {
     let (info, image) = dicom::read_bytes(&part10(DEFLATED, &deflated), "ok.dcm", &limits)
         .expect("a deflated image parses");
     assert_eq!(info.transfer_syntax, DEFLATED);
-    assert_eq!(image.expect("and decodes").values[5], 500.0);
+    assert_eq!(image.expect("and decodes").value(5), Some(500.0));
 
     // 16 MiB of zeros after the image, in a file of a few KB.
     let mut head = image_with(&[]);
@@ -309,7 +309,7 @@ fn a_deflated_frame_inflating_past_one_frame_is_refused() {
     let pixels: Vec<u8> = (0..16u16).flat_map(|v| (v * 100).to_le_bytes()).collect();
     let bytes = encapsulated("1.2.840.10008.1.2.8.1", &deflate(&pixels));
     let (_, image) = dicom::read_bytes(&bytes, "frame.dcm", &Limits::default()).expect("parses");
-    assert_eq!(image.expect("decodes").values[5], 500.0);
+    assert_eq!(image.expect("decodes").value(5), Some(500.0));
 }
 
 /// Mutations of real scans (every 40th of the example's), deterministic:

@@ -318,13 +318,56 @@ pub enum PrepStep {
         /// Interpolation, as written (`bilinear` when absent).
         interpolation: Option<String>,
     },
-    /// `(x - mean) / std`.
+    /// `(x - mean) / std`, one pair for every channel or one per channel.
     Normalize {
-        /// Mean, as written.
-        mean: String,
-        /// Standard deviation, as written.
-        std: String,
+        /// Means, as written.
+        mean: Vec<String>,
+        /// Standard deviations, as written.
+        std: Vec<String>,
     },
+    /// A window between two percentiles of the image's values.
+    WindowPercentile {
+        /// Lower percentile, as written.
+        low: String,
+        /// Upper percentile, as written.
+        high: String,
+    },
+    /// Crop to width x height, centred or at a position.
+    Crop {
+        /// Width in pixels, as written.
+        width: String,
+        /// Height in pixels, as written.
+        height: String,
+        /// Column and row of the top-left pixel, as written; centred when absent.
+        at: Option<(String, String)>,
+    },
+    /// Pad to a square, the image centred.
+    PadSquare {
+        /// The value of the added pixels, as written.
+        fill: String,
+    },
+    /// Resize keeping the aspect ratio to fit width x height, then pad to it.
+    Letterbox {
+        /// Width in pixels, as written.
+        width: String,
+        /// Height in pixels, as written.
+        height: String,
+        /// Interpolation, as written (`bilinear` when absent).
+        interpolation: Option<String>,
+        /// The value of the added pixels, as written.
+        fill: String,
+    },
+    /// Clip the values to `[low, high]`.
+    Clip {
+        /// Lower bound, as written.
+        low: String,
+        /// Upper bound, as written.
+        high: String,
+    },
+    /// The number of channels of the tensor, as written.
+    Channels(String),
+    /// What a colour image becomes: `rgb` or `luminance`.
+    Color(String),
 }
 
 /// A policy: a named group of controls.

@@ -457,7 +457,27 @@ fn prep_text(step: &PrepStep) -> String {
             Some(i) => format!("resize {width} x {height} {i}"),
             None => format!("resize {width} x {height}"),
         },
-        PrepStep::Normalize { mean, std } => format!("normalize mean {mean} std {std}"),
+        PrepStep::Normalize { mean, std } => {
+            format!("normalize mean {} std {}", mean.join(", "), std.join(", "))
+        }
+        PrepStep::WindowPercentile { low, high } => format!("window percentile {low} {high}"),
+        PrepStep::Crop { width, height, at } => match at {
+            Some((x, y)) => format!("crop {width} x {height} at {x}, {y}"),
+            None => format!("crop center {width} x {height}"),
+        },
+        PrepStep::PadSquare { fill } => format!("pad square fill {fill}"),
+        PrepStep::Letterbox {
+            width,
+            height,
+            interpolation,
+            fill,
+        } => match interpolation {
+            Some(i) => format!("letterbox {width} x {height} {i} fill {fill}"),
+            None => format!("letterbox {width} x {height} fill {fill}"),
+        },
+        PrepStep::Clip { low, high } => format!("clip {low} to {high}"),
+        PrepStep::Channels(n) => format!("channels {n}"),
+        PrepStep::Color(mode) => format!("color {mode}"),
     }
 }
 

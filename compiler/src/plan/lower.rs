@@ -179,10 +179,55 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                                 .clone()
                                 .unwrap_or_else(|| "bilinear".into()),
                         }),
-                        PrepStep::Normalize { mean, std } => out.push(Preprocess::Normalize {
-                            mean: number(mean),
-                            std: number(std),
+                        PrepStep::Normalize { mean, std } => {
+                            out.push(match (mean.as_slice(), std.as_slice()) {
+                                ([mean], [std]) => Preprocess::Normalize {
+                                    mean: number(mean),
+                                    std: number(std),
+                                },
+                                _ => Preprocess::NormalizeChannels {
+                                    mean: mean.iter().map(|m| number(m)).collect(),
+                                    std: std.iter().map(|s| number(s)).collect(),
+                                },
+                            })
+                        }
+                        PrepStep::WindowPercentile { low, high } => {
+                            out.push(Preprocess::WindowPercentile {
+                                low: number(low),
+                                high: number(high),
+                            })
+                        }
+                        PrepStep::Crop { width, height, at } => out.push(Preprocess::Crop {
+                            width: width.parse().unwrap_or(0),
+                            height: height.parse().unwrap_or(0),
+                            at: at
+                                .as_ref()
+                                .map(|(x, y)| (x.parse().unwrap_or(0), y.parse().unwrap_or(0))),
                         }),
+                        PrepStep::PadSquare { fill } => {
+                            out.push(Preprocess::PadSquare { fill: number(fill) })
+                        }
+                        PrepStep::Letterbox {
+                            width,
+                            height,
+                            interpolation,
+                            fill,
+                        } => out.push(Preprocess::Letterbox {
+                            width: width.parse().unwrap_or(0),
+                            height: height.parse().unwrap_or(0),
+                            interpolation: interpolation
+                                .clone()
+                                .unwrap_or_else(|| "bilinear".into()),
+                            fill: number(fill),
+                        }),
+                        PrepStep::Clip { low, high } => out.push(Preprocess::Clip {
+                            low: number(low),
+                            high: number(high),
+                        }),
+                        PrepStep::Channels(n) => out.push(Preprocess::Channels {
+                            count: n.parse().unwrap_or(0),
+                        }),
+                        PrepStep::Color(mode) => out.push(Preprocess::Color { mode: mode.clone() }),
                     }
                 }
                 spec.input = Some(InputSpec {

@@ -136,16 +136,34 @@ impl InputSpec {
     /// must). The batch dimension comes first in the model's input: `[N, C, H, W]`.
     #[must_use]
     pub fn tensor_shape(&self) -> Option<[usize; 3]> {
-        self.steps.iter().rev().find_map(|s| match s {
-            Preprocess::Resize { width, height, .. } => {
-                Some([1, *height as usize, *width as usize])
-            }
-            _ => None,
-        })
+        tensor_shape(&self.steps)
     }
 }
 
-/// One preprocessing step; the runner applies them in order.
+/// The shape `[channels, height, width]` the steps give every image, or none when no
+/// step fixes the size: the last `resize`, `letterbox` or `crop` sets it, a later
+/// `pad square` makes it square; `channels` sets the channels (1 otherwise).
+#[must_use]
+pub fn tensor_shape(steps: &[Preprocess]) -> Option<[usize; 3]> {
+    let mut size: Option<(usize, usize)> = None;
+    let mut channels = 1;
+    for s in steps {
+        match s {
+            Preprocess::Resize { width, height, .. }
+            | Preprocess::Letterbox { width, height, .. }
+            | Preprocess::Crop { width, height, .. } => {
+                size = Some((*height as usize, *width as usize));
+            }
+            Preprocess::PadSquare { .. } => size = size.map(|(h, w)| (h.max(w), h.max(w))),
+            Preprocess::Channels { count } => channels = *count as usize,
+            _ => {}
+        }
+    }
+    size.map(|(h, w)| [channels, h, w])
+}
+
+/// One preprocessing step; the runner applies them in order. The exact formula of each
+/// is documented on `clic_runner::dicom::preprocess` and in the README.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Preprocess {
@@ -163,8 +181,22 @@ pub enum Preprocess {
         /// With `dicom`: fall back to min/max when the file has no window.
         else_minmax: bool,
     },
+    /// A window between two percentiles of the image's values, to [0, 1].
+    WindowPercentile {
+        /// Lower percentile, in 0..100.
+        low: f64,
+        /// Upper percentile, above `low`, in 0..100.
+        high: f64,
+    },
     /// Invert MONOCHROME1 images.
     InvertMonochrome1,
+    /// Clip the values to `[low, high]`.
+    Clip {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound, above `low`.
+        high: f64,
+    },
     /// Resize.
     Resize {
         /// Width.
@@ -174,12 +206,56 @@ pub enum Preprocess {
         /// Interpolation.
         interpolation: String,
     },
+    /// Crop to `width` x `height`: at a column and row (its top-left pixel), or centred.
+    Crop {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// Column and row of the top-left pixel; none: centred.
+        at: Option<(u32, u32)>,
+    },
+    /// Pad to a square with `fill`, the image centred.
+    PadSquare {
+        /// The value of the added pixels.
+        fill: f64,
+    },
+    /// Resize keeping the aspect ratio to fit `width` x `height`, then pad to that size
+    /// with `fill`, the image centred.
+    Letterbox {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// Interpolation.
+        interpolation: String,
+        /// The value of the added pixels.
+        fill: f64,
+    },
+    /// The tensor's channels: 3 repeats a grayscale image in each (a colour image has
+    /// its own three).
+    Channels {
+        /// 1 or 3.
+        count: u32,
+    },
+    /// What a colour image becomes: `rgb` (its three channels) or `luminance`.
+    Color {
+        /// `rgb` or `luminance`.
+        mode: String,
+    },
     /// `(x - mean) / std`.
     Normalize {
         /// Mean.
         mean: f64,
         /// Standard deviation.
         std: f64,
+    },
+    /// `(x - mean[c]) / std[c]` in channel `c`.
+    NormalizeChannels {
+        /// A mean per channel.
+        mean: Vec<f64>,
+        /// A standard deviation per channel.
+        std: Vec<f64>,
     },
 }
 

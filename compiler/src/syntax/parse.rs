@@ -13,6 +13,7 @@ use recover::{trimmed_len, unknown_statement};
 
 mod expr;
 mod outputs;
+mod prep;
 mod recover;
 
 /// Parses one file. Returns the items that parsed and a diagnostic for every region that did not.
@@ -295,56 +296,6 @@ impl<'t> Parse<'t> {
             Rule::safety_stmt => ModelStmt::SafetyClass(self.text_node(&inner.next()?)),
             _ => return None,
         })
-    }
-
-    fn prep_step(&mut self, pair: Pair<'t, Rule>) -> Option<Node<PrepStep>> {
-        let loc = self.loc(&pair);
-        let rule = pair.as_rule();
-        let mut inner = pair.into_inner();
-        let step = match rule {
-            Rule::modalities => PrepStep::Modalities(inner.map(|m| self.text_node(&m)).collect()),
-            Rule::rescale => {
-                let how = inner.next()?;
-                match how.as_rule() {
-                    Rule::rescale_dicom => PrepStep::RescaleFromDicom,
-                    _ => {
-                        let mut n = how.into_inner();
-                        PrepStep::RescaleFixed {
-                            slope: n.next()?.as_str().to_string(),
-                            intercept: n.next()?.as_str().to_string(),
-                        }
-                    }
-                }
-            }
-            Rule::window => {
-                let how = inner.next()?;
-                match how.as_rule() {
-                    Rule::window_dicom => PrepStep::WindowFromDicom {
-                        else_minmax: how.as_str().contains("minmax"),
-                    },
-                    Rule::window_minmax => PrepStep::WindowMinMax,
-                    _ => {
-                        let mut n = how.into_inner();
-                        PrepStep::WindowFixed {
-                            center: n.next()?.as_str().to_string(),
-                            width: n.next()?.as_str().to_string(),
-                        }
-                    }
-                }
-            }
-            Rule::invert => PrepStep::InvertMonochrome1,
-            Rule::resize => PrepStep::Resize {
-                width: inner.next()?.as_str().to_string(),
-                height: inner.next()?.as_str().to_string(),
-                interpolation: inner.next().map(|i| i.as_str().to_string()),
-            },
-            Rule::normalize => PrepStep::Normalize {
-                mean: inner.next()?.as_str().to_string(),
-                std: inner.next()?.as_str().to_string(),
-            },
-            _ => return None,
-        };
-        Some(Node::new(step, loc))
     }
 
     // ------------------------------------------------------------ policies

@@ -35,42 +35,7 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             }
             ModelStmt::Input { steps, .. } => {
                 once(&mut seen, "input", stmt, diags);
-                let mut kinds = BTreeMap::new();
-                for step in steps {
-                    let kind = match &step.node {
-                        PrepStep::Modalities(_) => "modalities",
-                        PrepStep::RescaleFromDicom | PrepStep::RescaleFixed { .. } => "rescale",
-                        PrepStep::WindowFromDicom { .. }
-                        | PrepStep::WindowFixed { .. }
-                        | PrepStep::WindowMinMax => "window",
-                        PrepStep::InvertMonochrome1 => "invert",
-                        PrepStep::Resize { width, height, .. } => {
-                            for dim in [width, height] {
-                                if dim.parse::<u32>().map_or(true, |d| d == 0 || d > 16384) {
-                                    diags.push(Diagnostic::new(
-                                        Code::E012,
-                                        format!("`{dim}` is not a pixel size"),
-                                        step.loc,
-                                        "sizes are whole numbers in 1..16384",
-                                    ));
-                                }
-                            }
-                            "resize"
-                        }
-                        PrepStep::Normalize { std, .. } => {
-                            if std.parse::<f64>().map_or(true, |s| s <= 0.0) {
-                                diags.push(Diagnostic::new(
-                                    Code::E012,
-                                    "the standard deviation must be above 0",
-                                    step.loc,
-                                    "here",
-                                ));
-                            }
-                            "normalize"
-                        }
-                    };
-                    once(&mut kinds, kind, step, diags);
-                }
+                check_input(steps, diags);
             }
             ModelStmt::Output {
                 threshold, index, ..
@@ -149,6 +114,164 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
         model.loc,
         diags,
     );
+}
+
+/// The steps of the `input` block: each at most once, its numbers in range, and the
+/// channels consistent (`color` before `channels`, `color rgb` with three channels, a
+/// `normalize` list per channel).
+fn check_input(steps: &[Node<PrepStep>], diags: &mut Vec<Diagnostic>) {
+    let mut kinds = BTreeMap::new();
+    // The channels declared so far, and the `color` step, if any.
+    let mut channels = 1;
+    let mut color: Option<&Node<PrepStep>> = None;
+    for step in steps {
+        let bad = |what: String, label: &str| Diagnostic::new(Code::E012, what, step.loc, label);
+        let kind = match &step.node {
+            PrepStep::Modalities(_) => "modalities",
+            PrepStep::RescaleFromDicom | PrepStep::RescaleFixed { .. } => "rescale",
+            PrepStep::WindowFromDicom { .. }
+            | PrepStep::WindowFixed { .. }
+            | PrepStep::WindowMinMax => "window",
+            PrepStep::WindowPercentile { low, high } => {
+                let p = |s: &str| s.parse::<f64>().ok().filter(|p| (0.0..=100.0).contains(p));
+                for q in [low, high] {
+                    if p(q).is_none() {
+                        diags.push(bad(
+                            format!("`{q}` is not a percentile"),
+                            "percentiles are in 0..100",
+                        ));
+                    }
+                }
+                if let (Some(l), Some(h)) = (p(low), p(high)) {
+                    if l >= h {
+                        diags.push(
+                            bad(format!("the window from percentile {low} to {high} is empty"), "the lower percentile must be below the upper")
+                                .with_help("write the lower percentile first, e.g. `window percentile 0.5 99.5`"),
+                        );
+                    }
+                }
+                "window"
+            }
+            PrepStep::InvertMonochrome1 => "invert",
+            PrepStep::Resize { width, height, .. } => {
+                pixel_sizes(&[width, height], step, diags);
+                "resize"
+            }
+            PrepStep::Letterbox { width, height, .. } => {
+                pixel_sizes(&[width, height], step, diags);
+                "letterbox"
+            }
+            PrepStep::Crop { width, height, at } => {
+                pixel_sizes(&[width, height], step, diags);
+                if let Some((x, y)) = at {
+                    for v in [x, y] {
+                        if v.parse::<u32>().map_or(true, |v| v > 16384) {
+                            diags.push(bad(
+                                format!("`{v}` is not a pixel position"),
+                                "positions are whole numbers in 0..16384",
+                            ));
+                        }
+                    }
+                }
+                "crop"
+            }
+            PrepStep::PadSquare { .. } => "pad",
+            PrepStep::Clip { low, high } => {
+                if low.parse::<f64>().ok() >= high.parse::<f64>().ok() {
+                    diags.push(
+                        bad(
+                            format!("clipping to {low} .. {high} leaves no values"),
+                            "the lower bound must be below the upper",
+                        )
+                        .with_help("write the lower bound first, e.g. `clip -1024 to 3071`"),
+                    );
+                }
+                "clip"
+            }
+            PrepStep::Channels(n) => {
+                match n.parse::<u32>() {
+                    Ok(c @ (1 | 3)) => channels = c as usize,
+                    _ => diags.push(bad(
+                        format!("`{n}` is not a channel count"),
+                        "a tensor has 1 or 3 channels",
+                    )),
+                }
+                "channels"
+            }
+            PrepStep::Color(_) => {
+                if kinds.contains_key("channels") {
+                    diags.push(
+                        Diagnostic::new(Code::E016, "`color` comes after `channels`", step.loc, "too late")
+                            .with_help("say what a colour image becomes before the channels of the tensor: move `color` above `channels`"),
+                    );
+                }
+                color = Some(step);
+                "color"
+            }
+            PrepStep::Normalize { mean, std } => {
+                for s in std {
+                    if s.parse::<f64>().map_or(true, |s| s <= 0.0) {
+                        diags.push(bad(
+                            "the standard deviation must be above 0".to_string(),
+                            "here",
+                        ));
+                    }
+                }
+                if mean.len() != std.len() {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E016,
+                            format!("`normalize` gives {} mean(s) and {} standard deviation(s)", mean.len(), std.len()),
+                            step.loc,
+                            "counts differ",
+                        )
+                        .with_help("give one mean and one std for all channels, or one of each per channel"),
+                    );
+                } else if mean.len() != 1 && mean.len() != channels {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E016,
+                            format!("`normalize` gives a mean and a std for {} channels, but the tensor has {channels} here", mean.len()),
+                            step.loc,
+                            "one per channel",
+                        )
+                        .with_help("give one mean and std per channel of the tensor; `channels 3` before `normalize` makes three"),
+                    );
+                }
+                "normalize"
+            }
+        };
+        once(&mut kinds, kind, step, diags);
+    }
+    if let Some(step) = color {
+        if matches!(&step.node, PrepStep::Color(m) if m == "rgb") && channels != 3 {
+            diags.push(
+                Diagnostic::new(
+                    Code::E016,
+                    "`color rgb` feeds three channels, but the tensor has one",
+                    step.loc,
+                    "three channels",
+                )
+                .with_help(
+                    "add `channels 3` after `color rgb`, or write `color luminance` to feed one",
+                ),
+            );
+        }
+    }
+}
+
+/// Sizes in pixels: whole numbers in 1..16384.
+fn pixel_sizes(dims: &[&String], step: &Node<PrepStep>, diags: &mut Vec<Diagnostic>) {
+    for dim in dims {
+        if dim.parse::<u32>().map_or(true, |d| d == 0 || d > 16384) {
+            diags.push(Diagnostic::new(
+                Code::E012,
+                format!("`{dim}` is not a pixel size"),
+                step.loc,
+                "sizes are whole numbers in 1..16384",
+            ));
+        }
+    }
 }
 
 /// A pinned digest: 64 hex digits.

@@ -1,8 +1,8 @@
 //! DICOM reading for the `scans.*` facts and for inference: what clic records about a
 //! scan ([`ScanInfo`], never a patient-identifying value), the PS3.15 Annex E audit of
-//! its attributes ([`DeidAudit`]), the decoded first frame ([`Image`]) and the
-//! manifest's preprocessing ([`preprocess`]), which reproduces the normative
-//! `tools/preprocess.py` of the example to the last bit of f64 arithmetic.
+//! its attributes ([`DeidAudit`]), the decoded first frame ([`Image`], its stored
+//! integer samples) and the manifest's preprocessing ([`preprocess`]), which reproduces
+//! the normative `tools/preprocess.py` of the example to the last bit of f64 arithmetic.
 //!
 //! Every failure is a per-file [`ScanError`] that names the file and, when known, its
 //! transfer syntax; nothing here panics on a malformed or unsupported file. A hostile
@@ -28,7 +28,7 @@ mod stream;
 pub use deid::{DeidAudit, DeidFinding};
 pub use fields::{age_band, hash_id};
 pub use inspect::{attributes, attributes_with};
-pub use pixels::Image;
+pub use pixels::{Colour, Image};
 pub use preprocess::{pixel_stats, preprocess};
 pub use stream::{MAX_DEPTH, MAX_VALUES};
 
@@ -158,7 +158,8 @@ fn ts_suffix(uid: Option<&str>) -> String {
 /// relative to the reference folder, `/` separators).
 ///
 /// Fails for files that cannot be read or parsed, and for images whose first frame cannot
-/// be decoded or is not single-sample grayscale (MONOCHROME1/2).
+/// be decoded or is neither grayscale (MONOCHROME1/2) nor colour (RGB, YBR_FULL,
+/// YBR_FULL_422).
 pub fn read_scan(path: &Path, shown: &str) -> Result<(ScanInfo, Image), ScanError> {
     read_scan_with(path, shown, &Limits::default())
 }

@@ -1,50 +1,144 @@
-//! Decoding the first frame to stored values and applying the modality LUT (rescale),
-//! the way `tools/preprocess.py` reads a file with pydicom.
+//! Decoding the first frame to its stored integer samples, the way
+//! `tools/preprocess.py` reads a file with pydicom. The samples are kept as integers:
+//! the modality LUT (rescale) and every later step are applied by
+//! [`super::preprocess`], fused into one lookup table over the stored range.
+
+mod colour;
+mod layout;
 
 use super::fields::{first_number, text, uint};
 use super::open::{chain, Object};
 use super::ScanError;
-use dicom_core::value::{PrimitiveValue, Value};
 use dicom_dictionary_std::tags;
 use dicom_pixeldata::PixelDecoder;
 use dicom_transfer_syntax_registry::{TransferSyntaxIndex, TransferSyntaxRegistry};
+use layout::{byte_order, Layout};
 use std::panic::AssertUnwindSafe;
 
-const EXPLICIT_VR_BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
+pub use colour::Colour;
 
-/// The first frame of a single-sample grayscale image.
+/// The first frame of an image: its stored samples, as integers, and the attributes the
+/// preprocessing reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
     /// Rows (height).
     pub rows: usize,
     /// Columns (width).
     pub columns: usize,
-    /// `rows * columns` values, row-major, after the modality LUT:
-    /// `stored * slope + intercept`, in f64.
-    pub values: Vec<f64>,
+    /// Grayscale (one sample per pixel) or RGB (three; YBR_FULL and YBR_FULL_422 are
+    /// converted to RGB when decoded).
+    pub colour: Colour,
+    /// The stored samples, planar: sample `c` of row `y`, column `x` is at
+    /// `(c * rows + y) * columns + x`. The stored value is the sample plus `offset`.
+    samples: Vec<i32>,
+    /// Added to a sample to give the stored value: 0, except for unsigned 32-bit samples
+    /// (stored values up to 2^32 - 1), which are kept as `value - 2^31`.
+    offset: i64,
+    /// The smallest and largest sample.
+    min: i32,
+    max: i32,
     /// The first WindowCenter and WindowWidth values, when both are present (the width
     /// is not checked here).
     pub window: Option<(f64, f64)>,
     /// PhotometricInterpretation is MONOCHROME1 (the minimum is white).
     pub monochrome1: bool,
-    /// RescaleSlope used for `values` (1 when absent, empty or zero, as in
-    /// `tools/preprocess.py`).
+    /// RescaleSlope (1 when absent, empty or zero, as in `tools/preprocess.py`).
     pub slope: f64,
-    /// RescaleIntercept used for `values` (0 when absent or empty).
+    /// RescaleIntercept (0 when absent or empty).
     pub intercept: f64,
 }
 
 impl Image {
-    /// The stored values before the modality LUT. They are integers, so they are
-    /// recovered exactly from `values`.
-    pub fn stored(&self) -> Vec<f64> {
-        if self.slope == 1.0 && self.intercept == 0.0 {
-            return self.values.clone();
+    /// An image from its stored values (planar, `channels` planes of `rows * columns`),
+    /// with no window, MONOCHROME2 (or RGB), slope 1 and intercept 0; the public fields
+    /// may be set afterwards.
+    pub fn new(
+        rows: usize,
+        columns: usize,
+        colour: Colour,
+        stored: Vec<i32>,
+    ) -> Result<Self, String> {
+        Self::with_offset(rows, columns, colour, stored, 0)
+    }
+
+    fn with_offset(
+        rows: usize,
+        columns: usize,
+        colour: Colour,
+        samples: Vec<i32>,
+        offset: i64,
+    ) -> Result<Self, String> {
+        let want = rows
+            .checked_mul(columns)
+            .and_then(|n| n.checked_mul(colour.channels()))
+            .filter(|n| *n > 0);
+        if want != Some(samples.len()) {
+            return Err(format!(
+                "the image holds {} samples for {rows} x {columns} pixels of {} sample(s)",
+                samples.len(),
+                colour.channels()
+            ));
         }
-        self.values
+        let (min, max) = samples
             .iter()
-            .map(|v| ((v - self.intercept) / self.slope).round())
-            .collect()
+            .fold((i32::MAX, i32::MIN), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+        Ok(Self {
+            rows,
+            columns,
+            colour,
+            samples,
+            offset,
+            min,
+            max,
+            window: None,
+            monochrome1: false,
+            slope: 1.0,
+            intercept: 0.0,
+        })
+    }
+
+    /// Samples per pixel: 1 or 3.
+    pub fn channels(&self) -> usize {
+        self.colour.channels()
+    }
+
+    /// The number of samples (`channels * rows * columns`).
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Never: an image holds at least one pixel.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    /// The stored value of sample `i` (planar order), before the modality LUT.
+    pub fn stored(&self, i: usize) -> Option<i64> {
+        self.samples.get(i).map(|&s| i64::from(s) + self.offset)
+    }
+
+    /// The value of sample `i` after the modality LUT: `stored * slope + intercept`.
+    pub fn value(&self, i: usize) -> Option<f64> {
+        self.stored(i)
+            .map(|s| s as f64 * self.slope + self.intercept)
+    }
+
+    /// The smallest and largest stored value.
+    pub fn stored_range(&self) -> (i64, i64) {
+        (
+            i64::from(self.min) + self.offset,
+            i64::from(self.max) + self.offset,
+        )
+    }
+
+    /// The samples as kept (planar), and the offset that gives stored values.
+    pub(crate) fn samples(&self) -> (&[i32], i64) {
+        (&self.samples, self.offset)
+    }
+
+    /// The samples' smallest and largest value as kept (without the offset).
+    pub(crate) fn sample_range(&self) -> (i32, i32) {
+        (self.min, self.max)
     }
 }
 
@@ -85,22 +179,12 @@ pub(crate) fn decode_first_frame(
             limits.max_pixels
         )));
     }
-    if samples != 1 {
-        return Err(err(format!(
-            "SamplesPerPixel is {samples}: only single-sample (grayscale) images are supported"
-        )));
-    }
     let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
-    let monochrome1 = match photometric.as_str() {
-        "MONOCHROME1" => true,
-        "MONOCHROME2" => false,
-        "" => return Err(err("PhotometricInterpretation is missing".to_owned())),
-        other => {
-            return Err(err(format!(
-                "PhotometricInterpretation is `{other}`: only MONOCHROME1 and MONOCHROME2 are supported"
-            )))
-        }
-    };
+    let native = TransferSyntaxRegistry
+        .get(ts)
+        .is_some_and(|t| !t.is_encapsulated_pixel_data());
+    let space = colour::space(samples, &photometric, ts, native).map_err(err)?;
+    let monochrome1 = photometric == "MONOCHROME1";
     let slope = first_number(obj, tags::RESCALE_SLOPE)
         .filter(|s| *s != 0.0)
         .unwrap_or(1.0);
@@ -113,6 +197,29 @@ pub(crate) fn decode_first_frame(
     let window = first_number(obj, tags::WINDOW_CENTER).zip(first_number(obj, tags::WINDOW_WIDTH));
 
     super::guard::check(obj, ts).map_err(|e| err(format!("cannot decode the pixel data: {e}")))?;
+    let mut image = if space == colour::Space::NativeYbr422 {
+        // dicom-pixeldata sizes a native frame as Rows x Columns x 3 samples, but a
+        // YBR_FULL_422 frame holds two samples per pixel: read the element ourselves.
+        colour::native_ybr_422(obj, ts).map_err(err)?
+    } else {
+        decode(obj, file, ts, native, space)?
+    };
+    image.window = window;
+    image.monochrome1 = monochrome1;
+    image.slope = slope;
+    image.intercept = intercept;
+    Ok(image)
+}
+
+/// The decoder's frame 0 as an [`Image`] (before the window and rescale attributes).
+fn decode(
+    obj: &Object,
+    file: &str,
+    ts: &str,
+    native: bool,
+    space: colour::Space,
+) -> Result<Image, ScanError> {
+    let err = |reason: String| ScanError::new(file, Some(ts), reason);
     // A codec that panics on malformed data must not take the whole run down.
     let decoded = std::panic::catch_unwind(AssertUnwindSafe(|| obj.decode_pixel_data_frame(0)))
         .map_err(|payload| {
@@ -134,9 +241,6 @@ pub(crate) fn decode_first_frame(
         .ok_or_else(|| err(format!("the image is {rows} x {columns}")))?;
     // Only native pixel data may carry its value above bit 0 (HighBit + 1 > BitsStored);
     // codecs hand values over in the low bits.
-    let native = TransferSyntaxRegistry
-        .get(ts)
-        .is_some_and(|t| !t.is_encapsulated_pixel_data());
     let layout = Layout::new(
         decoded.bits_allocated(),
         decoded.bits_stored(),
@@ -145,196 +249,20 @@ pub(crate) fn decode_first_frame(
         native,
     );
     let order = byte_order(obj, ts, decoded.bits_allocated());
-    let mut values = layout
-        .stored_values(decoded.data(), n, order)
+    let channels = space.colour().channels();
+    let (mut samples, offset) = layout
+        .stored_samples(decoded.data(), n * channels, order)
         .map_err(err)?;
-    for v in &mut values {
-        *v = *v * slope + intercept;
-    }
-    Ok(Image {
-        rows,
-        columns,
-        values,
-        window,
-        monochrome1,
-        slope,
-        intercept,
-    })
-}
-
-/// How the samples of decoded pixel data are laid out in memory. dicom-rs hands native
-/// pixel data over as the element's in-memory value: for Explicit VR Big Endian, an OW
-/// value is already a list of native 16-bit words (right for 16-bit samples only) and an
-/// OB value keeps the file's byte order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Order {
-    /// Native-endian samples.
-    Native,
-    /// Big-endian samples (OB read from a big-endian file).
-    Big,
-    /// 32-bit samples as two native 16-bit words, most significant first.
-    WordsHighFirst,
-    /// 8-bit samples packed in native 16-bit words, first sample in the high byte.
-    BytePairsSwapped,
-}
-
-fn byte_order(obj: &Object, ts: &str, bits_allocated: u16) -> Order {
-    if ts != EXPLICIT_VR_BIG_ENDIAN {
-        return Order::Native;
-    }
-    match obj.get(tags::PIXEL_DATA).map(|e| e.value()) {
-        Some(Value::Primitive(PrimitiveValue::U16(_))) => match bits_allocated {
-            32 => Order::WordsHighFirst,
-            8 => Order::BytePairsSwapped,
-            _ => Order::Native,
-        },
-        Some(Value::Primitive(PrimitiveValue::U8(_))) => Order::Big,
-        _ => Order::Native,
-    }
-}
-
-/// How a stored value sits in its sample.
-#[derive(Debug, Clone, Copy)]
-struct Layout {
-    bits_allocated: u16,
-    bits_stored: u32,
-    shift: u32,
-    signed: bool,
-}
-
-impl Layout {
-    fn new(
-        bits_allocated: u16,
-        bits_stored: u16,
-        high_bit: u16,
-        signed: bool,
-        native: bool,
-    ) -> Self {
-        let alloc = u32::from(bits_allocated).min(32);
-        let stored = match u32::from(bits_stored) {
-            0 => alloc,
-            s => s.min(alloc),
-        };
-        let high = u32::from(high_bit);
-        let shift = if native && high + 1 >= stored && high < alloc {
-            high + 1 - stored
-        } else {
-            0
-        };
-        Self {
-            bits_allocated,
-            bits_stored: stored,
-            shift,
-            signed,
+    drop(decoded);
+    if channels == 3 {
+        // Codecs hand colour over pixel by pixel; native data says how it is laid out.
+        let planar = native && uint(obj, tags::PLANAR_CONFIGURATION) == Some(1);
+        if !planar {
+            samples = colour::deinterleave(&samples);
+        }
+        if space.is_ybr() {
+            colour::ybr_to_rgb(&mut samples, n, layout.bits_stored()).map_err(err)?;
         }
     }
-
-    fn value(self, raw: u64) -> f64 {
-        let bits = self.bits_stored;
-        if bits == 0 {
-            return 0.0;
-        }
-        let mask = if bits >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << bits) - 1
-        };
-        let v = (raw >> self.shift) & mask;
-        if self.signed && (v >> (bits - 1)) & 1 == 1 {
-            // Two's complement in `bits` bits; bits <= 32, so this is exact in i64 and f64.
-            (v as i64 - (1i64 << bits)) as f64
-        } else {
-            v as f64
-        }
-    }
-
-    /// The first `n` stored values of decoded (native-endian) pixel data.
-    fn stored_values(self, data: &[u8], n: usize, order: Order) -> Result<Vec<f64>, String> {
-        let width = match self.bits_allocated {
-            // dicom-pixeldata expands 1-bit samples to bytes of 0 or 255.
-            1 => {
-                let bytes = take(data, n, 1)?;
-                return Ok(bytes.iter().map(|b| f64::from(u8::from(*b != 0))).collect());
-            }
-            8 => 1,
-            16 => 2,
-            32 => 4,
-            other => return Err(format!("BitsAllocated {other} is not supported")),
-        };
-        let bytes = take(data, n, width)?;
-        let big = order == Order::Big;
-        Ok(match width {
-            1 if order == Order::BytePairsSwapped => (0..n)
-                .map(|i| self.value(u64::from(*data.get(i ^ 1).unwrap_or(&bytes[i]))))
-                .collect(),
-            1 => bytes.iter().map(|b| self.value(u64::from(*b))).collect(),
-            2 => bytes
-                .chunks_exact(2)
-                .map(|b| {
-                    let b = [b[0], b[1]];
-                    self.value(u64::from(if big {
-                        u16::from_be_bytes(b)
-                    } else {
-                        u16::from_ne_bytes(b)
-                    }))
-                })
-                .collect(),
-            _ => bytes
-                .chunks_exact(4)
-                .map(|b| {
-                    let b = [b[0], b[1], b[2], b[3]];
-                    let v = match order {
-                        Order::Big => u32::from_be_bytes(b),
-                        Order::WordsHighFirst => u32::from_ne_bytes(b).rotate_left(16),
-                        _ => u32::from_ne_bytes(b),
-                    };
-                    self.value(u64::from(v))
-                })
-                .collect(),
-        })
-    }
-}
-
-fn take(data: &[u8], n: usize, width: usize) -> Result<&[u8], String> {
-    let want = n.saturating_mul(width);
-    data.get(..want).ok_or_else(|| {
-        format!(
-            "the decoded frame holds {} bytes, {want} expected",
-            data.len()
-        )
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signed_12_in_16_is_sign_extended() {
-        let l = Layout::new(16, 12, 11, true, true);
-        assert_eq!(l.value(0x0FFF), -1.0);
-        assert_eq!(l.value(0x07FF), 2047.0);
-        assert_eq!(l.value(0xF800), -2048.0);
-    }
-
-    #[test]
-    fn unsigned_masks_bits_above_high_bit() {
-        let l = Layout::new(16, 12, 11, false, true);
-        assert_eq!(l.value(0xF123), 0x123 as f64);
-        let shifted = Layout::new(16, 12, 15, false, true);
-        assert_eq!(shifted.value(0xFFF0), 4095.0);
-        let codec = Layout::new(16, 12, 15, false, false);
-        assert_eq!(codec.value(0x0FFF), 4095.0);
-    }
-
-    #[test]
-    fn short_data_is_an_error() {
-        let l = Layout::new(16, 16, 15, false, true);
-        assert!(l.stored_values(&[0u8; 6], 4, Order::Native).is_err());
-        let bytes = [1u16.to_ne_bytes(), 2u16.to_ne_bytes()].concat();
-        assert_eq!(
-            l.stored_values(&bytes, 2, Order::Native),
-            Ok(vec![1.0, 2.0])
-        );
-    }
+    Image::with_offset(rows, columns, space.colour(), samples, offset).map_err(err)
 }

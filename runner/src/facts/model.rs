@@ -106,9 +106,12 @@ pub const FACTS: &[(&str, Read)] = &[
     ("model.claims.worst.auc", |m| summary(m, "worst", "auc")),
     ("model.input.normalized", |m| {
         Value::Bool(m.input.as_ref().is_some_and(|i| {
-            i.steps
-                .iter()
-                .any(|s| matches!(s, Preprocess::Normalize { .. }))
+            i.steps.iter().any(|s| {
+                matches!(
+                    s,
+                    Preprocess::Normalize { .. } | Preprocess::NormalizeChannels { .. }
+                )
+            })
         }))
     }),
     ("model.output.tensor", |m| {
@@ -156,13 +159,19 @@ fn opt(s: Option<&String>) -> Value {
     s.map_or(Value::Null, |s| Value::String(s.clone()))
 }
 
-/// The manifest's resize step: width, height, interpolation.
+/// The manifest's resize (or letterbox) step: width, height, interpolation.
 fn resize(m: &ModelSpec) -> Option<(u32, u32, String)> {
     m.input.as_ref()?.steps.iter().find_map(|s| match s {
         Preprocess::Resize {
             width,
             height,
             interpolation,
+        }
+        | Preprocess::Letterbox {
+            width,
+            height,
+            interpolation,
+            ..
         } => Some((*width, *height, interpolation.clone())),
         _ => None,
     })
