@@ -13,8 +13,6 @@
 //! at most [`Limits::max_scan_bytes`], and an image holds at most [`Limits::max_pixels`]
 //! pixels before anything decodes it.
 
-// Switched in for `decode_pixel_data_frame` by pixels.rs (issue 13).
-#[cfg_attr(not(test), allow(dead_code))]
 mod codecs;
 mod deid;
 mod fields;

@@ -7,13 +7,11 @@ mod colour;
 mod layout;
 
 use super::fields::{first_number, text, uint};
-use super::open::{chain, Object};
+use super::open::Object;
 use super::ScanError;
 use dicom_dictionary_std::tags;
-use dicom_pixeldata::PixelDecoder;
 use dicom_transfer_syntax_registry::{TransferSyntaxIndex, TransferSyntaxRegistry};
 use layout::{byte_order, Layout};
-use std::panic::AssertUnwindSafe;
 
 pub use colour::Colour;
 
@@ -220,19 +218,10 @@ fn decode(
     space: colour::Space,
 ) -> Result<Image, ScanError> {
     let err = |reason: String| ScanError::new(file, Some(ts), reason);
-    // A codec that panics on malformed data must not take the whole run down.
-    let decoded = std::panic::catch_unwind(AssertUnwindSafe(|| obj.decode_pixel_data_frame(0)))
-        .map_err(|payload| {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            err(format!(
-                "cannot decode the pixel data: the decoder failed ({what})"
-            ))
-        })?
-        .map_err(|e| err(format!("cannot decode the pixel data: {}", chain(&e))))?;
+    // Frame 0 through clic's codec table (a codec that panics on malformed data is an
+    // error of this file, never the end of the run).
+    let decoded = super::codecs::decode_frame(obj, 0)
+        .map_err(|e| err(format!("cannot decode the pixel data: {e}")))?;
     let rows = decoded.rows() as usize;
     let columns = decoded.columns() as usize;
     let n = rows
