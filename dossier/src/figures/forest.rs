@@ -1,49 +1,49 @@
 //! The forest plot of subgroup sensitivity and specificity.
 
-use super::svg::{coord, fixed2, fixed3, shorten, Svg};
+use super::svg::{coord, fixed1, fixed2, fixed3, shorten, Svg};
 use super::{clamp01, threshold_label, Subgroup, CURVE, GRID, GUIDE, INK, LINE};
 use crate::escape;
 use clic_runner::metrics::{Estimate, Metrics};
 
-/// Left edge of the forest plot's n column (right-aligned at it).
-pub(super) const F_N: f64 = 310.0;
+/// Right edge of the forest plot's n column (right-aligned at it).
+pub(super) const F_N: f64 = 226.0;
 /// Left edges of the sensitivity and specificity panels.
-pub(super) const F_PANELS: [f64; 2] = [330.0, 730.0];
+pub(super) const F_PANELS: [f64; 2] = [238.0, 454.0];
 /// Width of a forest panel's axis.
-pub(super) const F_PANEL_W: f64 = 200.0;
-/// Width of the forest figure.
-pub(super) const F_W: f64 = 1140.0;
-/// Offset of the estimate from the k/n column.
-pub(super) const F_KN: f64 = 60.0;
+pub(super) const F_PANEL_W: f64 = 104.0;
+/// Width of the forest figure: it fits the printed column (A4, 182 mm: 688 px) and the
+/// page's, so its text is drawn at the size it is written with.
+pub(super) const F_W: f64 = 680.0;
+/// Offset of the estimate from its panel's right edge.
+pub(super) const F_EST: f64 = 8.0;
 /// Height of a forest row.
 pub(super) const F_ROW: f64 = 20.0;
 /// Baseline of the first forest row.
 pub(super) const F_TOP: f64 = 84.0;
-/// Longest row label, in characters, before it is cut short (the full label is the
-/// row's tooltip).
-pub(super) const F_LABEL: usize = 40;
+/// Longest row label (a subgroup's value, under its attribute), in characters, before it
+/// is cut short (the full label is the row's tooltip).
+pub(super) const F_LABEL: usize = 26;
 
-/// The forest plot: one row per subgroup (attribute = value, n), with the point estimate
-/// and 95% Wilson interval of sensitivity (left panel) and specificity (right panel),
-/// and the overall estimate as a dashed reference line. A subgroup without positives
+/// The forest plot: one row per subgroup (its value, under a heading row per attribute,
+/// and n), with the point estimate and 95% Wilson interval of sensitivity (left panel) and
+/// specificity (right panel), two decimals drawn (three in the description and in the
+/// report's tables), and the overall estimate as a dashed reference line. A subgroup without positives
 /// (or negatives) shows "n/a" in that panel.
 pub fn forest(overall: &Metrics, groups: &[Subgroup]) -> String {
     let threshold = threshold_label(overall);
-    let rows = 1 + groups.len().max(1);
+    let mut attributes: Vec<&str> = groups.iter().map(|g| g.attribute.as_str()).collect();
+    attributes.dedup();
+    // Overall, then each attribute's heading row and its values.
+    let rows = 1 + (attributes.len() + groups.len()).max(1);
     let axis_y = F_TOP + rows as f64 * F_ROW - 6.0;
-    let height = axis_y + 40.0 + 2.0 * LINE + 8.0;
-    let attributes = {
-        let mut a: Vec<&str> = groups.iter().map(|g| g.attribute.as_str()).collect();
-        a.dedup();
-        a.len()
-    };
+    let height = axis_y + 40.0 + 3.0 * LINE + 8.0;
     let desc = format!(
         "Forest plot of sensitivity and specificity with 95% Wilson intervals at threshold \
          {threshold}: overall sensitivity {}, specificity {}; {} subgroups of {} attributes. {}",
         shown(&overall.sensitivity, "no positives"),
         shown(&overall.specificity, "no negatives"),
         groups.len(),
-        attributes,
+        attributes.len(),
         groups
             .iter()
             .map(|g| {
@@ -72,22 +72,16 @@ pub fn forest(overall: &Metrics, groups: &[Subgroup]) -> String {
     );
     svg.text(12.0, 58.0, "start", "font-weight=\"bold\"", "Subgroup");
     svg.text(F_N, 58.0, "end", "font-weight=\"bold\"", "n");
-    for (panel, name) in F_PANELS.iter().zip(["Sensitivity", "Specificity"]) {
+    for (panel, name) in F_PANELS
+        .iter()
+        .zip(["Sensitivity (95% CI)", "Specificity (95% CI)"])
+    {
         svg.text(
-            panel + F_PANEL_W / 2.0,
-            44.0,
+            panel + (F_PANEL_W + F_EST + 92.0) / 2.0,
+            58.0,
             "middle",
             "font-weight=\"bold\"",
             name,
-        );
-        let text_x = panel + F_PANEL_W + 10.0;
-        svg.text(text_x, 58.0, "start", "font-weight=\"bold\"", "k/n");
-        svg.text(
-            text_x + F_KN,
-            58.0,
-            "start",
-            "font-weight=\"bold\"",
-            "Estimate (95% CI)",
         );
         forest_axis(&mut svg, *panel, axis_y);
     }
@@ -107,7 +101,14 @@ pub fn forest(overall: &Metrics, groups: &[Subgroup]) -> String {
             ));
         }
     }
-    forest_row(&mut svg, 0, "Overall", overall.n, Some(overall), true);
+    forest_row(
+        &mut svg,
+        0,
+        ("Overall", "Overall"),
+        overall.n,
+        Some(overall),
+        true,
+    );
     if groups.is_empty() {
         svg.text(
             12.0,
@@ -117,21 +118,39 @@ pub fn forest(overall: &Metrics, groups: &[Subgroup]) -> String {
             "No subgroup: no scored scan carries a grouping attribute.",
         );
     }
+    let mut row = 0;
     let mut previous: Option<&str> = None;
-    for (i, g) in groups.iter().enumerate() {
-        let row = i + 1;
-        if previous.is_some_and(|p| p != g.attribute) {
-            let y = F_TOP + row as f64 * F_ROW - 14.0;
-            svg.raw(&format!(
-                "<line x1=\"12.00\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{GRID}\"/>\n",
-                y = coord(y),
-                x2 = coord(F_W - 12.0),
-            ));
+    for g in groups {
+        if previous != Some(g.attribute.as_str()) {
+            row += 1;
+            let y = F_TOP + row as f64 * F_ROW;
+            if previous.is_some() {
+                svg.raw(&format!(
+                    "<line x1=\"12.00\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{GRID}\"/>\n",
+                    y = coord(y - 14.0),
+                    x2 = coord(F_W - 12.0),
+                ));
+            }
+            svg.text(
+                12.0,
+                y,
+                "start",
+                "class=\"clic-attr\" font-weight=\"bold\"",
+                &shorten(&g.attribute, F_LABEL),
+            );
+            previous = Some(&g.attribute);
         }
-        previous = Some(&g.attribute);
+        row += 1;
         let label = format!("{} = {}", g.attribute, g.value);
         let n = g.metrics.as_ref().map_or(0, |m| m.n);
-        forest_row(&mut svg, row, &label, n, g.metrics.as_ref(), false);
+        forest_row(
+            &mut svg,
+            row,
+            (&label, &g.value),
+            n,
+            g.metrics.as_ref(),
+            false,
+        );
     }
     let y = axis_y + 40.0;
     svg.swatch_square(12.0, y);
@@ -140,8 +159,7 @@ pub fn forest(overall: &Metrics, groups: &[Subgroup]) -> String {
         y + 4.0,
         "start",
         "",
-        "Point estimate; whiskers: 95% Wilson interval; n/a: no positives (sensitivity) or \
-         no negatives (specificity) in the subgroup",
+        "Point estimate; whiskers: 95% Wilson interval",
     );
     svg.raw(&format!(
         "<line x1=\"12.00\" y1=\"{y}\" x2=\"26.00\" y2=\"{y}\" stroke=\"{GUIDE}\" \
@@ -149,30 +167,39 @@ pub fn forest(overall: &Metrics, groups: &[Subgroup]) -> String {
         y = coord(y + LINE),
     ));
     svg.text(32.0, y + LINE + 4.0, "start", "", "Overall estimate");
+    svg.text(
+        12.0,
+        y + 2.0 * LINE + 4.0,
+        "start",
+        "",
+        "n/a: no positives (sensitivity) or no negatives (specificity) in the subgroup",
+    );
     svg.finish()
 }
 
-/// One row of the forest plot.
+/// One row of the forest plot: `label` is (the row's full name, its tooltip; what the
+/// row shows, a subgroup's value under its attribute's heading row).
 pub(super) fn forest_row(
     svg: &mut Svg,
     row: usize,
-    label: &str,
+    (full, shown_label): (&str, &str),
     n: u64,
     m: Option<&Metrics>,
     bold: bool,
 ) {
     let y = F_TOP + row as f64 * F_ROW;
     let weight = if bold { "font-weight=\"bold\"" } else { "" };
+    let x = if bold { 12.0 } else { 24.0 };
     svg.raw("<g class=\"clic-row\">");
-    svg.raw(&format!("<title>{}</title>\n", escape::html(label)));
-    svg.text(12.0, y, "start", weight, &shorten(label, F_LABEL));
+    svg.raw(&format!("<title>{}</title>\n", escape::html(full)));
+    svg.text(x, y, "start", weight, &shorten(shown_label, F_LABEL));
     svg.text(F_N, y, "end", weight, &n.to_string());
     let panels = [
         (F_PANELS[0], m.map(|m| &m.sensitivity), "no positives"),
         (F_PANELS[1], m.map(|m| &m.specificity), "no negatives"),
     ];
     for (panel, e, why) in panels {
-        let text_x = panel + F_PANEL_W + 10.0;
+        let text_x = panel + F_PANEL_W + F_EST;
         match e {
             Some(e) if e.n > 0 => {
                 let cy = y - 4.0;
@@ -194,16 +221,12 @@ pub(super) fn forest_row(
                     coord(mid - 3.5),
                     coord(cy - 3.5),
                 ));
-                let k = e
-                    .successes
-                    .map_or(String::new(), |k| format!("{k}/{}", e.n));
-                svg.text(text_x, y, "start", "", &k);
                 svg.text(
-                    text_x + F_KN,
+                    text_x,
                     y,
                     "start",
-                    "",
-                    &format!("{} ({}–{})", fixed3(e.value), fixed3(e.low), fixed3(e.high)),
+                    "font-size=\"11\"",
+                    &format!("{} ({}–{})", fixed2(e.value), fixed2(e.low), fixed2(e.high)),
                 );
             }
             _ => {
@@ -219,7 +242,7 @@ pub(super) fn forest_row(
                     text_x,
                     y,
                     "start",
-                    "fill=\"#555555\"",
+                    "fill=\"#555555\" font-size=\"11\"",
                     &format!("n/a ({why})"),
                 );
             }
@@ -236,6 +259,8 @@ pub(super) fn forest_axis(svg: &mut Svg, panel: f64, axis_y: f64) {
         coord(panel + F_PANEL_W),
         y = coord(axis_y),
     ));
+    // Ticks at the quarters, labelled at 0, 0.5 and 1 (a label per quarter would touch
+    // its neighbours on a panel this narrow).
     for i in 0..=4 {
         let v = f64::from(i) / 4.0;
         let x = panel + v * F_PANEL_W;
@@ -245,7 +270,9 @@ pub(super) fn forest_axis(svg: &mut Svg, panel: f64, axis_y: f64) {
             y1 = coord(axis_y),
             y2 = coord(axis_y + 4.0),
         ));
-        svg.text(x, axis_y + 17.0, "middle", "font-size=\"11\"", &fixed2(v));
+        if i % 2 == 0 {
+            svg.text(x, axis_y + 17.0, "middle", "font-size=\"11\"", &fixed1(v));
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The figures: well-formed, byte-stable, escaped, and drawn for degenerate inputs too.
 
 use super::forest::{F_LABEL, F_PANELS, F_PANEL_W};
-use super::svg::{coord, fixed, fixed3, split_at_space};
+use super::svg::{coord, fixed, fixed2, fixed3, split_at_space};
 use super::*;
 use clic_runner::dicom::{DeidAudit, ScanInfo};
 use clic_runner::metrics::{compute, Scored};
@@ -257,22 +257,28 @@ fn forest_has_a_row_per_subgroup_and_na_for_a_missing_class() {
     well_formed(&svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
     // Overall plus three rows, none dropped.
     assert_eq!(svg.matches("class=\"clic-row\"").count(), 4);
+    // Each row shows its value under its attribute's heading, its full name in its tooltip.
     for label in [
         "Manufacturer = ACME",
         "Manufacturer = Other",
         "PatientSex = unknown",
     ] {
-        assert!(svg.contains(&format!(">{label}<")), "{label}");
+        assert!(svg.contains(&format!("<title>{label}</title>")), "{label}");
+        let (_, value) = label.split_once(" = ").unwrap_or_default();
+        assert!(svg.contains(&format!(">{value}<")), "{label}");
     }
+    assert_eq!(svg.matches("class=\"clic-attr\"").count(), 2, "{svg}");
+    assert!(svg.contains(">Manufacturer<") && svg.contains(">PatientSex<"));
     assert!(svg.contains(">n/a (no negatives)<"), "{svg}");
     assert!(svg.contains(">n/a (no cases)<"), "{svg}");
     // Two estimates for ACME and overall, one (sensitivity) for Other.
     assert_eq!(attrs(&svg, "clic-est", "x").len(), 5);
-    // The sensitivity of ACME: 3/4 with its Wilson interval, drawn on panel 1.
+    // The sensitivity of ACME with its Wilson interval (two decimals drawn, three in the
+    // description), drawn on panel 1.
     let s = &sample().sensitivity;
-    assert!(svg.contains(">3/4<"), "{svg}");
-    let ci = format!("{} ({}–{})", fixed3(s.value), fixed3(s.low), fixed3(s.high));
+    let ci = format!("{} ({}–{})", fixed2(s.value), fixed2(s.low), fixed2(s.high));
     assert!(svg.contains(&ci), "{ci}");
+    assert!(svg.contains(&fixed3(s.low)), "{svg}");
     let x1 = attrs(&svg, "clic-ci", "x1");
     assert_eq!(x1[0], coord(F_PANELS[0] + s.low * F_PANEL_W));
     // The overall reference lines, one per panel.
@@ -307,7 +313,7 @@ fn hostile_labels_are_escaped() {
     let long = "x".repeat(100);
     let svg = forest(&m, &[group("Manufacturer", &long, Some(sample()))]);
     assert!(svg.contains(&format!("<title>Manufacturer = {long}</title>")));
-    let cut = format!("Manufacturer = {}…", "x".repeat(F_LABEL - 16));
+    let cut = format!("{}…", "x".repeat(F_LABEL - 1));
     assert_eq!(cut.chars().count(), F_LABEL);
     assert!(svg.contains(&format!(">{cut}<")), "{svg}");
 }
@@ -467,4 +473,26 @@ fn all_draws_the_three_figures_of_the_evidence() {
     assert!(figs[2].1.contains(">Manufacturer = Initech<"));
     ev.overall = None;
     assert!(all(&spec, &ev).is_empty());
+}
+
+#[test]
+fn every_figure_fits_the_printed_column() {
+    // A4 less the print margins of index.html (14 mm each side): 182 mm, 688 CSS px. A
+    // figure no wider is drawn at the size its text is written with, on paper and on
+    // screen; the browser test measures it in the page.
+    let m = sample();
+    let groups = vec![group("Manufacturer", &"x".repeat(80), Some(sample()))];
+    for svg in [roc(&m), calibration(&m), forest(&m, &groups)] {
+        let width: f64 = svg
+            .split("width=\"")
+            .nth(1)
+            .and_then(|w| w.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(f64::MAX);
+        assert!(width <= 688.0, "{width}: {svg}");
+        assert!(
+            svg.contains(&format!("viewBox=\"0 0 {}", coord(width))),
+            "{svg}"
+        );
+    }
 }
