@@ -289,7 +289,8 @@ fn hostile(tag: &str) -> String {
     )
 }
 
-/// Every link in a Markdown file points inside the dossier, and it holds no raw HTML.
+/// Every link in a Markdown file points inside the dossier, and it holds no raw HTML but
+/// the templates' anchors.
 fn assert_markdown_inert(name: &str, md: &str) {
     for ev in Parser::new_ext(md, pulldown_cmark::Options::all()) {
         match ev {
@@ -300,6 +301,16 @@ fn assert_markdown_inert(name: &str, md: &str) {
                     "{name}: a link to {dest_url}"
                 );
             }
+            // The one raw HTML a template writes: an anchor, `<a id="..."></a>`, whose
+            // id clic made of letters, digits, `-`, `_` and `.`.
+            Event::InlineHtml(h)
+                if h.as_ref() == "</a>"
+                    || h.strip_prefix("<a id=\"")
+                        .and_then(|r| r.strip_suffix("\">"))
+                        .is_some_and(|id| {
+                            id.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                        }) => {}
             Event::Html(h) | Event::InlineHtml(h) => panic!("{name}: raw HTML {h}"),
             _ => {}
         }
@@ -759,4 +770,247 @@ fn the_html_renders_in_headless_chromium_without_any_request() {
         .filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's')
         .count();
     assert!(pages > DOCUMENTS.len(), "{pages} pages");
+}
+
+/// A copy of the page that Chromium may run a script in (its Content-Security-Policy,
+/// which forbids any, removed), with `script` run at the end of the body; with `print`,
+/// the print stylesheet applies on screen, so a window as wide as the printed column
+/// (A4 less the page margins: 182 mm, 688 px) lays the page out as paper does.
+fn scripted_copy(page: &Path, to: &Path, script: &str, print: bool) {
+    let html = std::fs::read_to_string(page).expect("page");
+    let start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("the page has a CSP");
+    let end = start + html[start..].find('>').expect("meta ends") + 1;
+    let mut html = format!("{}{}", &html[..start], &html[end..]);
+    if print {
+        html = html.replace("@media print {", "@media all {");
+    }
+    let html = html.replace("</body>", &format!("<script>{script}</script></body>"));
+    std::fs::write(to, html).expect("write");
+}
+
+fn headless(profile: &Path, width: u32, height: u32) -> std::process::Command {
+    let mut cmd = std::process::Command::new("/usr/bin/chromium");
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .arg(format!("--window-size={width},{height}"));
+    cmd
+}
+
+/// The page as Chromium lays it out `width` px wide: what `tests/data/dossier_layout.js`
+/// measures (links and anchors, figures against their column, table headers, the text a
+/// reader sees, result badges).
+fn layout(page: &Path, work: &Path, width: u32, print: bool) -> serde_json::Value {
+    let name = format!("layout-{width}-{print}");
+    let copy = work.join(format!("{name}.html"));
+    scripted_copy(page, &copy, include_str!("data/dossier_layout.js"), print);
+    let out = headless(&work.join(format!("profile-{name}")), width, 1000)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let json = dom
+        .rsplit_once("<pre id=\"clic-layout\">")
+        .and_then(|(_, rest)| rest.split_once("</pre>"))
+        .map(|(json, _)| {
+            json.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&")
+        })
+        .unwrap_or_else(|| panic!("the script ran: {}", String::from_utf8_lossy(&out.stderr)));
+    serde_json::from_str(&json).expect("layout JSON")
+}
+
+/// What is wrong with the page as laid out (see [`layout`]): nothing, for a page a
+/// regulator can read.
+fn layout_faults(l: &serde_json::Value, width: u32) -> Vec<String> {
+    let mut faults = Vec::new();
+    let list =
+        |key: &str| -> Vec<serde_json::Value> { l[key].as_array().cloned().unwrap_or_default() };
+    for key in [
+        "dangling",
+        "broken_headers",
+        "broken_badges",
+        "raw_bold",
+        "raw_backticks",
+        "flat_lists",
+    ] {
+        let found = list(key);
+        if !found.is_empty() {
+            faults.push(format!("{width} px: {key}: {found:?}"));
+        }
+    }
+    let contents: Vec<String> = list("contents")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    // The contents reach every document, every Annex item and every control.
+    for wanted in [
+        "#doc-evidence-appendix",
+        "#annex-ii-1-1-a-trade-name-general-description-intended-purpose",
+        "#control-iec62304.release.version-tagged",
+        "#results",
+    ] {
+        if !contents.iter().any(|c| c == wanted) {
+            faults.push(format!("the contents do not link {wanted}"));
+        }
+    }
+    let ids: Vec<String> = list("ids")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    if unique.len() != ids.len() {
+        faults.push(format!("{} ids given twice", ids.len() - unique.len()));
+    }
+    let figures = list("figures");
+    if figures.len() != 3 {
+        faults.push(format!("{} figures", figures.len()));
+    }
+    for f in &figures {
+        let num = |k: &str| f[k].as_f64().unwrap_or(f64::NAN);
+        if num("width").is_nan() || num("width") > num("column") + 0.5 {
+            faults.push(format!("{width} px: figure wider than its column: {f}"));
+        }
+        // Text drawn smaller than 10 px is hard to read on screen and on paper.
+        if num("smallest_text").is_nan() || num("smallest_text") < 10.0 {
+            faults.push(format!("{width} px: figure text under 10 px: {f}"));
+        }
+        if f["outside"].as_array().is_none_or(|o| !o.is_empty()) {
+            faults.push(format!("{width} px: text outside its figure: {f}"));
+        }
+    }
+    let items: Vec<String> = list("quoted_list_items")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    if !items.iter().any(|i| i == "DICOM reader") {
+        faults.push(format!(
+            "the quoted numbered list is not an <ol>: {items:?}"
+        ));
+    }
+    let badges = list("badges");
+    let colour = |class: &str| {
+        badges
+            .iter()
+            .find(|b| b["class"].as_str() == Some(class))
+            .and_then(|b| b["color"].as_str().map(str::to_string))
+    };
+    // The release passes: its results are passed or not applicable, and look it.
+    match (colour("status status-pass"), colour("status status-na")) {
+        (Some(pass), Some(na)) if pass != na => {}
+        other => faults.push(format!("results of two statuses look alike: {other:?}")),
+    }
+    for b in &badges {
+        let known = ["pass", "fail", "waived", "na", "unavailable"]
+            .iter()
+            .any(|c| b["class"].as_str() == Some(&format!("status status-{c}")));
+        if !known || b["text"].as_str().is_none_or(|t| t.trim().is_empty()) {
+            faults.push(format!("a result badge without its status in words: {b}"));
+        }
+    }
+    if l["trace_rows_without_badge"].as_u64() != Some(0) {
+        faults.push(format!(
+            "{} traceability rows without a result badge",
+            l["trace_rows_without_badge"]
+        ));
+    }
+    faults
+}
+
+/// A screenshot of `pick` (a script expression giving the elements to show) alone in the
+/// page's column, 1280 px wide: in `CLIC_DOSSIER_SCREENSHOTS` when set (to look at), else
+/// in `work`.
+fn screenshot(page: &Path, work: &Path, name: &str, pick: &str, height: u32) -> PathBuf {
+    let dir = std::env::var_os("CLIC_DOSSIER_SCREENSHOTS")
+        .map_or_else(|| work.to_path_buf(), PathBuf::from);
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let png = dir.join(format!("{name}.png"));
+    let copy = work.join(format!("shot-{name}.html"));
+    let script = format!(
+        "(function(){{const m=document.querySelector('main');\
+         const keep=({pick}).map(e=>e.cloneNode(true));m.replaceChildren(...keep);}})();"
+    );
+    scripted_copy(page, &copy, &script, false);
+    let out = headless(&work.join(format!("profile-shot-{name}")), 1280, height)
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", copy.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A blank 1280 px page compresses to a few KB; one with the content, to far more.
+    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 20_000, "{name}: {size} bytes: nothing drawn?");
+    png
+}
+
+#[test]
+fn the_page_reads_well_in_a_browser_on_screen_and_on_paper() {
+    let repo = repo();
+    let d = repo.path().join("out");
+    assert_eq!(dossier(repo.path(), &d).status.code(), Some(0));
+    // In the Markdown, the quoted numbered list stays a list with its bold items.
+    let md = read(&d, "annex-ii.md");
+    let mut in_list = false;
+    let mut bold_in_list = Vec::new();
+    let mut strong = false;
+    for ev in Parser::new(&md) {
+        match ev {
+            Event::Start(Tag::List(Some(1))) => in_list = true,
+            Event::End(pulldown_cmark::TagEnd::List(true)) => in_list = false,
+            Event::Start(Tag::Strong) => strong = true,
+            Event::End(pulldown_cmark::TagEnd::Strong) => strong = false,
+            Event::Text(t) if in_list && strong => bold_in_list.push(t.to_string()),
+            _ => {}
+        }
+    }
+    assert!(
+        bold_in_list.iter().any(|t| t == "DICOM reader"),
+        "{bold_in_list:?}"
+    );
+    let trace = read(&d, "traceability.md");
+    assert!(!trace.contains("| `0") && trace.contains("…`](evidence-appendix.md#result-"));
+
+    if !Path::new("/usr/bin/chromium").exists() {
+        let why = "/usr/bin/chromium is not installed";
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must render the dossier in a browser: {why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let page = d.join("index.html");
+    let mut faults = layout_faults(&layout(&page, work.path(), 1280, false), 1280);
+    faults.extend(layout_faults(&layout(&page, work.path(), 688, true), 688));
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+
+    for (name, pick, height) in [
+        ("cover", "[document.querySelector('header'), document.querySelector('nav')].map(e => { e.querySelectorAll('details').forEach(x => x.open = x === e.querySelector('details')); return e; })", 1400),
+        ("quoted-list", "[...document.querySelectorAll('#doc-annex-ii ol')].filter(o => o.textContent.includes('DICOM reader')).flatMap(o => [o.previousElementSibling, o])", 500),
+        ("forest", "[...document.querySelectorAll('figure')].slice(2)", 900),
+        ("traceability", "[document.querySelector('#doc-traceability table')]", 900),
+        ("appendix-results", "[document.getElementById('results'), document.getElementById('results').nextElementSibling.nextElementSibling]", 700),
+    ] {
+        screenshot(&page, work.path(), name, pick, height);
+    }
 }

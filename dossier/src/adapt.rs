@@ -86,7 +86,7 @@ pub fn annex_ii<'a>(
                     let said = |content: String| AnnexItem {
                         reference,
                         title,
-                        content: Filled::Text(content),
+                        content: Filled::Text(crate::escape::markdown(&content)),
                         facts: Vec::new(),
                         controls: Vec::new(),
                         documents: Vec::new(),

@@ -255,6 +255,8 @@ pub struct PageDocument {
     pub title: &'static str,
     /// Its HTML.
     pub html: String,
+    /// Its sections and items, for the page's contents.
+    pub contents: Vec<crate::page::Entry>,
 }
 
 /// `results.json` (format `clic.dossier-results/1`).

@@ -31,7 +31,8 @@ pub fn from_documents(docs: &[DocView], reference: &str, title: &str) -> Option<
 }
 
 /// The sections of the documents that hold an item, joined: each names a heading of a
-/// document template ([`clic_runner::documents::sections`]).
+/// document template ([`clic_runner::documents::sections`]). Markdown: each passage as its
+/// author wrote it, after a line that says where it comes from.
 pub fn gather(docs: &[DocView], wanted: &[SectionRef]) -> Option<String> {
     let mut parts = Vec::new();
     for want in wanted {
@@ -39,7 +40,14 @@ pub fn gather(docs: &[DocView], wanted: &[SectionRef]) -> Option<String> {
             continue;
         };
         if let Some((title, body)) = d.sections.iter().find(|(t, _)| want.matches(t)) {
-            parts.push(format!("{title} ({}): {}", d.path, body.trim()));
+            // The label is clic's, escaped; the passage is the author's Markdown, on
+            // its own so that a list or a table in it starts where it should.
+            parts.push(format!(
+                "{} ({}):\n\n{}",
+                crate::escape::markdown(title),
+                crate::escape::markdown(&d.path),
+                body.trim()
+            ));
         }
     }
     (!parts.is_empty()).then(|| parts.join("\n\n"))
@@ -296,7 +304,8 @@ fn filled<'a>(
     let spec = src.spec;
     let heading = || from_documents(docs, reference, title);
     let sections = gather(docs, row.sections);
-    let derived = derived(row.derived, src, benchmark);
+    // What clic says is plain text; the item's content is Markdown.
+    let derived = derived(row.derived, src, benchmark).map(|s| crate::escape::markdown(&s));
     let content = match row.order {
         Order::Sections => sections.or_else(heading).or(derived),
         Order::Derived => derived,

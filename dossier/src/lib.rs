@@ -23,7 +23,9 @@ pub mod figures;
 pub mod fill;
 pub mod findings;
 pub mod integrity;
+pub mod page;
 pub mod performance;
+pub mod quote;
 pub mod regulatory;
 pub mod render;
 pub mod rows;
@@ -216,12 +218,16 @@ pub fn assemble(
     let ctx = context(src, templates, &figs);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut pages = Vec::new();
+    let mut anchors = page::Anchors::default();
     for d in DOCUMENTS {
         let md = templates.markdown(d, &ctx)?;
+        let id = d.output.trim_end_matches(".md");
+        let converted = page::to_html(id, &md, &figs, &mut anchors);
         pages.push(PageDocument {
-            id: d.output.trim_end_matches(".md").to_string(),
+            id: id.to_string(),
             title: d.title,
-            html: render::markdown_to_html(&md, &figs),
+            contents: page::contents(&converted.headings),
+            html: converted.html,
         });
         files.insert(d.output.to_string(), md.into_bytes());
     }

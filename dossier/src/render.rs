@@ -6,12 +6,11 @@
 //! have is an error, never an empty string): the Markdown one escapes every `{{value}}`
 //! for Markdown, the HTML one for HTML. User strings only ever reach a template as data.
 
-use crate::escape;
+use crate::{escape, quote};
 use clic_runner::fsio::io_reason;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -209,9 +208,15 @@ impl Templates {
         md.register_helper("fill", Box::new(Fill));
         md.register_helper("code", Box::new(Code));
         md.register_helper("paragraphs", Box::new(Paragraphs));
+        md.register_helper("inline", Box::new(Inline { html: false }));
+        md.register_helper("anchor", Box::new(Anchor));
+        md.register_helper("hash", Box::new(Hash));
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
         html.register_escape_fn(escape::html);
+        html.register_helper("inline", Box::new(Inline { html: true }));
+        html.register_helper("anchor", Box::new(Anchor));
+        html.register_helper("badge", Box::new(Badge));
         let mut sources = Vec::new();
         let syntax = |name: &str, e: handlebars::TemplateError| RenderFailure {
             template: name.to_string(),
@@ -307,9 +312,10 @@ impl HelperDef for Fill {
     }
 }
 
-/// `{{paragraphs value}}`: like `{{fill}}`, but a blank line in the value starts a new
-/// paragraph; each paragraph is escaped on its own, so none can open a block of its own
-/// (a heading, a list, a quote, a fence, raw HTML). For block positions only, never
+/// `{{paragraphs value}}`: like `{{fill}}`, for a value that is Markdown (a passage
+/// quoted from a document, or clic's own text escaped where it was made): written back
+/// through [`quote::blocks`], so its bold, code and lists show as their author meant and
+/// nothing in it can open a heading, raw HTML or a link. For block positions only, never
 /// inside a table or a list item.
 struct Paragraphs;
 
@@ -317,7 +323,7 @@ impl HelperDef for Paragraphs {
     fn call<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
-        r: &'reg Handlebars<'reg>,
+        _: &'reg Handlebars<'reg>,
         _: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
@@ -327,35 +333,55 @@ impl HelperDef for Paragraphs {
             .ok_or(RenderErrorReason::ParamNotFoundForIndex("paragraphs", 0))?
             .value();
         match shown(v) {
-            Ok(s) => {
-                let text = s.replace("\r\n", "\n");
-                let mut first = true;
-                let mut para = String::new();
-                let mut flush = |para: &mut String, out: &mut dyn Output| -> HelperResult {
-                    if !para.trim().is_empty() {
-                        if !first {
-                            out.write("\n\n")?;
-                        }
-                        out.write(&r.get_escape_fn()(para.trim()))?;
-                        first = false;
-                    }
-                    para.clear();
-                    Ok(())
-                };
-                for line in text.lines() {
-                    if line.trim().is_empty() {
-                        flush(&mut para, out)?;
-                    } else {
-                        para.push_str(line);
-                        para.push('\n');
-                    }
-                }
-                flush(&mut para, out)?;
-            }
+            Ok(s) => out.write(&quote::blocks(&s))?,
             Err(why) => write_gap(&why, out)?,
         }
         Ok(())
     }
+}
+
+/// `{{inline value}}`: a value that is inline Markdown (a control's title, which its
+/// policy may write with code spans), as one line of safe Markdown ([`quote::inline`])
+/// in the Markdown documents, or as HTML in the page. A gap is shown as `{{fill}}`
+/// shows it.
+struct Inline {
+    html: bool,
+}
+
+impl HelperDef for Inline {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let v = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("inline", 0))?
+            .value();
+        match (shown(v), self.html) {
+            (Ok(s), false) => out.write(&quote::inline(&s))?,
+            (Ok(s), true) => out.write(&inline_html(&quote::inline(&s)))?,
+            (Err(why), false) => write_gap(&why, out)?,
+            (Err(why), true) => out.write(&format!(
+                "<strong>Not filled</strong> — {}",
+                escape::html(&why)
+            ))?,
+        }
+        Ok(())
+    }
+}
+
+/// One line of safe inline Markdown as HTML, without the paragraph around it.
+pub fn inline_html(md: &str) -> String {
+    let html = crate::page::to_html("", md, &BTreeMap::new(), &mut Default::default()).html;
+    let html = html.trim_end();
+    html.strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .unwrap_or(html)
+        .to_string()
 }
 
 /// `{{code value}}`: the value as a Markdown code span, whose content no renderer
@@ -384,117 +410,127 @@ impl HelperDef for Code {
     }
 }
 
-/// A Markdown code span holding `s` literally.
-pub fn code_span(s: &str) -> String {
-    let flat: String = s
-        .chars()
-        .map(|c| if c.is_whitespace() { ' ' } else { c })
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .replace('|', "\\|");
-    let mut longest = 0;
-    let mut run = 0;
-    for c in flat.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
-    let pad = if flat.starts_with('`') || flat.ends_with('`') || flat.is_empty() {
-        " "
-    } else {
-        ""
+/// `{{anchor "control" id}}`: the page anchor of `id` under `prefix`
+/// (`control-std.release.clean-tree`): every character outside ASCII letters, digits,
+/// `-`, `_` and `.` becomes `-`, so it needs no escaping in a link, an id or Markdown.
+struct Anchor;
+
+/// The anchor of `id` under `prefix`, as `{{anchor}}` writes it.
+pub fn anchor(prefix: &str, id: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
     };
-    format!("{fence}{pad}{flat}{pad}{fence}")
+    format!("{}-{}", clean(prefix), clean(id))
 }
 
-/// Converts a rendered Markdown document to HTML. Raw HTML in the Markdown (which only
-/// user text could have put there) is shown as text; links are kept only when they
-/// point inside the dossier (another document becomes an in-page anchor); an image
-/// whose target is one of `figures` (`figures/roc.svg` ...) becomes that inline SVG,
-/// and any other image its alt text.
-pub fn markdown_to_html(md: &str, figures: &BTreeMap<String, String>) -> String {
-    let parser = Parser::new_ext(md, Options::ENABLE_TABLES);
-    let mut events: Vec<Event<'_>> = Vec::new();
-    // Whether each open link was kept, so its end is kept or dropped alike.
-    let mut links: Vec<bool> = Vec::new();
-    // Whether each open image was replaced by its figure (then its alt text goes).
-    let mut images: Vec<bool> = Vec::new();
-    for ev in parser {
-        match ev {
-            Event::Html(s) | Event::InlineHtml(s) => events.push(Event::Text(s)),
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                let svg = figures.get(dest_url.as_ref());
-                if let Some(svg) = svg {
-                    events.push(Event::Html(CowStr::from(format!(
-                        "<figure class=\"figure\">{svg}</figure>"
-                    ))));
-                }
-                images.push(svg.is_some());
+impl HelperDef for Anchor {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let param = |i: usize| {
+            h.param(i)
+                .ok_or(RenderErrorReason::ParamNotFoundForIndex("anchor", i))
+                .map(|p| shown(p.value()).unwrap_or_default())
+        };
+        out.write(&anchor(&param(0)?, &param(1)?))?;
+        Ok(())
+    }
+}
+
+/// How many hex digits of a sha256 a table shows.
+pub const SHORT_HASH: usize = 12;
+
+/// `{{hash sha256 "result" id}}`: in a table, a sha256 shortened to its first
+/// [`SHORT_HASH`] hex digits, linked to the evidence appendix's row of `id` (anchor
+/// `prefix-id`) where the full digest is, and with the full digest as the link's title.
+/// A value that is not a sha256 is shown whole, as `{{code}}` shows it.
+struct Hash;
+
+impl HelperDef for Hash {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let param = |i: usize| {
+            h.param(i)
+                .ok_or(RenderErrorReason::ParamNotFoundForIndex("hash", i))
+                .map(|p| p.value().clone())
+        };
+        let value = param(0)?;
+        let prefix = shown(&param(1)?).unwrap_or_default();
+        let id = shown(&param(2)?).unwrap_or_default();
+        match shown(&value) {
+            Ok(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                out.write(&format!(
+                    "[`{}…`](evidence-appendix.md#{} \"sha256 {s}\")",
+                    &s[..SHORT_HASH],
+                    anchor(&prefix, &id)
+                ))?;
             }
-            Event::End(TagEnd::Image) => {
-                images.pop();
-            }
-            Event::Text(_) | Event::Code(_) if images.last() == Some(&true) => {}
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => match local_target(&dest_url) {
-                Some(target) => {
-                    links.push(true);
-                    events.push(Event::Start(Tag::Link {
-                        link_type,
-                        dest_url: CowStr::from(target),
-                        title,
-                        id,
-                    }));
-                }
-                None => links.push(false),
-            },
-            Event::End(TagEnd::Link) => {
-                if links.pop() == Some(true) {
-                    events.push(Event::End(TagEnd::Link));
-                }
-            }
-            other => events.push(other),
+            Ok(s) => out.write(&code_span(&s))?,
+            Err(why) => write_gap(&why, out)?,
         }
+        Ok(())
     }
-    let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, events.into_iter());
-    out
 }
 
-/// The in-page anchor of a link inside the dossier; none for anything else (a URL, a
-/// path outside the dossier).
-fn local_target(dest: &str) -> Option<String> {
-    if let Some(anchor) = dest.strip_prefix('#') {
-        return anchor
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-            .then(|| format!("#{anchor}"));
+/// `{{badge status}}` (the page's cover): a result in words, in a badge coloured by
+/// [`crate::page::status_class`].
+struct Badge;
+
+impl HelperDef for Badge {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let v = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex("badge", 0))?
+            .value();
+        let s = shown(v).unwrap_or_else(|why| why);
+        let class = crate::page::status_class(&s).unwrap_or("other");
+        out.write(&format!(
+            "<strong class=\"status status-{class}\">{}</strong>",
+            escape::html(&s)
+        ))?;
+        Ok(())
     }
-    let (file, anchor) = dest.split_once('#').unwrap_or((dest, ""));
-    let doc = DOCUMENTS.iter().find(|d| d.output == file)?;
-    let stem = doc.output.trim_end_matches(".md");
-    if anchor.is_empty() {
-        Some(format!("#doc-{stem}"))
-    } else if anchor
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        Some(format!("#{anchor}"))
-    } else {
-        None
-    }
+}
+
+/// A Markdown code span holding `s` literally, safe in a table cell.
+pub fn code_span(s: &str) -> String {
+    quote::code_span(s, true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+
     #[test]
-    fn paragraphs_of_user_text_open_no_block() {
+    fn paragraphs_keep_the_authors_lists_and_open_no_heading_html_or_rule() {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.register_escape_fn(escape::markdown);
@@ -504,44 +540,35 @@ mod tests {
             v: &'static str,
         }
         let ctx = Ctx {
-            v: "# heading\n\n- item\n\n1. item\n\n> quote\n\n```\n\n<b>x</b>\n\n    code\n\n---",
+            v: "# heading\n\n- item\n\n1. **item**\n\n> quote\n\n<b>x</b>\n\n---\n\n[l](https://x.example)",
         };
         let md = hb
-            .render_template("{{paragraphs v}}", &ctx)
+            .render_template("before\n\n{{paragraphs v}}\n\nafter", &ctx)
             .unwrap_or_default();
+        let mut lists = 0;
         let mut paragraphs = 0;
         for ev in Parser::new_ext(&md, Options::all()) {
             match ev {
+                Event::Start(Tag::List(_)) => lists += 1,
                 Event::Start(Tag::Paragraph) => paragraphs += 1,
-                Event::Start(
-                    Tag::Heading { .. } | Tag::List(_) | Tag::BlockQuote(_) | Tag::CodeBlock(_),
-                )
+                Event::Start(Tag::Heading { .. } | Tag::Link { .. })
                 | Event::Html(_)
                 | Event::InlineHtml(_)
-                | Event::Rule => panic!("a block opened: {ev:?} in {md}"),
+                | Event::Rule => panic!("{ev:?} in {md}"),
                 _ => {}
             }
         }
-        assert_eq!(paragraphs, 8, "{md}");
+        assert_eq!(lists, 2, "{md}");
+        // before, the heading (bold), the quote, the HTML (text), the link, after.
+        assert_eq!(paragraphs, 6, "{md}");
+        assert!(md.ends_with("\n\nafter"), "{md}");
     }
 
     #[test]
-    fn raw_html_is_text_and_foreign_links_are_dropped() {
-        let figures = BTreeMap::from([("figures/roc.svg".to_string(), "<svg></svg>".to_string())]);
-        let html = markdown_to_html(
-            "<script>alert(1)</script>\n\nsee [out](https://evil.example) and [gaps](gaps.md) \
-             <b>x</b>\n\n![ROC](figures/roc.svg)\n\n![x](https://evil.example/x.png)\n",
-            &figures,
+    fn inline_shows_a_titles_code_in_markdown_and_in_html() {
+        assert_eq!(
+            inline_html(&quote::inline("the tag `v` + <b>x</b>")),
+            "the tag <code>v</code> + &lt;b&gt;x&lt;/b&gt;"
         );
-        assert!(!html.contains("<script"), "{html}");
-        assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(!html.contains("evil"), "{html}");
-        assert!(html.contains("href=\"#doc-gaps\""), "{html}");
-        assert!(
-            html.contains("<figure class=\"figure\"><svg></svg></figure>"),
-            "{html}"
-        );
-        assert!(!html.contains("ROC</"), "{html}");
-        assert!(!html.contains("<img"), "{html}");
     }
 }

@@ -83,7 +83,8 @@ pub fn doc_views(docs: &[clic_runner::documents::LoadedDocument]) -> Vec<DocView
 }
 
 /// The text of the section of a document of one of `kinds` whose heading contains one
-/// of `words` (case-insensitive), with where it comes from.
+/// of `words` (case-insensitive), after a line that says where it comes from: Markdown,
+/// the passage as its author wrote it.
 pub fn find_section(docs: &[DocView], kinds: &[&str], words: &[&str]) -> Option<String> {
     for d in docs.iter().filter(|d| d.exists) {
         if !kinds.is_empty() && !kinds.contains(&d.kind.as_str()) {
@@ -93,9 +94,10 @@ pub fn find_section(docs: &[DocView], kinds: &[&str], words: &[&str]) -> Option<
             let h = heading.to_lowercase();
             if words.iter().any(|w| h.contains(w)) && !body.trim().is_empty() {
                 return Some(format!(
-                    "{} (from {}, section \"{heading}\")",
-                    body.trim(),
-                    d.path
+                    "From {}, section \"{}\":\n\n{}",
+                    crate::escape::markdown(&d.path),
+                    crate::escape::markdown(heading),
+                    body.trim()
                 ));
             }
         }
