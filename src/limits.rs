@@ -106,7 +106,7 @@ const MOST: u64 = 1 << 50;
 
 /// A byte size: a whole number, with an optional unit (B; KB, MB, GB, TB in powers of
 /// 1000; KiB, MiB, GiB, TiB in powers of 1024; case does not matter).
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '_')

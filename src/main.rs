@@ -64,7 +64,11 @@ enum Command {
         sign: Option<PathBuf>,
     },
     /// Run the benchmark of the model on the reference scans and store its evidence.
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
+        /// Merge the evidence of shards instead of running.
+        #[command(subcommand)]
+        merge: Option<BenchAction>,
         /// A project folder or a .clic file.
         #[arg(default_value = ".")]
         path: PathBuf,
@@ -74,10 +78,24 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Score only shard K of N (1 <= K <= N): the scans whose hashed patient falls in it; needs --output.
+        #[arg(long, value_name = "K/N", value_parser = cmd::bench::parse_shard, requires = "output", conflicts_with = "predictions")]
+        shard: Option<clic_runner::bench::shard::Shard>,
+        /// Where --shard writes the shard's evidence, for `clic bench merge`.
+        #[arg(long, value_name = "FILE", requires = "shard")]
+        output: Option<PathBuf>,
+        /// The size limit of .clic/cache; least recently used entries go first (default 4GiB, or CLIC_CACHE_LIMIT).
+        #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
+        cache_limit: Option<u64>,
         #[command(flatten)]
         run: limits::RunArgs,
         #[command(flatten)]
         read: limits::ReadArgs,
+    },
+    /// Inspect or trim the project's cache (.clic/cache): per-scan evidence and digests.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
     },
     /// Format .clic files canonically (comments are kept).
     Fmt {
@@ -155,6 +173,52 @@ enum Command {
         what: String,
         /// The project whose controls to search.
         #[arg(long, default_value = ".")]
+        path: PathBuf,
+    },
+}
+
+/// `clic bench merge`.
+#[derive(Debug, Subcommand)]
+enum BenchAction {
+    /// Merge the evidence files of every shard (`clic bench --shard K/N --output FILE`) into the evidence of one run.
+    Merge {
+        /// The shard files, all N of them.
+        #[arg(required = true, value_name = "SHARD")]
+        shards: Vec<PathBuf>,
+        /// The project the shards were scored from.
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        /// Write one row per scan to FILE.csv, as `clic bench --predictions` does.
+        #[arg(long, value_name = "FILE")]
+        predictions: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+/// What `clic cache` does.
+#[derive(Debug, Subcommand)]
+enum CacheAction {
+    /// Print how many entries of each kind the cache holds, their size and the limit.
+    Stats {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Evict least recently used entries until the cache is within its limit.
+    Gc {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The size to trim to (default: the limit in force, 4GiB or CLIC_CACHE_LIMIT).
+        #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
+        limit: Option<u64>,
+    },
+    /// Remove every cache entry (the project secret stays).
+    Clear {
+        /// A project folder or a .clic file.
+        #[arg(default_value = ".")]
         path: PathBuf,
     },
 }
@@ -421,17 +485,50 @@ fn main() -> ExitCode {
             what: InspectWhat::Scan { file, json, read },
         } => cmd::inspect::scan(&file, json, &read.limits()),
         Command::Bench {
+            merge:
+                Some(BenchAction::Merge {
+                    shards,
+                    path,
+                    predictions,
+                    format,
+                }),
+            ..
+        } => cmd::bench::merge(
+            &path,
+            &shards,
+            predictions.as_deref(),
+            format == Format::Json,
+        ),
+        Command::Bench {
+            merge: None,
             path,
             predictions,
             format,
+            shard,
+            output,
+            cache_limit,
             run,
             read,
-        } => cmd::bench::run(
-            &path,
-            predictions.as_deref(),
-            format == Format::Json,
-            &run.budget(read.limits()),
-        ),
+        } => {
+            if let Some(limit) = cache_limit {
+                clic_runner::bench::store::set_size_limit(limit);
+            }
+            let budget = run.budget(read.limits());
+            match (shard, output) {
+                (Some(shard), Some(output)) => cmd::bench::shard(&path, shard, &output, &budget),
+                _ => cmd::bench::run(
+                    &path,
+                    predictions.as_deref(),
+                    format == Format::Json,
+                    &budget,
+                ),
+            }
+        }
+        Command::Cache { action } => match action {
+            CacheAction::Stats { path } => cmd::cache::stats(&path),
+            CacheAction::Gc { path, limit } => cmd::cache::gc(&path, limit),
+            CacheAction::Clear { path } => cmd::cache::clear(&path),
+        },
     };
     ExitCode::from(status as u8)
 }

@@ -172,11 +172,22 @@ fn pseudonyms_are_keyed_by_a_project_secret_that_is_never_committed() {
     let ignore = std::fs::read_to_string(p.join(".clic/.gitignore")).expect(".gitignore");
     assert!(ignore.lines().any(|l| l.trim() == "*"), "{ignore}");
     // The example's patient ids are REF-0001 ...: their plain sha256 is nowhere in the cache.
+    // Nor the digest a shard is chosen by.
     let plain = clic_runner::facts::artifact::sha256_hex(b"REF-0143");
-    for e in std::fs::read_dir(p.join(".clic/cache"))
-        .expect("cache")
-        .flatten()
-    {
+    let shard = clic_runner::facts::artifact::sha256_hex(b"patient\0REF-0143");
+    let mut files = Vec::new();
+    let mut folders = vec![p.join(".clic/cache")];
+    while let Some(d) = folders.pop() {
+        for e in std::fs::read_dir(&d).expect("cache").flatten() {
+            if e.file_type().expect("type").is_dir() {
+                folders.push(e.path());
+            } else {
+                files.push(e);
+            }
+        }
+    }
+    assert!(files.len() > 300, "per-scan entries are searched too");
+    for e in files {
         let bytes = std::fs::read(e.path()).expect("read");
         let s = String::from_utf8_lossy(&bytes);
         assert!(
@@ -185,6 +196,11 @@ fn pseudonyms_are_keyed_by_a_project_secret_that_is_never_committed() {
             e.path().display()
         );
         assert!(!s.contains("REF-0143"));
+        assert!(
+            !s.contains(&shard[..16]),
+            "{} holds a shard digest",
+            e.path().display()
+        );
     }
 }
 
@@ -205,4 +221,78 @@ fn inspect_scan_json_holds_no_pseudonym_of_the_patient() {
         "the unsalted sha256 of the PatientID is printed"
     );
     assert!(!s.contains("patient_hash"), "{s}");
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(d) = folders.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                folders.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn forged_edited_and_torn_per_scan_entries_are_recomputed_never_trusted() {
+    let dir = example_copy();
+    let p = dir.path();
+    let (_, fresh) = bench(p, &[]);
+    let drop_whole = || {
+        for e in cache_entries(p) {
+            std::fs::remove_file(e).expect("remove");
+        }
+    };
+    let scans = p.join(".clic/cache/scans");
+    // Every model row forged: its value changed, the MAC line kept (an edit), or the MAC
+    // recomputed as a plain sha256 (a forgery without the secret).
+    for (i, entry) in files_under(&scans.join("score")).into_iter().enumerate() {
+        let mut bytes = std::fs::read(&entry).expect("entry");
+        let n = bytes.len();
+        bytes[n - 1] ^= 0x40;
+        if i % 2 == 1 {
+            let body_at = bytes.iter().position(|&b| b == b'\n').expect("header") + 1;
+            let mac = clic_runner::facts::artifact::sha256_hex(&bytes[body_at..]);
+            let mut forged = format!("clic-scan-entry/1 hmac-sha256 {mac}\n").into_bytes();
+            forged.extend_from_slice(&bytes[body_at..]);
+            bytes = forged;
+        }
+        std::fs::write(&entry, bytes).expect("forge");
+    }
+    // Tensors torn (half written) and reading records edited.
+    for entry in files_under(&scans.join("tensor")).into_iter().take(5) {
+        let bytes = std::fs::read(&entry).expect("entry");
+        std::fs::write(&entry, &bytes[..bytes.len() / 2]).expect("tear");
+    }
+    for entry in files_under(&scans.join("read")).into_iter().take(3) {
+        let text = std::fs::read_to_string(&entry).expect("entry");
+        std::fs::write(
+            &entry,
+            text.replacen("\"modality\":\"", "\"modality\":\"X", 1),
+        )
+        .expect("edit");
+    }
+    drop_whole();
+    let (log, after) = bench(p, &[]);
+    assert_eq!(after, fresh, "recomputed, not the forgeries");
+    assert!(log.contains("309 rows inferred"), "{log}");
+    assert!(
+        log.contains(" 8 decoded"),
+        "the 5 torn tensors and the 3 edited records are read again: {log}"
+    );
+    // The recomputed entries replaced the forged ones.
+    drop_whole();
+    let (log, again) = bench(p, &[]);
+    assert_eq!(again, fresh);
+    assert!(
+        log.contains(" 0 decoded") && log.contains(" 0 rows inferred"),
+        "{log}"
+    );
 }

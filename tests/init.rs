@@ -69,7 +69,7 @@ fn init_keeps_existing_documents_and_says_so() {
     // A second run creates nothing.
     let again = init(dir.path());
     assert!(!again.contains("created"), "{again}");
-    assert_eq!(again.matches("kept").count(), TEMPLATES.len() + 4);
+    assert_eq!(again.matches("kept").count(), TEMPLATES.len() + 6);
 }
 
 /// A scaffolded project whose manifest uses `policies` instead of the default ones.
@@ -116,4 +116,80 @@ fn a_broken_document_is_invalid_input() {
         .stderr(predicate::str::contains(
             "`docs/dpia.md` line 4: `date` is `2024-02-30`, not a calendar date",
         ));
+}
+
+/// Every `run` (GitHub) or `args` line (Kubernetes) under `v`, joined.
+fn commands(v: &serde_yaml::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match v {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    (Some("run"), serde_yaml::Value::String(s)) => out.push(s.clone()),
+                    (Some("args"), serde_yaml::Value::Sequence(items)) => {
+                        out.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)));
+                    }
+                    _ => out.extend(commands(v)),
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => out.extend(items.iter().flat_map(commands)),
+        _ => {}
+    }
+    out
+}
+
+#[test]
+fn init_scaffolds_a_sharded_benchmark_for_github_actions_and_kubernetes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    init(dir.path());
+    let text = std::fs::read_to_string(dir.path().join(".github/workflows/clic-bench-shards.yml"))
+        .expect("the matrix workflow");
+    let gh: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    let shards = gh["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+        .as_sequence()
+        .expect("a matrix of shards");
+    let n = shards.len();
+    assert_eq!(
+        shards
+            .iter()
+            .filter_map(serde_yaml::Value::as_u64)
+            .collect::<Vec<_>>(),
+        (1..=n as u64).collect::<Vec<_>>()
+    );
+    let shard_runs = commands(&gh["jobs"]["shard"]);
+    assert!(
+        shard_runs.iter().any(|r| r.starts_with(&format!(
+            "clic bench --shard ${{{{ matrix.shard }}}}/{n} --output "
+        ))),
+        "{shard_runs:?}"
+    );
+    assert_eq!(gh["jobs"]["merge"]["needs"].as_str(), Some("shard"));
+    assert!(
+        commands(&gh["jobs"]["merge"])
+            .iter()
+            .any(|r| r.starts_with("clic bench merge ")),
+        "{:?}",
+        commands(&gh["jobs"]["merge"])
+    );
+
+    let text = std::fs::read_to_string(dir.path().join("deploy/clic-bench-job.yaml"))
+        .expect("the Kubernetes jobs");
+    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("valid YAML"))
+        .collect();
+    assert_eq!(docs.len(), 2, "the indexed job and the merge");
+    let job = &docs[0];
+    assert_eq!(job["kind"].as_str(), Some("Job"));
+    assert_eq!(job["spec"]["completionMode"].as_str(), Some("Indexed"));
+    let n = job["spec"]["completions"].as_u64().expect("completions");
+    let args = commands(job).join(" ");
+    assert!(
+        args.contains(&format!(
+            "clic bench --shard $((JOB_COMPLETION_INDEX + 1))/{n} --output"
+        )),
+        "{args}"
+    );
+    assert!(!text.contains("{{name}}"), "the model's name is filled in");
+    assert!(commands(&docs[1]).join(" ").contains("clic bench merge "));
 }

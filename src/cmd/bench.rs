@@ -35,6 +35,8 @@ pub fn progress() -> Progress {
     })
 }
 
+pub use super::bench_shard::{merge, parse_shard, shard};
+
 /// Runs `clic bench`.
 pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget) -> Status {
     let Some(session) = crate::session::Session::open(path) else {
@@ -50,6 +52,9 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget)
     };
     let shared = session.reference(budget);
     let mut r = shared.borrow_mut();
+    // Computed (or loaded) once; read again below.
+    let computed = r.evidence().is_ok();
+    let counts = if computed { r.counts() } else { None };
     let (ev, provenance) = match r.evidence() {
         Ok(x) => x,
         Err(e) if e.input == Some(clic_runner::facts::BadInput::Model) => {
@@ -74,7 +79,23 @@ pub fn run(path: &Path, predictions: Option<&Path>, json: bool, budget: &Budget)
             "reused cached evidence {} (nothing it depends on changed)",
             &ev.key[..12]
         );
+    } else if let Some(c) = counts {
+        eprintln!(
+            "scored {} scans: {} decoded, {} tensors and {} model rows from the cache, {} rows inferred",
+            c.scans, c.decoded, c.tensors_reused, c.rows_reused, c.inferred
+        );
     }
+    report(ev, spec, predictions, json)
+}
+
+/// Prints the evidence (and writes the predictions): what `clic bench` and `clic bench
+/// merge` show of a benchmark.
+pub(super) fn report(
+    ev: &BenchEvidence,
+    spec: &ModelSpec,
+    predictions: Option<&Path>,
+    json: bool,
+) -> Status {
     if let Some(target) = predictions {
         if let Err(e) = write_atomic(target, predictions_csv(ev, spec).as_bytes()) {
             print_error(

@@ -1,6 +1,7 @@
 //! `clic init [DIR]`: scaffolds a compliance set-up into an existing model repository —
 //! a model manifest using the standard policies, a pre-commit configuration, a GitHub
-//! Actions workflow, a GitLab CI job, and the document templates (intended use, risk
+//! Actions workflow, a GitLab CI job, the benchmark split over machines (a GitHub Actions
+//! matrix and a Kubernetes Indexed Job that shard and merge), and the document templates (intended use, risk
 //! management file, ..., the DPIA and Team-NB questionnaires) under `docs/`, which the
 //! manifest's `documents` block names. Existing files are never overwritten: each one
 //! kept is reported.
@@ -11,7 +12,7 @@ use crate::project::io_reason;
 use clic_compiler::Code;
 use std::path::Path;
 
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 6] = [
     (
         "model.clic",
         include_str!("../../templates/init/model.clic"),
@@ -27,6 +28,14 @@ const FILES: [(&str, &str); 4] = [
     (
         ".gitlab-ci.yml",
         include_str!("../../templates/init/gitlab-ci.yml"),
+    ),
+    (
+        ".github/workflows/clic-bench-shards.yml",
+        include_str!("../../templates/init/github-bench-shards.yml"),
+    ),
+    (
+        "deploy/clic-bench-job.yaml",
+        include_str!("../../templates/init/k8s-bench-job.yaml"),
     ),
 ];
 

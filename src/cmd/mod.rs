@@ -2,6 +2,8 @@
 
 pub mod bench;
 mod bench_findings;
+mod bench_shard;
+pub mod cache;
 pub mod check;
 pub mod compile;
 pub mod doctor;

@@ -4,7 +4,7 @@
 
 use super::BenchEvidence;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -63,9 +63,14 @@ impl Stamp {
 }
 
 /// Digests of files, reused while a file's stamp is unchanged.
+///
+/// A digest computed from a file's bytes in this run is *fresh*: the rest of the run
+/// trusts it while the file's stamp holds, even when rehashing, so a file is hashed once
+/// per run whoever reads it first (the benchmark's reader, the model loader or the key).
 #[derive(Debug, Default)]
 pub struct FileDigests {
     index: Mutex<BTreeMap<String, Stamp>>,
+    fresh: Mutex<BTreeSet<String>>,
     dirty: Mutex<bool>,
     path: Option<PathBuf>,
     rehash: bool,
@@ -82,6 +87,7 @@ impl FileDigests {
             .unwrap_or_default();
         Self {
             index: Mutex::new(index),
+            fresh: Mutex::new(BTreeSet::new()),
             dirty: Mutex::new(false),
             path,
             rehash: false,
@@ -98,27 +104,49 @@ impl FileDigests {
     /// The sha256 of a file.
     pub fn digest(&self, path: &Path) -> Result<String, String> {
         let meta = std::fs::metadata(path).map_err(|e| crate::fsio::io_reason(&e))?;
-        let now = Stamp::of(&meta, String::new());
-        let key = path.display().to_string();
-        if !self.rehash {
-            if let Ok(index) = self.index.lock() {
-                if let Some(s) = index.get(&key).filter(|s| s.still(&now)) {
-                    return Ok(s.sha256.clone());
-                }
-            }
+        if let Some(known) = self.known_as(path, &meta) {
+            return Ok(known);
         }
         let sha256 = super::input::sha256_regular(path)?;
+        self.record(path, &meta, &sha256);
+        Ok(sha256)
+    }
+
+    /// The sha256 of a file if it is known without reading it: its stamp is unchanged
+    /// (and, when rehashing, it was hashed from its bytes in this run).
+    pub fn known(&self, path: &Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        self.known_as(path, &meta)
+    }
+
+    fn known_as(&self, path: &Path, meta: &std::fs::Metadata) -> Option<String> {
+        let key = path.display().to_string();
+        if self.rehash && !self.fresh.lock().is_ok_and(|f| f.contains(&key)) {
+            return None;
+        }
+        let now = Stamp::of(meta, String::new());
+        let index = self.index.lock().ok()?;
+        index
+            .get(&key)
+            .filter(|s| s.still(&now))
+            .map(|s| s.sha256.clone())
+    }
+
+    /// Records the sha256 of a file that the caller computed from the bytes it read, with
+    /// `meta` its metadata from before the read (as git's index does: a change during or
+    /// after the read changes the stamp, so the digest is never trusted for other bytes).
+    pub fn record(&self, path: &Path, meta: &std::fs::Metadata, sha256: &str) {
+        let key = path.display().to_string();
+        if let Ok(mut fresh) = self.fresh.lock() {
+            fresh.insert(key.clone());
+        }
         if let (Ok(mut index), Ok(mut dirty)) = (self.index.lock(), self.dirty.lock()) {
-            let stamp = Stamp {
-                sha256: sha256.clone(),
-                ..now
-            };
+            let stamp = Stamp::of(meta, sha256.to_string());
             if index.get(&key) != Some(&stamp) {
                 index.insert(key, stamp);
                 *dirty = true;
             }
         }
-        Ok(sha256)
     }
 
     /// Writes the index back if it changed (atomically; failures only cost speed).

@@ -8,6 +8,11 @@ pub mod cache;
 pub mod input;
 pub mod labels;
 pub mod pipeline;
+pub mod records;
+pub mod reuse;
+mod scan;
+pub mod shard;
+pub mod store;
 
 use crate::dicom::ScanInfo;
 use crate::engine::EngineError;
@@ -287,6 +292,22 @@ impl BenchInputs {
     /// The cache key: clic's version, the evidence format, the model's digest, the
     /// preprocessing and output spec, the labels' digest, and every scan's digest.
     pub fn cache_key(&self, files: &cache::FileDigests) -> Result<String, BenchError> {
+        let head = self.key_head(files)?;
+        let mut scans = Vec::new();
+        for f in self.scan_files()? {
+            let digest = files
+                .digest(&f.path)
+                .map_err(|reason| BenchError::Unreadable {
+                    path: f.shown.clone(),
+                    reason,
+                })?;
+            scans.push((f.shown, digest));
+        }
+        self.key_finish(&head, &scans, files)
+    }
+
+    /// The key's lines before the scans' (every input but the reference scans).
+    pub(crate) fn key_head(&self, files: &cache::FileDigests) -> Result<String, BenchError> {
         let (_, labels) = self.reference()?;
         let model = self.dir.join(&self.spec.artifact.path);
         let mut h = String::new();
@@ -349,17 +370,20 @@ impl BenchInputs {
                 serde_json::to_string(&self.budget.read).unwrap_or_default()
             ));
         }
-        for f in self.scan_files()? {
-            h.push_str(&format!(
-                "scan {} {}\n",
-                f.shown,
-                files
-                    .digest(&f.path)
-                    .map_err(|reason| BenchError::Unreadable {
-                        path: f.shown.clone(),
-                        reason
-                    })?
-            ));
+        Ok(h)
+    }
+
+    /// The key of [`Self::key_head`]'s lines, the scans' (file, sha256) in file order,
+    /// and every further input's.
+    pub(crate) fn key_finish(
+        &self,
+        head: &str,
+        scans: &[(String, String)],
+        files: &cache::FileDigests,
+    ) -> Result<String, BenchError> {
+        let mut h = head.to_string();
+        for (shown, digest) in scans {
+            h.push_str(&format!("scan {shown} {digest}\n"));
         }
         // Every other file the benchmark's provider declares it reads
         // (`facts::reference::inputs`): an input added there is keyed here too, so the

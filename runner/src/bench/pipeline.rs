@@ -6,10 +6,16 @@
 //! run. What the rows mean (a score, a class per finding, a mask) is the task's
 //! ([`crate::task`]).
 
-use super::{BenchError, BenchInputs, ScanFile, BATCH};
-use crate::dicom::{self, Placement, ScanInfo};
+use super::cache::FileDigests;
+use super::records;
+use super::scan::{Context, Outcome, ReadScan};
+use super::shard::Shard;
+use super::store::{Kind, Store};
+use super::{BenchError, BenchInputs, BATCH};
+use crate::dicom::{Placement, ScanInfo};
 use crate::engine::Model;
 use crate::facts::artifact::sha256_hex;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The model's output for every readable scan of the reference set.
@@ -78,60 +84,206 @@ pub fn infer_all(
     layout: Layout<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Inferred, BenchError> {
+    let digests = FileDigests::open(None);
+    score(inputs, scorers, layout, progress, &Reuse::none(&digests)).map(|(u, _)| u.assemble())
+}
+
+/// What a run took from the cache and what it computed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Scans of the shard (every scan without one).
+    pub scans: usize,
+    /// Scans decoded and preprocessed.
+    pub decoded: usize,
+    /// Scans whose tensor came from the cache (not decoded, but inferred).
+    pub tensors_reused: usize,
+    /// Model rows taken from the cache.
+    pub rows_reused: usize,
+    /// Model rows inferred.
+    pub inferred: usize,
+}
+
+/// What a run may reuse and which scans it scores.
+#[derive(Clone, Copy)]
+pub struct Reuse<'a> {
+    /// The digests of files (the run adds those it hashes).
+    pub digests: &'a FileDigests,
+    /// The per-scan cache, if any.
+    pub store: Option<&'a Store>,
+    /// The shard scored; every scan when none.
+    pub shard: Option<Shard>,
+}
+
+impl<'a> Reuse<'a> {
+    /// No cache, every scan.
+    pub fn none(digests: &'a FileDigests) -> Self {
+        Self {
+            digests,
+            store: None,
+            shard: None,
+        }
+    }
+}
+
+/// What became of one scan, as a shard file records it and a merge reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Unit {
+    /// Scored: its record, placement and each model's row (as the bits of each f32, so a
+    /// row read back is the row computed).
+    Scan {
+        /// What the file says.
+        info: Box<ScanInfo>,
+        /// Where it sits in its study.
+        placement: Placement,
+        /// Each model's row, in scorer order.
+        rows: Vec<Vec<u32>>,
+    },
+    /// Cannot be scored: the evidence's message.
+    Unreadable(String),
+}
+
+/// Every scan a run scored, by its index among the reference set's files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Units {
+    /// (index in [`Units::present`], what became of it), in file order.
+    pub units: Vec<(usize, Unit)>,
+    /// Every file of the reference set, as shown, sorted.
+    pub present: Vec<String>,
+    /// Each model's digest, in scorer order.
+    pub models: Vec<String>,
+}
+
+impl Units {
+    /// The inference every task reads.
+    pub fn assemble(self) -> Inferred {
+        let mut scans = Vec::new();
+        let mut placements = Vec::new();
+        let mut others: Vec<Vec<Vec<f32>>> = vec![Vec::new(); self.models.len().saturating_sub(1)];
+        let mut unreadable = Vec::new();
+        for (_, unit) in self.units {
+            match unit {
+                Unit::Scan {
+                    info,
+                    placement,
+                    rows,
+                } => {
+                    let mut rows = rows
+                        .into_iter()
+                        .map(|r| r.into_iter().map(f32::from_bits).collect::<Vec<f32>>());
+                    scans.push((*info, rows.next().unwrap_or_default()));
+                    placements.push(placement);
+                    for (k, row) in rows.enumerate() {
+                        if let Some(o) = others.get_mut(k) {
+                            o.push(row);
+                        }
+                    }
+                }
+                Unit::Unreadable(message) => unreadable.push(message),
+            }
+        }
+        let mut models = self.models.into_iter();
+        Inferred {
+            scans,
+            placements,
+            model_sha256: models.next().unwrap_or_default(),
+            others: others
+                .into_iter()
+                .zip(models)
+                .map(|(rows, model_sha256)| Other { rows, model_sha256 })
+                .collect(),
+            unreadable,
+            present: self.present.into_iter().collect(),
+        }
+    }
+}
+
+/// A model a run may need: loaded on first use (a run whose rows are all cached loads
+/// none), its bytes read and hashed once.
+struct Slot<'s> {
+    scorer: Scorer<'s>,
+    bytes: Option<Vec<u8>>,
+    model: Option<(Model, String)>,
+    sha256: String,
+    /// A cached row of it was used: it loaded and ran on these inputs before.
+    hit: bool,
+}
+
+impl Slot<'_> {
+    fn model(&mut self, inputs: &BenchInputs) -> Result<&mut (Model, String), BenchError> {
+        if self.model.is_none() {
+            let bytes = self.bytes.take().unwrap_or_default();
+            let model = Model::load(&bytes, 1)?.with_timeout(inputs.budget.inference_timeout);
+            self.model = Some((model, self.sha256.clone()));
+        }
+        self.model
+            .as_mut()
+            .ok_or_else(|| BenchError::Manifest("no model to run".to_string()))
+    }
+}
+
+/// Scores the scans of `reuse`'s shard with each of `scorers`, reusing what the cache
+/// holds: a scan whose rows are cached is not decoded, nor is one whose tensor is (only
+/// inferred), and a model none of whose rows is missing is not loaded.
+pub fn score(
+    inputs: &BenchInputs,
+    scorers: &[Scorer<'_>],
+    layout: Layout<'_>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    reuse: &Reuse<'_>,
+) -> Result<(Units, Counts), BenchError> {
     let spec = &inputs.spec;
+    let mut counts = Counts::default();
     let input = spec
         .input
         .as_ref()
         .ok_or_else(|| BenchError::Manifest("the manifest has no `input` spec".to_string()))?;
-    let mut models = Vec::with_capacity(scorers.len());
+    let mut slots = Vec::with_capacity(scorers.len());
     for scorer in scorers {
-        models.push(load(inputs, scorer)?);
+        slots.push(read_model(inputs, scorer, reuse.digests)?);
     }
-    if models.is_empty() {
+    if slots.is_empty() {
         return Err(BenchError::Manifest("no model to run".to_string()));
     }
-    let [channels, height, width] = input.tensor_shape().ok_or_else(|| {
+    let shape = input.tensor_shape().ok_or_else(|| {
         BenchError::Manifest(
             "the input spec needs a `resize` step: the model takes a fixed size".to_string(),
         )
     })?;
+    let [channels, height, width] = shape;
     let files = inputs.scan_files()?;
     let total = files.len();
-    let scan_limits = inputs.budget.read.scan();
-    let decode = |f: &ScanFile| -> Result<(ScanInfo, Placement, Vec<f32>), String> {
-        let (info, placement, image) =
-            dicom::read_scan_placed(&f.path, &f.shown, &scan_limits).map_err(|e| e.to_string())?;
-        if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
-            return Err(format!(
-                "`{}`: modality {} is not among those the manifest accepts ({})",
-                f.shown,
-                info.modality,
-                input.modalities.join(", ")
-            ));
-        }
-        let tensor =
-            dicom::preprocess(&image, &input.steps).map_err(|e| format!("`{}`: {e}", f.shown))?;
-        Ok((info, placement, tensor))
+    let ctx = Context {
+        input,
+        limits: inputs.budget.read.scan(),
+        shape,
+        digests: reuse.digests,
+        store: reuse.store,
+        shard: reuse.shard,
+        models: slots
+            .iter()
+            .map(|s| (s.sha256.clone(), s.scorer.output.to_string()))
+            .collect(),
+        layout,
     };
-    let mut scans: Vec<(ScanInfo, Vec<f32>)> = Vec::with_capacity(total);
-    let mut placements = Vec::with_capacity(total);
-    let mut others: Vec<Vec<Vec<f32>>> = vec![Vec::with_capacity(total); models.len() - 1];
-    let mut unreadable = Vec::new();
+    let mut units: Vec<(usize, Unit)> = Vec::with_capacity(total);
+    // Scans read, in file order, whose rows are not all known yet.
+    let mut pending: Vec<(usize, ReadScan)> = Vec::with_capacity(BATCH);
     // Workers take the files in order from a shared counter, so results arrive nearly in
     // order and a small reorder buffer restores it: every batch holds the same scans
-    // (files BATCH*k ..) whatever the timing, and outputs are reproducible bit for bit.
+    // (those of files BATCH*k .. that need inference) whatever the timing, and outputs
+    // are reproducible bit for bit.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = std::sync::mpsc::sync_channel(2 * BATCH);
     let scored: Result<(), BenchError> = std::thread::scope(|scope| {
         for _ in 0..inputs.budget.threads.max(1) {
             let tx = tx.clone();
-            let (files, decode, next) = (&files, &decode, &next);
+            let (files, ctx, next) = (&files, &ctx, &next);
             scope.spawn(move || loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(f) = files.get(i) else { break };
                 // A send fails once the scoring side has stopped (on an inference
                 // error): decoding stops with it.
-                if tx.send((i, decode(f))).is_err() {
+                if tx.send((i, ctx.scan(f))).is_err() {
                     break;
                 }
             });
@@ -140,8 +292,6 @@ pub fn infer_all(
         // Owned here, so that an inference error drops it and stops the workers.
         let rx = rx;
         let mut waiting = BTreeMap::new();
-        let mut batch: Vec<f32> = Vec::with_capacity(BATCH * channels * height * width);
-        let mut infos: Vec<ScanInfo> = Vec::with_capacity(BATCH);
         let mut done = 0;
         while done < total {
             let Some(r) = waiting.remove(&done) else {
@@ -153,69 +303,112 @@ pub fn infer_all(
                     Err(_) => break,
                 }
             };
+            let index = done;
             done += 1;
             match r {
-                Ok((info, placement, tensor)) => {
-                    batch.extend_from_slice(&tensor);
-                    infos.push(info);
-                    placements.push(placement);
+                Outcome::Elsewhere => {}
+                Outcome::Unreadable(message) => {
+                    counts.scans += 1;
+                    units.push((index, Unit::Unreadable(message)));
                 }
-                Err(e) => unreadable.push(e),
-            }
-            if (done % BATCH == 0 || done == total) && !infos.is_empty() {
-                let data = std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH * channels * height * width),
-                );
-                let shape = [infos.len(), channels, height, width];
-                // The further models get a copy; the manifest's model the batch itself.
-                for (k, (model, scorer)) in models.iter_mut().zip(scorers).enumerate().skip(1) {
-                    let rows = run(model, scorer, &input.tensor, &shape, data.clone(), layout)?;
-                    others[k - 1].extend(rows);
-                }
-                let rows = run(
-                    &mut models[0],
-                    &scorers[0],
-                    &input.tensor,
-                    &shape,
-                    data,
-                    layout,
-                )?;
-                for (info, row) in std::mem::take(&mut infos).into_iter().zip(rows) {
-                    scans.push((info, row));
+                Outcome::Read(scan) => {
+                    counts.scans += 1;
+                    if scan.decoded {
+                        counts.decoded += 1;
+                    } else if scan.tensor.is_some() {
+                        counts.tensors_reused += 1;
+                    }
+                    for (slot, row) in slots.iter_mut().zip(&scan.rows) {
+                        slot.hit |= row.is_some();
+                        counts.rows_reused += usize::from(row.is_some());
+                    }
+                    pending.push((index, *scan));
                 }
             }
             if done % BATCH == 0 || done == total {
+                let mut batch = std::mem::take(&mut pending);
+                for (m, slot) in slots.iter_mut().enumerate() {
+                    let need: Vec<usize> = (0..batch.len())
+                        .filter(|&j| batch[j].1.rows[m].is_none())
+                        .collect();
+                    if need.is_empty() {
+                        continue;
+                    }
+                    let mut data = Vec::with_capacity(need.len() * channels * height * width);
+                    for &j in &need {
+                        data.extend_from_slice(batch[j].1.tensor.as_deref().unwrap_or_default());
+                    }
+                    let shape = [need.len(), channels, height, width];
+                    let scorer = slot.scorer;
+                    let model = slot.model(inputs)?;
+                    let (rows, dims) = run(model, &scorer, &input.tensor, &shape, data, layout)?;
+                    counts.inferred += rows.len();
+                    let mut batch_rows = rows.into_iter();
+                    for &j in &need {
+                        let row = batch_rows.next().unwrap_or_default();
+                        if let (Some(store), Some(tk)) = (reuse.store, &batch[j].1.tensor_key) {
+                            let key = records::score_key(tk, &ctx.models[m].0, &ctx.models[m].1);
+                            let _ = store.put(Kind::Score, &key, &records::encode_f32(&dims, &row));
+                        }
+                        batch[j].1.rows[m] = Some(row);
+                    }
+                }
+                for (index, scan) in batch {
+                    units.push((
+                        index,
+                        Unit::Scan {
+                            info: Box::new(scan.info),
+                            placement: scan.placement,
+                            rows: scan
+                                .rows
+                                .into_iter()
+                                .map(|r| {
+                                    r.unwrap_or_default()
+                                        .into_iter()
+                                        .map(f32::to_bits)
+                                        .collect()
+                                })
+                                .collect(),
+                        },
+                    ));
+                }
                 progress(done, total);
             }
         }
         Ok(())
     });
     scored?;
-    let mut digests = models.into_iter().map(|(_, sha256)| sha256);
-    let model_sha256 = digests.next().unwrap_or_default();
-    Ok(Inferred {
-        scans,
-        placements,
-        others: others
-            .into_iter()
-            .zip(digests)
-            .map(|(rows, model_sha256)| Other { rows, model_sha256 })
-            .collect(),
-        unreadable,
-        present: files.into_iter().map(|f| f.shown).collect(),
-        model_sha256,
-    })
+    // A model neither run nor met in the cache is loaded all the same, so a model that
+    // cannot load fails every run alike, whatever the scans.
+    for slot in &mut slots {
+        if !slot.hit {
+            slot.model(inputs)?;
+        }
+    }
+    units.sort_by_key(|u| u.0);
+    Ok((
+        Units {
+            units,
+            present: files.into_iter().map(|f| f.shown).collect(),
+            models: slots.into_iter().map(|s| s.sha256).collect(),
+        },
+        counts,
+    ))
 }
 
-/// Loads a scorer's model (its output checked against the graph first), with its digest.
-fn load(inputs: &BenchInputs, scorer: &Scorer<'_>) -> Result<(Model, String), BenchError> {
+/// Reads a scorer's model (its output checked against the graph first) and its digest,
+/// hashing its bytes unless this run already did.
+fn read_model<'s>(
+    inputs: &BenchInputs,
+    scorer: &Scorer<'s>,
+    digests: &FileDigests,
+) -> Result<Slot<'s>, BenchError> {
+    let path = inputs.dir.join(scorer.path);
+    let meta = std::fs::metadata(&path).ok();
     let bytes =
-        crate::facts::artifact::read_model(&inputs.dir.join(scorer.path)).map_err(|reason| {
-            BenchError::Unreadable {
-                path: scorer.path.to_string(),
-                reason,
-            }
+        crate::facts::artifact::read_model(&path).map_err(|reason| BenchError::Unreadable {
+            path: scorer.path.to_string(),
+            reason,
         })?;
     if let Some(why) = crate::facts::artifact::onnx::read(&bytes)
         .ok()
@@ -223,13 +416,27 @@ fn load(inputs: &BenchInputs, scorer: &Scorer<'_>) -> Result<(Model, String), Be
     {
         return Err(BenchError::Output(why));
     }
-    // The scoring thread runs each model with one intra-op thread, so no idle inference
-    // pool spins against the decoders.
-    let model = Model::load(&bytes, 1)?.with_timeout(inputs.budget.inference_timeout);
-    Ok((model, sha256_hex(&bytes)))
+    let sha256 = match digests.known(&path) {
+        Some(d) => d,
+        None => {
+            let d = sha256_hex(&bytes);
+            if let Some(meta) = &meta {
+                digests.record(&path, meta, &d);
+            }
+            d
+        }
+    };
+    Ok(Slot {
+        scorer: *scorer,
+        bytes: Some(bytes),
+        model: None,
+        sha256,
+        hit: false,
+    })
 }
 
-/// One batch through one model: each scan's row of the scorer's output.
+/// One batch through one model: each scan's row of the scorer's output, and the shape
+/// of a row (the output's dimensions after the batch).
 fn run(
     model: &mut (Model, String),
     scorer: &Scorer<'_>,
@@ -237,7 +444,7 @@ fn run(
     shape: &[usize],
     data: Vec<f32>,
     layout: Layout<'_>,
-) -> Result<Vec<Vec<f32>>, BenchError> {
+) -> Result<(Vec<Vec<f32>>, Vec<usize>), BenchError> {
     let scans = shape[0];
     let (out, _) = model
         .0
@@ -250,5 +457,11 @@ fn run(
             out.values.len(),
         )));
     }
-    Ok(out.values.chunks(per).map(<[f32]>::to_vec).collect())
+    let dims = out
+        .shape
+        .iter()
+        .skip(1)
+        .map(|&d| usize::try_from(d).unwrap_or(0))
+        .collect();
+    Ok((out.values.chunks(per).map(<[f32]>::to_vec).collect(), dims))
 }

@@ -175,7 +175,7 @@ pub fn read_scan_with(
 
 /// Where an image sits in its study, as a unit-of-analysis rule reads it. Never part of
 /// the evidence as such: the task that groups images records what it chose.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
     /// ViewPosition (PA, AP, LL, ...), padding removed; empty when absent.
     pub view_position: String,
@@ -207,6 +207,75 @@ pub fn read_scan_placed(
     let placement = placement(&loaded.obj);
     let (info, image) = parts(&loaded, shown, limits);
     Ok((info, placement, image?))
+}
+
+/// A scan parsed from bytes already read and hashed, its pixels not yet decoded: the
+/// benchmark reads each file once, learns its patient's shard before decoding, and
+/// decodes only the scans it scores.
+pub struct Parsed {
+    loaded: open::Loaded,
+    shown: String,
+    limits: Limits,
+}
+
+/// The bytes of one scan file, within `limits` (a regular file, at most
+/// [`Limits::max_scan_bytes`]), as [`read_scan`] reads them.
+pub fn read_file(path: &Path, shown: &str, limits: &Limits) -> Result<Vec<u8>, ScanError> {
+    open::read(path, shown, limits)
+}
+
+/// Parses the bytes of one file whose sha256 the caller computed as it read them.
+pub fn parse_digested(
+    bytes: &[u8],
+    sha256: String,
+    shown: &str,
+    limits: &Limits,
+) -> Result<Parsed, ScanError> {
+    Ok(Parsed {
+        loaded: open::load_digested(bytes, sha256, shown, limits)?,
+        shown: shown.to_owned(),
+        limits: *limits,
+    })
+}
+
+impl Parsed {
+    /// What the file says ([`read_scan`]'s record).
+    pub fn info(&self) -> ScanInfo {
+        scan_info(&self.loaded, &self.shown)
+    }
+
+    /// Where the image sits in its study.
+    pub fn placement(&self) -> Placement {
+        placement(&self.loaded.obj)
+    }
+
+    /// The first frame decoded, `info` being [`Parsed::info`].
+    pub fn decode(&self, info: &ScanInfo) -> Result<Image, ScanError> {
+        pixels::decode_first_frame(
+            &self.loaded.obj,
+            &self.shown,
+            &info.transfer_syntax,
+            &self.limits,
+        )
+    }
+
+    /// What a sharded benchmark groups the scan by, the same on every machine (no
+    /// project secret): the sha256 of `patient` and the PatientID, else of `study` and
+    /// the StudyInstanceUID; `None` without either (the caller falls back to the file).
+    /// Never recorded: an unsalted digest of an id is no pseudonym.
+    pub fn shard_digest(&self) -> Option<String> {
+        let obj = &self.loaded.obj;
+        [
+            ("patient", tags::PATIENT_ID),
+            ("study", tags::STUDY_INSTANCE_UID),
+        ]
+        .into_iter()
+        .find_map(|(what, tag)| {
+            fields::text(obj, tag)
+                .filter(|v| !v.is_empty())
+                .map(|v| crate::facts::artifact::sha256_hex(format!("{what}\0{v}").as_bytes()))
+        })
+    }
 }
 
 fn placement(obj: &open::Object) -> Placement {

@@ -88,19 +88,40 @@ fn inflate(data: &[u8], max: u64) -> Result<Vec<u8>, String> {
 
 /// Reads and parses one file, within `limits`.
 pub(crate) fn load(path: &Path, shown: &str, limits: &Limits) -> Result<Loaded, ScanError> {
-    let bytes = crate::bench::input::read_regular(
+    let bytes = read(path, shown, limits)?;
+    load_bytes(&bytes, shown, limits)
+}
+
+/// The bytes of one file, within `limits`.
+pub(crate) fn read(path: &Path, shown: &str, limits: &Limits) -> Result<Vec<u8>, ScanError> {
+    crate::bench::input::read_regular(
         path,
         limits.max_scan_bytes,
         "the limit on the size of a scan; raise it with `--max-scan-bytes`",
     )
-    .map_err(|e| ScanError::new(shown, None, format!("cannot read the file: {e}")))?;
-    load_bytes(&bytes, shown, limits)
+    .map_err(|e| ScanError::new(shown, None, format!("cannot read the file: {e}")))
 }
 
 /// Parses the bytes of one file, within `limits`. Before dicom-rs sees them, the
 /// element stream is checked ([`super::stream`]): nesting, declared lengths and the
 /// number of values are bounded, so parsing is bounded in stack, memory and time.
 pub(crate) fn load_bytes(bytes: &[u8], shown: &str, limits: &Limits) -> Result<Loaded, ScanError> {
+    load_digested(
+        bytes,
+        crate::facts::artifact::sha256_hex(bytes),
+        shown,
+        limits,
+    )
+}
+
+/// [`load_bytes`] of bytes whose sha256 the caller computed as it read them (the
+/// benchmark hashes each file once).
+pub(crate) fn load_digested(
+    bytes: &[u8],
+    sha256: String,
+    shown: &str,
+    limits: &Limits,
+) -> Result<Loaded, ScanError> {
     if bytes.len() as u64 > limits.max_scan_bytes {
         return Err(ScanError::new(
             shown,
@@ -112,7 +133,6 @@ pub(crate) fn load_bytes(bytes: &[u8], shown: &str, limits: &Limits) -> Result<L
             ),
         ));
     }
-    let sha256 = crate::facts::artifact::sha256_hex(bytes);
     let magic_at = |at: usize| bytes.get(at..at + 4) == Some(b"DICM".as_slice());
     let start = if magic_at(128) {
         Some(128)

@@ -2,7 +2,7 @@
 //! computed on first use or reused from the cache.
 
 use super::{BadInput, FactError, FactProvider, Reads};
-use crate::bench::{self, cache, BenchEvidence, BenchInputs, ScanRow};
+use crate::bench::{self, BenchEvidence, BenchInputs, ScanRow};
 use crate::metrics::registry;
 use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::metrics::METRICS;
@@ -31,6 +31,7 @@ pub struct Reference {
     progress: Progress,
     rehash: bool,
     state: Option<Result<(BenchEvidence, Provenance), FactError>>,
+    counts: RefCell<Option<bench::pipeline::Counts>>,
 }
 
 impl Reference {
@@ -46,6 +47,7 @@ impl Reference {
             progress,
             rehash: false,
             state: None,
+            counts: RefCell::new(None),
         }))
     }
 
@@ -67,6 +69,21 @@ impl Reference {
         }
     }
 
+    /// The benchmark's inputs, when the project has a manifest.
+    pub fn inputs(&self) -> Option<&BenchInputs> {
+        self.inputs.as_ref()
+    }
+
+    /// What a computed benchmark took from the per-scan cache and what it computed.
+    pub fn counts(&self) -> Option<bench::pipeline::Counts> {
+        *self.counts.borrow()
+    }
+
+    /// The cache folder (`.clic/cache`), if any.
+    pub fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.cache_dir.as_deref()
+    }
+
     /// How the evidence was obtained, once it has been.
     pub fn provenance(&self) -> Option<Provenance> {
         match &self.state {
@@ -85,30 +102,26 @@ impl Reference {
                 "the manifest names no reference set",
             ));
         }
-        let mut digests = cache::FileDigests::open(self.cache_dir.as_deref());
-        if self.rehash {
-            digests = digests.rehashing();
-        }
-        let key = inputs
-            .cache_key(&digests)
-            .map_err(|e| FactError::invalid(at_fault(&e), e.to_string()))?;
-        digests.save();
-        if let Some(dir) = &self.cache_dir {
-            if let Some(ev) = cache::load(dir, &key) {
-                return Ok((ev, Provenance::Cached));
-            }
-        }
-        let ev = bench::run(inputs, key, &*self.progress).map_err(|e| {
+        let (ev, counts) = bench::reuse::obtain(
+            inputs,
+            self.cache_dir.as_deref(),
+            self.rehash,
+            &*self.progress,
+        )
+        .map_err(|e| {
             if e.is_invalid_input() {
                 FactError::invalid(at_fault(&e), e.to_string())
             } else {
                 FactError::unavailable_because(at_fault(&e), e.to_string())
             }
         })?;
-        if let Some(dir) = &self.cache_dir {
-            let _ = cache::store(dir, &ev);
+        match counts {
+            None => Ok((ev, Provenance::Cached)),
+            Some(c) => {
+                *self.counts.borrow_mut() = Some(c);
+                Ok((ev, Provenance::Computed))
+            }
         }
-        Ok((ev, Provenance::Computed))
     }
 }
 

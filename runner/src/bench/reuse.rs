@@ -1,0 +1,269 @@
+//! A benchmark run that reuses what it can: the whole evidence when no input changed
+//! (one entry under the benchmark's key), else per-scan records (a scan's reading, its
+//! tensor, each model's row; [`super::store`]), so that a new model version costs
+//! inference only and a new or changed scan one decode. The evidence is always
+//! assembled from per-scan units by the task, so it is the same bytes however much was
+//! reused. A shard run scores one shard's units ([`super::shard`]); a merge assembles
+//! the evidence from every shard's units.
+
+use super::cache::{self, FileDigests};
+use super::pipeline::{self, Counts, Reuse, Units};
+use super::shard::{Shard, ShardFile};
+use super::store::Store;
+use super::{read_list, BenchError, BenchEvidence, BenchInputs};
+use crate::facts::artifact::sha256_hex;
+use crate::task::{binary::BinaryScore, findings::Findings, Provenance, Task};
+use std::path::Path;
+
+/// Called with (done, total) as scans are scored.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Where the units come from.
+enum Source<'a> {
+    /// Scored now, reusing the cache.
+    Score(Reuse<'a>, Progress<'a>),
+    /// Merged from shards.
+    Units(Units),
+}
+
+/// The evidence of the manifest's task from `source`, under the key `key` computes
+/// once every scan's digest is known.
+fn evidence<T: Task<Evidence = BenchEvidence>>(
+    task: &T,
+    inputs: &BenchInputs,
+    source: Source<'_>,
+    key: &dyn Fn() -> Result<String, BenchError>,
+) -> Result<(BenchEvidence, Counts), BenchError> {
+    let (_, labels_path) = inputs.reference()?;
+    let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
+    let labels = task.labels(&text).map_err(|reason| BenchError::Labels {
+        path: labels_path.display().to_string(),
+        reason,
+    })?;
+    let (units, counts) = match source {
+        Source::Score(reuse, progress) => {
+            let scorers = task.scorers(&inputs.spec)?;
+            pipeline::score(
+                inputs,
+                &scorers,
+                &|shape, batch| task.layout(shape, batch),
+                progress,
+                &reuse,
+            )?
+        }
+        Source::Units(units) => (units, Counts::default()),
+    };
+    let key = key()?;
+    let ev = task.evidence(
+        inputs,
+        labels,
+        units.assemble(),
+        Provenance {
+            key,
+            labels_sha256: sha256_hex(text.as_bytes()),
+        },
+    )?;
+    Ok((ev, counts))
+}
+
+/// [`evidence`] of the manifest's task.
+fn of_task(
+    inputs: &BenchInputs,
+    source: Source<'_>,
+    key: &dyn Fn() -> Result<String, BenchError>,
+) -> Result<(BenchEvidence, Counts), BenchError> {
+    match Findings::of(&inputs.spec)? {
+        Some(task) => evidence(&task, inputs, source, key),
+        None => evidence(&BinaryScore::of(&inputs.spec)?, inputs, source, key),
+    }
+}
+
+/// The scans' (file, sha256), each hashed only if no earlier step of the run did.
+fn scan_digests(
+    inputs: &BenchInputs,
+    digests: &FileDigests,
+) -> Result<Vec<(String, String)>, BenchError> {
+    inputs
+        .scan_files()?
+        .into_iter()
+        .map(|f| {
+            let d = digests
+                .digest(&f.path)
+                .map_err(|reason| BenchError::Unreadable {
+                    path: f.shown.clone(),
+                    reason,
+                })?;
+            Ok((f.shown, d))
+        })
+        .collect()
+}
+
+/// The benchmark's evidence, and what was reused: `None` when it was reused whole. `cache_dir` is
+/// `.clic/cache` (none: nothing is reused or stored); `rehash` hashes every input from
+/// its bytes, trusting no stamp (the release stage and the dossier). Each file is hashed
+/// at most once.
+pub fn obtain(
+    inputs: &BenchInputs,
+    cache_dir: Option<&Path>,
+    rehash: bool,
+    progress: Progress<'_>,
+) -> Result<(BenchEvidence, Option<Counts>), BenchError> {
+    let mut digests = FileDigests::open(cache_dir);
+    if rehash {
+        digests = digests.rehashing();
+    }
+    let head = inputs.key_head(&digests)?;
+    let files = inputs.scan_files()?;
+    // Every scan known by its stamp: the whole evidence may be reused without reading one.
+    if let Some(dir) = cache_dir {
+        let known: Option<Vec<(String, String)>> = files
+            .iter()
+            .map(|f| digests.known(&f.path).map(|d| (f.shown.clone(), d)))
+            .collect();
+        if let Some(scans) = known {
+            let key = inputs.key_finish(&head, &scans, &digests)?;
+            if let Some(ev) = cache::load(dir, &key) {
+                digests.save();
+                return Ok((ev, None));
+            }
+        }
+    }
+    let store = cache_dir.map(Store::new);
+    let reuse = Reuse {
+        digests: &digests,
+        store: store.as_ref(),
+        shard: None,
+    };
+    let key = || inputs.key_finish(&head, &scan_digests(inputs, &digests)?, &digests);
+    let (ev, counts) = of_task(inputs, Source::Score(reuse, progress), &key)?;
+    digests.save();
+    if let (Some(dir), Some(store)) = (cache_dir, &store) {
+        let _ = cache::store(dir, &ev);
+        if let Ok(limit) = super::store::size_limit() {
+            store.gc(limit);
+        }
+    }
+    Ok((ev, Some(counts)))
+}
+
+/// The units of one shard, with what a merge checks them against. The labels are read
+/// (a bad labels file stops a shard as it stops a run), every scan is hashed (every
+/// shard agrees on the key) and only the shard's scans are decoded and scored.
+pub fn shard(
+    inputs: &BenchInputs,
+    cache_dir: Option<&Path>,
+    which: Shard,
+    progress: Progress<'_>,
+) -> Result<ShardFile, BenchError> {
+    let digests = FileDigests::open(cache_dir);
+    let head = inputs.key_head(&digests)?;
+    let store = cache_dir.map(Store::new);
+    let reuse = Reuse {
+        digests: &digests,
+        store: store.as_ref(),
+        shard: Some(which),
+    };
+    let (_, labels_path) = inputs.reference()?;
+    let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
+    let units = match Findings::of(&inputs.spec)? {
+        Some(task) => shard_units(&task, inputs, &text, &reuse, progress)?,
+        None => shard_units(
+            &BinaryScore::of(&inputs.spec)?,
+            inputs,
+            &text,
+            &reuse,
+            progress,
+        )?,
+    };
+    let scans = scan_digests(inputs, &digests)?;
+    let key = inputs.key_finish(&head, &scans, &digests)?;
+    digests.save();
+    if let Some(store) = &store {
+        if let Ok(limit) = super::store::size_limit() {
+            store.gc(limit);
+        }
+    }
+    Ok(ShardFile::new(
+        which,
+        sha256_hex(head.as_bytes()),
+        key,
+        scans,
+        units,
+    ))
+}
+
+fn shard_units<T: Task>(
+    task: &T,
+    inputs: &BenchInputs,
+    labels: &str,
+    reuse: &Reuse<'_>,
+    progress: Progress<'_>,
+) -> Result<Units, BenchError> {
+    let (_, labels_path) = inputs.reference()?;
+    task.labels(labels).map_err(|reason| BenchError::Labels {
+        path: labels_path.display().to_string(),
+        reason,
+    })?;
+    let scorers = task.scorers(&inputs.spec)?;
+    pipeline::score(
+        inputs,
+        &scorers,
+        &|shape, batch| task.layout(shape, batch),
+        progress,
+        reuse,
+    )
+    .map(|(units, _)| units)
+}
+
+/// Why shards cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    /// The shards do not fit together, or not this project.
+    #[error("{0}")]
+    Shards(String),
+    /// The project's benchmark inputs are invalid.
+    #[error("{0}")]
+    Bench(#[from] BenchError),
+}
+
+/// The evidence of every shard's units together: the same bytes as one run on one
+/// machine. The shards must be all N of one benchmark of this project's inputs (the
+/// manifest, models, labels, limits and scans it holds now, each hashed at most once),
+/// made under this project's secret. The merged evidence is stored in `cache_dir` as a run's
+/// would be.
+pub fn merge(
+    inputs: &BenchInputs,
+    cache_dir: Option<&Path>,
+    shards: Vec<ShardFile>,
+) -> Result<BenchEvidence, MergeError> {
+    let digests = FileDigests::open(cache_dir);
+    let head = inputs.key_head(&digests)?;
+    let combined =
+        ShardFile::combine(shards, &sha256_hex(head.as_bytes())).map_err(MergeError::Shards)?;
+    let (units, scans, key) = (combined.units, combined.scans, combined.key);
+    // The evidence is of this project's scans: the shards must have scored them.
+    let here = scan_digests(inputs, &digests)?;
+    if here != scans {
+        let differs = here.iter().zip(&scans).find(|(a, b)| a != b).map_or_else(
+            || format!("{} scan(s) here, {} in the shards", here.len(), scans.len()),
+            |(a, _)| format!("`{}` differs", a.0),
+        );
+        return Err(MergeError::Shards(format!(
+            "the shards scored other reference scans than this project holds ({differs})"
+        )));
+    }
+    let local = inputs.key_finish(&head, &scans, &digests)?;
+    if local != key {
+        return Err(MergeError::Shards(format!(
+            "the shards' benchmark key {} is not the one this project's inputs give ({}): an input the key covers but the shards do not record differs",
+            key.get(..12).unwrap_or(&key),
+            &local[..12]
+        )));
+    }
+    digests.save();
+    let (ev, _) = of_task(inputs, Source::Units(units), &|| Ok(key.clone()))?;
+    if let Some(dir) = cache_dir {
+        let _ = cache::store(dir, &ev);
+    }
+    Ok(ev)
+}
