@@ -159,6 +159,40 @@ fn the_example_passes_its_performance_controls_and_a_named_scan_fails_deid() {
 }
 
 #[test]
+fn a_reference_patient_in_the_training_list_fails_patient_separation() {
+    let dir = example_copy();
+    let scan = dir.path().join("data/reference/cxr-0001.dcm");
+    // The id is read from the file itself (clic shows identifiers only as present).
+    let bytes = std::fs::read(&scan).expect("scan");
+    let id = dicom_patient_id(&bytes);
+    let list = dir.path().join("data/training-patients.txt");
+    let mut text = std::fs::read_to_string(&list).expect("training list");
+    text.push_str(&format!("  {id}  \n"));
+    std::fs::write(&list, text).expect("write list");
+    clic()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("patient-separation"))
+        .stdout(predicate::str::contains("scans.leakage.patients = 1"))
+        .stdout(predicate::str::contains(id.as_str()).not());
+}
+
+/// The PatientID (0010,0020) of an explicit-VR little-endian file, read from its bytes.
+fn dicom_patient_id(bytes: &[u8]) -> String {
+    let tag = [0x10, 0x00, 0x20, 0x00, b'L', b'O'];
+    let at = bytes
+        .windows(tag.len())
+        .position(|w| w == tag)
+        .expect("a PatientID element");
+    let len = usize::from(u16::from_le_bytes([bytes[at + 6], bytes[at + 7]]));
+    String::from_utf8_lossy(&bytes[at + 8..at + 8 + len])
+        .trim_end_matches(['\0', ' '])
+        .to_owned()
+}
+
+#[test]
 fn a_broken_scan_stops_the_benchmark_with_its_name() {
     let dir = example_copy();
     let victim = dir.path().join("data/reference/cxr-0002.dcm");

@@ -566,7 +566,9 @@ pub(crate) fn leakage(list: &Path, max: u64, rows: &[ScanRow]) -> Result<(u64, u
         .flat_map(|l| l.split(','))
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|id| sha256_hex(id.as_bytes()))
+        // The same keyed pseudonym a scan's PatientID and StudyInstanceUID get: an
+        // unkeyed digest here matched nothing, and every leak passed unseen.
+        .map(crate::dicom::hash_id)
         .collect();
     let patients: BTreeSet<&str> = rows.iter().map(|r| r.info.patient_hash.as_str()).collect();
     let studies: BTreeSet<&str> = rows.iter().map(|r| r.info.study_hash.as_str()).collect();
