@@ -72,16 +72,26 @@ impl Key {
                     crate::fsio::write_atomic(&ignore, b"# clic's cache and working files\n*\n")?;
                 }
                 let key = Key::random()?;
+                // Written whole under a name of its own, then linked into place: another
+                // clic reading the secret at the same moment sees no file or the whole
+                // one, never an empty or half-written file.
+                let tmp = clic_dir.join(format!(
+                    ".{SECRET}.{}-{}",
+                    std::process::id(),
+                    &to_hex(&Key::random()?.0)[..8]
+                ));
                 let mut opts = std::fs::OpenOptions::new();
                 opts.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                match opts.open(&path) {
-                    Ok(mut f) => {
-                        f.write_all(format!("{}\n", to_hex(&key.0)).as_bytes())?;
-                        f.sync_all()?;
-                        Ok(key)
-                    }
+                let written = opts.open(&tmp).and_then(|mut f| {
+                    f.write_all(format!("{}\n", to_hex(&key.0)).as_bytes())?;
+                    f.sync_all()
+                });
+                let linked = written.and_then(|()| std::fs::hard_link(&tmp, &path));
+                let _ = std::fs::remove_file(&tmp);
+                match linked {
+                    Ok(()) => Ok(key),
                     // Another clic made it at the same moment: use that one.
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                         Key::for_project(clic_dir)
@@ -142,6 +152,29 @@ fn parse_hex(s: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clics_making_the_secret_at_once_all_get_the_same_whole_one() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let clic_dir = dir.path().join(".clic");
+            let macs: Vec<String> = std::thread::scope(|s| {
+                let runs: Vec<_> = (0..8)
+                    .map(|_| s.spawn(|| Key::for_project(&clic_dir).map(|k| k.mac("t", b"x"))))
+                    .collect();
+                runs.into_iter()
+                    .map(|r| r.join().expect("no panic").expect("a whole secret"))
+                    .collect()
+            });
+            assert!(macs.windows(2).all(|w| w[0] == w[1]), "one key: {macs:?}");
+            let left: Vec<_> = std::fs::read_dir(&clic_dir)
+                .expect("read")
+                .filter_map(|e| e.ok().map(|e| e.file_name()))
+                .filter(|n| n != SECRET && n != ".gitignore")
+                .collect();
+            assert!(left.is_empty(), "temporary files left: {left:?}");
+        }
+    }
 
     #[test]
     fn the_project_secret_is_made_once_private_and_reused() {
