@@ -302,7 +302,11 @@ fn scribble(b: &[u8], at: std::ops::Range<usize>) -> Vec<u8> {
     let end = at.end.min(c.len());
     let start = at.start.min(end);
     for (i, x) in c[start..end].iter_mut().enumerate() {
-        *x = if (start + i).is_multiple_of(2) { 0xFF } else { 0x90 };
+        *x = if (start + i).is_multiple_of(2) {
+            0xFF
+        } else {
+            0x90
+        };
     }
     c
 }
