@@ -42,23 +42,9 @@ use std::panic::AssertUnwindSafe;
 pub(crate) struct CodecError(String);
 
 const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
-const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_LS: &[&str] = &["1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"];
-const JPEG: &[&str] = &[
-    "1.2.840.10008.1.2.4.50",
-    "1.2.840.10008.1.2.4.51",
-    "1.2.840.10008.1.2.4.57",
-    "1.2.840.10008.1.2.4.70",
-];
-const JPEG_2000: &[&str] = &[
-    "1.2.840.10008.1.2.4.90",
-    "1.2.840.10008.1.2.4.91",
-    "1.2.840.10008.1.2.4.92",
-    "1.2.840.10008.1.2.4.93",
-    "1.2.840.10008.1.2.4.201",
-    "1.2.840.10008.1.2.4.202",
-    "1.2.840.10008.1.2.4.203",
-];
+// The encapsulated syntaxes the guard checks before decoding, listed once there.
+use super::guard::{JPEG, JPEG_2000, RLE_LOSSLESS};
 
 /// The attributes a decoded frame carries over from its object (the pixel module, the
 /// modality and VOI LUT attributes, the shared functional groups).

@@ -7,14 +7,14 @@ use super::open::Object;
 use dicom_core::value::Value;
 use dicom_dictionary_std::tags;
 
-const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+pub(super) const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
 /// Deflated Image Frame Compression: each fragment is a raw deflate stream.
 const DEFLATED_FRAME: &str = "1.2.840.10008.1.2.8.1";
 
 /// JPEG transfer syntaxes decoded by jpeg-decoder (baseline, extended, lossless), which
 /// allocates for the frame size its SOF marker declares.
-const JPEG: &[&str] = &[
+pub(super) const JPEG: &[&str] = &[
     "1.2.840.10008.1.2.4.50",
     "1.2.840.10008.1.2.4.51",
     "1.2.840.10008.1.2.4.57",
@@ -22,7 +22,7 @@ const JPEG: &[&str] = &[
 ];
 
 /// JPEG 2000 transfer syntaxes (Part 1 and Part 2, lossless and lossy, and HTJ2K).
-const JPEG_2000: &[&str] = &[
+pub(super) const JPEG_2000: &[&str] = &[
     "1.2.840.10008.1.2.4.90",
     "1.2.840.10008.1.2.4.91",
     "1.2.840.10008.1.2.4.92",
