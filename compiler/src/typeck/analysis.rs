@@ -132,6 +132,34 @@ pub(super) fn check_findings(
         }
         threshold(&f.threshold, diags);
     }
+    // INVARIANT: the runner reads every finding of a run from one output row, so the
+    // findings share one tensor (the block's, or the first finding's own).
+    let mut first: Option<&Node<String>> = tensor.as_ref();
+    for f in findings {
+        let Some(own) = f.node.tensor.as_ref() else {
+            continue;
+        };
+        match first {
+            None => first = Some(own),
+            Some(t) if t.node != own.node => diags.push(
+                Diagnostic::new(
+                    Code::E016,
+                    format!(
+                        "finding `{}` is read from the output `{}`, the other findings from `{}`",
+                        f.node.name.node, own.node, t.node
+                    ),
+                    own.loc,
+                    "another output",
+                )
+                .with_label(t.loc, "the findings' output")
+                .with_help(format!(
+                    "clic reads the findings of one run from one output tensor: read `{}` from `{}`, or concatenate the outputs in the model",
+                    f.node.name.node, t.node
+                )),
+            ),
+            Some(_) => {}
+        }
+    }
 }
 
 /// An element index: a whole number in u32's range.

@@ -132,6 +132,8 @@ impl Findings {
         } else {
             a.findings.clone()
         };
+        // The compiler refuses findings of two outputs (E016, on the finding); a plan
+        // built some other way is still refused here rather than misread.
         if let Some(other) = findings.iter().find(|f| f.tensor != findings[0].tensor) {
             return Err(BenchError::Manifest(format!(
                 "the findings are read from two outputs (`{}` and `{}`); clic reads the findings of one run from one output tensor",
