@@ -75,6 +75,8 @@ pub struct GapReport<'a> {
     pub frameworks: Vec<&'a str>,
     /// Clauses of those frameworks no control covers.
     pub clauses: Vec<UncoveredClause>,
+    /// The clauses whose every control does not apply to this device, with why.
+    pub not_applicable: Vec<UncoveredClause>,
     /// Sections left unfilled, sorted, each once.
     pub sections: Vec<Gap>,
 }

@@ -158,6 +158,29 @@ fn bench_summary(benchmark: &Benchmark<'_>) -> Option<String> {
     ))
 }
 
+/// What the manifest declares of Rule 11's two axes (MDCG 2019-11), in words.
+fn significance(spec: &clic_compiler::plan::ModelSpec) -> String {
+    let meaning = |s: &str| match s {
+        "treat-or-diagnose" => "to treat or diagnose",
+        "drive-management" => "to drive clinical management",
+        "inform-management" => "to inform clinical management",
+        "monitor" => "to monitor physiological processes",
+        "monitor-vital" => "to monitor vital physiological parameters",
+        _ => "for another purpose",
+    };
+    match (&spec.significance, &spec.situation) {
+        (Some(s), Some(t)) => format!(
+            "The manifest declares significance {s} situation {t}: the information is used {} in a {t} healthcare situation (MDCG 2019-11).",
+            meaning(s)
+        ),
+        (Some(s), None) => format!(
+            "The manifest declares significance {s} (the information is used {}) and no healthcare situation.",
+            meaning(s)
+        ),
+        _ => "The manifest declares no significance (MDCG 2019-11), so Rule 11's class cannot be checked.".to_string(),
+    }
+}
+
 /// What the inputs other than the documents say of an item.
 fn derived(d: Derived, src: &Sources<'_>, benchmark: &Benchmark<'_>) -> Option<String> {
     let spec = src.spec;
@@ -187,8 +210,9 @@ fn derived(d: Derived, src: &Sources<'_>, benchmark: &Benchmark<'_>) -> Option<S
             Some(format!("{input}{output}"))
         }
         Derived::Qualification => Some(format!(
-            "Software with a medical purpose under MDR Article 2(1), given its intended purpose: {}",
-            spec.purpose
+            "Software with a medical purpose under MDR Article 2(1), given its intended purpose: {}. {}",
+            spec.purpose.trim_end_matches('.'),
+            significance(spec)
         )),
         Derived::Classification => Some(match &spec.classification_rule {
             Some(rule) => format!("Class {} by rule {rule} of Annex VIII.", spec.class),

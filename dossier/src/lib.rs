@@ -194,7 +194,8 @@ pub fn context<'a>(
         appendix,
         gaps: GapReport {
             frameworks,
-            clauses: gap_clauses,
+            clauses: gap_clauses.open,
+            not_applicable: gap_clauses.not_applicable,
             sections: unfilled,
         },
     }

@@ -315,18 +315,45 @@ fn pct_line(benchmark: &Benchmark<'_>) -> String {
     }
 }
 
+/// The clauses of the gap report: those without a passing control, and those every
+/// control of which does not apply to this device.
+#[derive(Debug, Default)]
+pub struct ClauseGaps {
+    /// No passing control covers it.
+    pub open: Vec<UncoveredClause>,
+    /// Every control that covers it is not applicable (its `applies when` is false).
+    pub not_applicable: Vec<UncoveredClause>,
+}
+
+/// Whether a catalogued clause is an item of the technical documentation (MDR Annex II
+/// and III, AI Act Annex IV): the dossier fills it from the documents, so it is a gap
+/// only when it is not filled (the report's sections table) or its controls fail.
+fn documentation_item(framework: &str, id: &str) -> bool {
+    match framework {
+        "mdr" => id.starts_with("Annex II ") || id.starts_with("Annex III "),
+        "ai_act" => id.starts_with("Annex IV "),
+        _ => false,
+    }
+}
+
 /// Every clause of the frameworks in use that no passing control covers: the clauses
 /// clic catalogues for those frameworks (the GSPRs, Annex II and III items, AI Act
 /// Annex IV items) that apply, and every other clause a control cites whose controls do
-/// not pass. Sorted by framework, then in the catalogue's order.
-pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<UncoveredClause> {
+/// not pass. A documentation item no control cites is left to the sections table; a
+/// clause whose every control does not apply to this device (a class C clause for a
+/// class B device) is listed apart, with the condition that was false. Sorted by
+/// framework, then in the catalogue's order.
+pub fn uncovered(plan: &Plan, evidence: &Evidence) -> ClauseGaps {
     use clic_compiler::frameworks::{CLAUSES, FRAMEWORKS};
-    let passing = |c: &clic_compiler::plan::Check| {
+    let status = |c: &clic_compiler::plan::Check| {
         evidence
             .results
             .iter()
-            .any(|r| r.id == c.id && r.status == Status::Passed)
+            .find(|r| r.id == c.id)
+            .map(|r| r.status)
     };
+    let passing = |c: &clic_compiler::plan::Check| status(c) == Some(Status::Passed);
+    let skipped = |c: &clic_compiler::plan::Check| status(c) == Some(Status::Skipped);
     let in_use: Vec<&str> = FRAMEWORKS
         .iter()
         .map(|f| f.id)
@@ -354,7 +381,35 @@ pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<UncoveredClause> {
             )
         }
     };
-    let mut out = Vec::new();
+    let why_not = |covering: &[&clic_compiler::plan::Check]| {
+        covering
+            .iter()
+            .map(|c| match &c.applies_when {
+                Some(w) => format!("{} applies only when {}", c.id, w.text),
+                None => format!("{} does not apply", c.id),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut out = ClauseGaps::default();
+    let push = |out: &mut ClauseGaps,
+                fw: &str,
+                clause: String,
+                covering: &[&clic_compiler::plan::Check]| {
+        if !covering.is_empty() && covering.iter().all(|c| skipped(c)) {
+            out.not_applicable.push(UncoveredClause {
+                framework: short(fw),
+                clause,
+                why: why_not(covering),
+            });
+        } else {
+            out.open.push(UncoveredClause {
+                framework: short(fw),
+                clause,
+                why: why(covering),
+            });
+        }
+    };
     let mut listed: Vec<(String, String)> = Vec::new();
     for fw in &in_use {
         for cl in CLAUSES.iter().filter(|c| c.framework == *fw) {
@@ -374,12 +429,11 @@ pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<UncoveredClause> {
                         .any(|x| x.framework == *fw && covers(&x.clause, cl.id))
                 })
                 .collect();
+            if covering.is_empty() && documentation_item(fw, cl.id) {
+                continue;
+            }
             if !covering.iter().any(|c| passing(c)) {
-                out.push(UncoveredClause {
-                    framework: short(fw),
-                    clause: format!("{} — {}", cl.id, cl.title),
-                    why: why(&covering),
-                });
+                push(&mut out, fw, format!("{} — {}", cl.id, cl.title), &covering);
                 listed.push((fw.to_string(), cl.id.to_string()));
             }
         }
@@ -396,11 +450,7 @@ pub fn uncovered(plan: &Plan, evidence: &Evidence) -> Vec<UncoveredClause> {
             if !checks.iter().any(|c| passing(c))
                 && !listed.contains(&(fw.to_string(), clause.to_string()))
             {
-                out.push(UncoveredClause {
-                    framework: short(fw),
-                    clause: clause.to_string(),
-                    why: why(&checks),
-                });
+                push(&mut out, fw, clause.to_string(), &checks);
             }
         }
     }

@@ -154,12 +154,19 @@ pub static ANNEX_II_FILLS: &[Fill] = &[
         sections: &[software_architecture::INTERFACES, intended_use::INPUT_DATA],
         ..NOTHING
     },
+    // The previous generations are what the release notes record of the earlier
+    // releases; similar devices are the state of the art the clinical evaluation
+    // surveys. Each item has its own source, never a shared one.
     Fill {
-        items: &["1.2", "1.2(a)", "1.2(b)"],
-        sections: &[
-            release_notes::CHANGES_SINCE,
-            clinical_evaluation::STATE_OF_THE_ART,
-        ],
+        items: &["1.2(a)"],
+        sections: &[release_notes::CHANGES_SINCE],
+        documents: &["release_notes"],
+        ..NOTHING
+    },
+    Fill {
+        items: &["1.2(b)"],
+        sections: &[clinical_evaluation::STATE_OF_THE_ART],
+        documents: &["clinical_evaluation"],
         ..NOTHING
     },
     Fill {
@@ -172,6 +179,7 @@ pub static ANNEX_II_FILLS: &[Fill] = &[
         items: &["1.1(e)"],
         sections: &[intended_use::QUALIFICATION],
         derived: D::Qualification,
+        order: O::DerivedThenSections,
         ..NOTHING
     },
     Fill {
