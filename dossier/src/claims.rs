@@ -104,6 +104,7 @@ mod tests {
             observed: Vec::new(),
             unavailable: None,
             waiver: None,
+            culprits: Vec::new(),
         }
     }
 

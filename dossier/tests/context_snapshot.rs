@@ -125,6 +125,7 @@ fn evidence(plan: &Plan) -> Evidence {
                     input: None,
                 }),
                 waiver: None,
+                culprits: Vec::new(),
             };
             if let Some(w) = waiver {
                 let state = if w.expires.as_str() < AS_OF {

@@ -2,7 +2,8 @@
 
 use super::{Reporter, Run};
 use clic_compiler::plan::Plan;
-use clic_runner::evidence::{Evidence, Status as CheckStatus};
+use clic_compiler::plan::Value;
+use clic_runner::evidence::{CheckResult, Evidence, Observation, Status as CheckStatus};
 use std::collections::BTreeMap;
 
 /// Text for people.
@@ -74,11 +75,26 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> String {
                     ));
                 }
                 for o in &r.observed {
+                    // A record whose fields are shown as culprits is not shown whole.
+                    let whole = matches!(&o.value, Value::Record(f) if !f.contains_key("n"));
+                    let prefix = format!("{}.", o.fact);
+                    if whole && r.culprits.iter().any(|c| c.fact.starts_with(&prefix)) {
+                        continue;
+                    }
                     out.push_str(&format!(
                         "      actual    {} = {}\n",
                         o.fact,
-                        o.value.display()
+                        bounded(&o.value.display())
                     ));
+                }
+                for c in &r.culprits {
+                    if !r
+                        .observed
+                        .iter()
+                        .any(|o| o.fact == c.fact && o.value == c.value)
+                    {
+                        culprit(&mut out, c);
+                    }
                 }
                 if let Some(w) = &r.waiver {
                     out.push_str(&format!(
@@ -86,7 +102,13 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> String {
                         w.state, w.waiver.approved_by, w.waiver.expires, w.waiver.reason
                     ));
                 }
-                if let Some(h) = &c.help {
+                let missing = missing_documents(r);
+                for (kind, path) in &missing {
+                    out.push_str(&format!(
+                        "      missing   `{path}`, which the manifest names as its `{kind}`, does not exist\n"
+                    ));
+                }
+                if let Some(h) = missing_help(&missing).or_else(|| c.help.clone()) {
                     out.push_str(&format!("      help      {h}\n"));
                 }
                 out.push_str(&format!(
@@ -99,14 +121,21 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> String {
     // Waivers that no longer do anything are reported, so that the register stays true.
     for r in &evidence.results {
         if let Some(w) = r.waiver.as_ref().filter(|w| w.state != "applied") {
-            let why = if w.state == "expired" {
-                "has expired: it no longer waives anything, and fails the gate"
+            let (why, fix) = if w.state == "expired" {
+                (
+                    "has expired: it no longer waives anything, and fails the gate",
+                    "fix what the control finds, or renew the waiver: a new `expires` date, approved again",
+                )
             } else {
-                "is not needed: the control does not fail; remove it"
+                (
+                    "is not needed: the control does not fail",
+                    "remove the waiver",
+                )
             };
+            let at = &w.waiver.source;
             out.push_str(&format!(
-                "\nwaiver for {} (approved by {}, expires {}) {why}\n",
-                r.id, w.waiver.approved_by, w.waiver.expires
+                "\n{}:{}:{}: waiver for {} (approved by {}, expires {}) {why}\n  help: {fix}\n",
+                at.file, at.line, at.column, r.id, w.waiver.approved_by, w.waiver.expires
             ));
         }
     }
@@ -117,20 +146,155 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> String {
             evidence.untouched.len()
         ));
     }
+    let expired = evidence
+        .results
+        .iter()
+        .filter(|r| r.waiver.as_ref().is_some_and(|w| w.state == "expired"))
+        .count();
     out.push_str(&format!(
-        "\n{} passed, {} failed, {} unavailable, {} waived, {} not applicable; {} not run at stage {}\n",
+        "\n{} passed, {} failed, {} unavailable, {} waived, {} not applicable{}; {} not run at stage {}\n",
         s.passed,
         s.failed,
         s.unavailable,
         s.waived,
         s.skipped,
+        match expired {
+            0 => String::new(),
+            1 => ", 1 expired waiver".to_string(),
+            n => format!(", {n} expired waivers"),
+        },
         evidence.not_run.len(),
         evidence.stage.as_str()
     ));
-    out.push_str(if evidence.gate_passed {
-        "gate: passed\n"
+    if evidence.gate_passed {
+        out.push_str("gate: passed\n");
     } else {
-        "gate: FAILED\n"
-    });
+        let blocking = blocking(evidence);
+        out.push_str(&format!("failed the gate ({}):\n", blocking.len()));
+        for b in blocking.iter().take(SHOWN_ITEMS) {
+            out.push_str(&format!("  {b}\n"));
+        }
+        if blocking.len() > SHOWN_ITEMS {
+            out.push_str(&format!("  … and {} more\n", blocking.len() - SHOWN_ITEMS));
+        }
+        out.push_str("gate: FAILED\n");
+    }
     out
+}
+
+/// The controls that failed the gate, each with why: a failure, an unavailable fact,
+/// or an expired waiver.
+pub fn blocking(evidence: &Evidence) -> Vec<String> {
+    evidence
+        .results
+        .iter()
+        .filter(|r| clic_runner::evidence::blocks(r, evidence.fail_on))
+        .map(|r| {
+            let why = if r.waiver.as_ref().is_some_and(|w| w.state == "expired") {
+                "expired waiver"
+            } else if r.status == CheckStatus::Unavailable {
+                "unavailable"
+            } else {
+                "failed"
+            };
+            format!("{} ({why})", r.id)
+        })
+        .collect()
+}
+
+/// Items of a list of culprits shown, at most; the rest are counted.
+const SHOWN_ITEMS: usize = 5;
+
+/// The longest value shown on one line, in characters.
+const LONGEST_VALUE: usize = 120;
+
+/// A value's text cut to [`LONGEST_VALUE`] characters.
+fn bounded(text: &str) -> String {
+    if text.chars().count() <= LONGEST_VALUE {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(LONGEST_VALUE - 1).collect();
+    format!("{cut}…")
+}
+
+/// One culprit: a value on its line, or the items of a list one per line, at most
+/// [`SHOWN_ITEMS`] of them and "and K more".
+fn culprit(out: &mut String, c: &Observation) {
+    let Value::List(items) = &c.value else {
+        out.push_str(&format!(
+            "      culprit   {} = {}\n",
+            c.fact,
+            bounded(&c.value.display())
+        ));
+        return;
+    };
+    if items.is_empty() {
+        out.push_str(&format!("      culprit   {}: none\n", c.fact));
+        return;
+    }
+    out.push_str(&format!("      culprit   {} ({}):\n", c.fact, items.len()));
+    for item in items.iter().take(SHOWN_ITEMS) {
+        out.push_str(&format!(
+            "                  {}\n",
+            bounded(&item_text(item))
+        ));
+    }
+    if items.len() > SHOWN_ITEMS {
+        out.push_str(&format!(
+            "                  … and {} more\n",
+            items.len() - SHOWN_ITEMS
+        ));
+    }
+}
+
+/// An item of a list: a record's fields as `key: value` (never read as a proportion,
+/// which a subgroup's `value` and `n` would look like), anything else as it displays.
+fn item_text(v: &Value) -> String {
+    match v {
+        Value::Record(fields) => fields
+            .iter()
+            .filter(|(_, v)| !matches!(v, Value::Null))
+            .map(|(k, v)| format!("{k}: {}", v.display()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.display(),
+    }
+}
+
+/// The documents a result read that the manifest names but that are not there:
+/// `(kind, path)`.
+fn missing_documents(r: &CheckResult) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Value> = r.observed.iter().map(|o| &o.value).collect();
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::List(items) => stack.extend(items.iter().rev()),
+            Value::Record(f) => {
+                let named = f.get("declared") == Some(&Value::Bool(true));
+                let absent = f.get("exists") == Some(&Value::Bool(false));
+                if let (true, true, Some(Value::String(kind)), Some(Value::String(path))) =
+                    (named, absent, f.get("kind"), f.get("path"))
+                {
+                    let entry = (kind.clone(), path.clone());
+                    if !out.contains(&entry) {
+                        out.push(entry);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The fix when documents are named but absent: the control's own help tells how to
+/// name one in the manifest, which is done already.
+fn missing_help(missing: &[(String, String)]) -> Option<String> {
+    let paths: Vec<String> = missing.iter().map(|(_, p)| format!("`{p}`")).collect();
+    (!paths.is_empty()).then(|| {
+        format!(
+            "create {} (paths are relative to the manifest's folder), or correct the path in the manifest's `documents` block",
+            paths.join(", ")
+        )
+    })
 }

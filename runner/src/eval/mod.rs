@@ -1,6 +1,9 @@
 //! Evaluating the IR against facts.
 
+mod culprits;
 mod ops;
+
+pub use culprits::SHOWN_WITH;
 
 use crate::facts::{shown, FactSource, Unavailable};
 use clic_compiler::plan::{ArithOp, Ir, QuantKind, Value};

@@ -53,6 +53,11 @@ pub struct CheckResult {
     pub unavailable: Option<crate::facts::Unavailable>,
     /// The waiver that applies or applied, with its state.
     pub waiver: Option<WaiverState>,
+    /// For a failed check, what made its expectations fail: the values compared, the
+    /// items that broke a quantifier or a count, and the facts naming what a counting
+    /// fact counted ([`crate::eval::SHOWN_WITH`]). Empty otherwise, and then not written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub culprits: Vec<Observation>,
 }
 
 /// A waiver and what became of it.
@@ -126,7 +131,9 @@ pub fn evaluate(check: &Check, facts: &mut dyn FactSource) -> CheckResult {
         observed: Vec::new(),
         unavailable: None,
         waiver: None,
+        culprits: Vec::new(),
     };
+    let mut failed_ir = Vec::new();
     let outcome = (|| {
         if let Some(cond) = &check.applies_when {
             if env.eval(&cond.ir)? != Value::Bool(true) {
@@ -136,6 +143,7 @@ pub fn evaluate(check: &Check, facts: &mut dyn FactSource) -> CheckResult {
         for e in &check.expect {
             if env.eval(&e.ir)? != Value::Bool(true) {
                 result.failed.push(e.text.clone());
+                failed_ir.push(&e.ir);
             }
         }
         Ok(if result.failed.is_empty() {
@@ -151,11 +159,19 @@ pub fn evaluate(check: &Check, facts: &mut dyn FactSource) -> CheckResult {
             Status::Unavailable
         }
     };
-    result.observed = env
-        .observed
+    result.observed = std::mem::take(&mut env.observed)
         .into_iter()
         .map(|(fact, value)| Observation { fact, value })
         .collect();
+    if result.status == Status::Failed {
+        for ir in failed_ir {
+            for c in env.culprits(ir) {
+                if !result.culprits.iter().any(|o| o.fact == c.fact) {
+                    result.culprits.push(c);
+                }
+            }
+        }
+    }
     result
 }
 
