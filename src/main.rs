@@ -1,6 +1,8 @@
 //! `clic`: compliance-as-code for medical-imaging AI. One module per subcommand.
 
+mod blame;
 mod cmd;
+mod diff;
 mod limits;
 mod output;
 mod project;
@@ -12,9 +14,37 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `clic --version`: the release and the commit it was built from (`unknown` outside git).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("CLIC_GIT_COMMIT"),
+    ")"
+);
+
+/// What `clic --help` says after the commands.
+const AFTER_HELP: &str = "\
+Examples:
+  clic init my-model                    scaffold a manifest, pre-commit hook and CI jobs
+  clic check                            run the CI stage's checks on the project here
+  clic check -q --stage pre-commit      only what fails, of the pre-commit checks
+  clic check --format sarif --output clic.sarif
+  clic dossier --out dossier            the release stage and the MDR technical file
+  clic explain sensitivity-claim        what a control checks, and why
+  clic explain E022                     a diagnostic code, with a wrong and a fixed example
+
+Environment:
+  CLIC_BACKEND      `tract` forces the built-in inference engine; `onnxruntime` or `auto`
+                    (the default) use ONNX Runtime when its library is found
+  ORT_DYLIB_PATH    the ONNX Runtime shared library (libonnxruntime.so) to load
+  CLIC_CACHE_LIMIT  the size limit of .clic/cache, e.g. 4GiB (default)
+  NO_COLOR          set (to anything but empty) for output without colour
+
+Exit status: 0 every gate passed, 1 a gate or a test failed, 2 the input is invalid.";
+
 /// Compliance-as-code for medical-imaging AI: policies compiled to checks, a release gate and the MDR technical file.
 #[derive(Debug, Parser)]
-#[command(name = "clic", version, about, long_about = None)]
+#[command(name = "clic", version = VERSION, about, long_about = None, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,6 +92,9 @@ enum Command {
         /// The SSH ed25519 private key that signs the attestation.
         #[arg(long, value_name = "KEY", requires = "attest")]
         sign: Option<PathBuf>,
+        /// Show only the controls that did not pass, and the summary.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Run the benchmark of the model on the reference scans and store its evidence.
     #[command(args_conflicts_with_subcommands = true)]
@@ -348,6 +381,19 @@ fn main() -> ExitCode {
         let status = clic_runner::engine::sandbox::serve(&memory.to_string_lossy());
         return ExitCode::from(u8::try_from(status).unwrap_or(2));
     }
+    if let Some(bad) = std::env::var_os("CLIC_BACKEND").filter(|b| {
+        !b.is_empty()
+            && !["tract", "onnxruntime", "auto"]
+                .iter()
+                .any(|k| b.eq_ignore_ascii_case(k))
+    }) {
+        output::print_error(
+            clic_compiler::Code::E020,
+            &format!("`CLIC_BACKEND={}` is not a backend", bad.to_string_lossy()),
+            Some("set CLIC_BACKEND to `tract`, `onnxruntime` or `auto`, or unset it (`clic doctor` shows the backend in use)"),
+        );
+        return ExitCode::from(2);
+    }
     let parsed = Cli::command()
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m).map(|c| (m, c)));
@@ -377,6 +423,7 @@ fn main() -> ExitCode {
             read,
             attest,
             sign,
+            quiet,
         } => {
             let stage = match stage {
                 StageArg::PreCommit => clic_compiler::plan::Stage::PreCommit,
@@ -432,6 +479,7 @@ fn main() -> ExitCode {
                 today,
                 &run.budget(read.limits()),
                 attest.zip(sign),
+                quiet,
             )
         }
         Command::Fmt { path, check } => cmd::fmt::run(&path, check),

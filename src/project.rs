@@ -32,6 +32,15 @@ impl Project {
             message: format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
             help: Some("give a project folder or a .clic file".to_string()),
         })?;
+        if !meta.is_dir() && path.extension().is_none_or(|e| e != "clic") {
+            return Err(ProjectError {
+                message: format!("`{}` is not a .clic file", path.display()),
+                help: Some(
+                    "give a project folder or a .clic file (a model manifest or a policy)"
+                        .to_string(),
+                ),
+            });
+        }
         let (base, only) = if meta.is_dir() {
             (path.to_path_buf(), None)
         } else {
@@ -57,9 +66,25 @@ impl Project {
         };
         paths.sort();
         if paths.is_empty() {
+            // Run with no folder named, in a project's subfolder (`data/`, `docs/`):
+            // the project is the nearest parent holding a .clic file, as git finds its
+            // repository. A folder named on the command line is the project itself.
+            let here = path == Path::new(".");
+            if let Some(parent) = here
+                .then(|| enclosing_project(&abs_base, git_root(&abs_base).as_deref()))
+                .flatten()
+            {
+                return Project::discover(&parent);
+            }
             return Err(ProjectError {
-                message: format!("no .clic file under `{}`", path.display()),
-                help: Some("write a model manifest, e.g. `model.clic`; see README.md".to_string()),
+                message: format!(
+                    "no .clic file under `{}` or in a folder above it",
+                    path.display()
+                ),
+                help: Some(
+                    "run `clic init` to scaffold a model manifest and its policies here, or give the project's folder"
+                        .to_string(),
+                ),
             });
         }
         let mut files = Vec::new();
@@ -139,6 +164,24 @@ fn shown(base: &Path, p: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The nearest folder above `start` (absolute) that holds a .clic file directly,
+/// within the git work tree `repo` when there is one.
+fn enclosing_project(start: &Path, repo: Option<&Path>) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .skip(1)
+        .take_while(|d| repo.is_none_or(|r| d.starts_with(r)))
+        .find(|d| {
+            std::fs::read_dir(d).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    e.path().extension().is_some_and(|x| x == "clic")
+                        && e.file_type().is_ok_and(|t| t.is_file())
+                })
+            })
+        })
+        .map(Path::to_path_buf)
 }
 
 fn git_root(start: &Path) -> Option<PathBuf> {

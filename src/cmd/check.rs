@@ -17,6 +17,7 @@ pub fn run(
     today: Option<String>,
     budget: &Budget,
     attest: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    quiet: bool,
 ) -> Status {
     let attest = match attest
         .map(|(out, key)| {
@@ -67,7 +68,7 @@ pub fn run(
             "reused cached benchmark evidence (model, scans, labels and preprocessing unchanged)"
         );
     }
-    if reported_invalid_input(&evidence) {
+    if reported_invalid_input(&evidence, &session) {
         return Status::Invalid;
     }
     for (kind, target) in reports {
@@ -75,6 +76,10 @@ pub fn run(
             plan,
             evidence: &evidence,
             base: &relative_base(project),
+            quiet,
+            colour: target.is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         });
         match target {
             Some(file) => {
@@ -116,8 +121,9 @@ pub fn run(
 /// Prints the diagnostic of the first result whose fact could not be read because an
 /// input file is missing or broken (E021 for the model, E022 for the reference set,
 /// E023 for a document);
-/// whether there was one (then the input is invalid: exit status 2).
-pub fn reported_invalid_input(evidence: &Evidence) -> bool {
+/// whether there was one (then the input is invalid: exit status 2). The diagnostic
+/// points at the manifest line that named the input ([`crate::blame`]).
+pub fn reported_invalid_input(evidence: &Evidence, session: &crate::session::Session) -> bool {
     use clic_runner::facts::BadInput;
     // The model first: a missing or broken artifact also breaks the benchmark, and its
     // own diagnostic (E021) names the cause, not a symptom in the scans.
@@ -144,7 +150,7 @@ pub fn reported_invalid_input(evidence: &Evidence) -> bool {
             "fix or remove the scan, or fix the labels file or the manifest's `reference` line"
         }
     };
-    crate::output::print_error(input.code(), &u.reason, Some(help));
+    crate::blame::report(session, input.code(), &u.reason, help);
     true
 }
 

@@ -97,7 +97,7 @@ pub fn run(
             only: None,
         },
     );
-    if super::check::reported_invalid_input(&evidence) {
+    if super::check::reported_invalid_input(&evidence, &session) {
         return Status::Invalid;
     }
     let mut shared = reference.borrow_mut();
@@ -214,6 +214,11 @@ pub fn run(
         println!("release gate: passed");
         Status::Ok
     } else {
+        let blocking = crate::report::human::blocking(&evidence);
+        println!("failed the release gate ({}):", blocking.len());
+        for b in &blocking {
+            println!("  {b}");
+        }
         println!("release gate: FAILED — the dossier says so on its first page");
         Status::Failed
     }

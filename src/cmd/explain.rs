@@ -77,25 +77,64 @@ pub fn run(what: &str, path: &Path) -> Status {
     let project_plan = Project::discover(path)
         .ok()
         .and_then(|p| compile(p.files.clone(), &mut p.loader()).plan);
-    let found = project_plan
+    let mut checks: Vec<Check> = Vec::new();
+    for c in project_plan
         .iter()
         .chain(std_plan().iter())
         .flat_map(|p| p.checks.clone())
-        .find(|c| c.id == what);
-    match found {
-        Some(check) => {
-            crate::output::out!("{}", control_text(&check));
-            Status::Ok
-        }
-        None => {
-            crate::output::print_error(
-                Code::E005,
-                &format!("`{what}` is neither a control, a fact nor a diagnostic code"),
-                Some("try `clic explain policies`, `clic explain facts` or `clic explain codes`"),
-            );
-            Status::Invalid
+    {
+        if !checks.iter().any(|k| k.id == c.id) {
+            checks.push(c);
         }
     }
+    if let Some(check) = checks.iter().find(|c| c.id == what) {
+        crate::output::out!("{}", control_text(check));
+        return Status::Ok;
+    }
+    // A control's short name (`sensitivity-claim`), or the end of its id
+    // (`performance.sensitivity-claim`), when exactly one control has it.
+    let suffix = format!(".{what}");
+    let by_name: Vec<&Check> = checks.iter().filter(|c| c.id.ends_with(&suffix)).collect();
+    match by_name.as_slice() {
+        [check] => {
+            crate::output::out!("{}", control_text(check));
+            return Status::Ok;
+        }
+        [] => {}
+        several => {
+            let ids: Vec<String> = several.iter().map(|c| format!("`{}`", c.id)).collect();
+            crate::output::print_error(
+                Code::E005,
+                &format!("`{what}` names {} controls", several.len()),
+                Some(&format!("say which: {}", ids.join(", "))),
+            );
+            return Status::Invalid;
+        }
+    }
+    let codes: Vec<String> = ALL_CODES.iter().map(|c| format!("{c:?}")).collect();
+    let mut candidates: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    candidates.extend(FACTS.iter().map(|f| f.path));
+    candidates.extend(codes.iter().map(String::as_str));
+    candidates.extend(["facts", "controls", "policies", "codes"]);
+    let short: Vec<(&str, &str)> = checks
+        .iter()
+        .filter_map(|c| c.id.rsplit_once('.').map(|(_, name)| (name, c.id.as_str())))
+        .collect();
+    let suggestion = clic_compiler::diagnostics::did_you_mean(what, candidates.iter().copied())
+        .or_else(|| {
+            clic_compiler::diagnostics::did_you_mean(what, short.iter().map(|(n, _)| *n))
+                .and_then(|n| short.iter().find(|(s, _)| *s == n).map(|(_, id)| *id))
+        });
+    let help = match suggestion {
+        Some(s) => format!("did you mean `{s}`? (`clic explain policies`, `clic explain facts` and `clic explain codes` list them all)"),
+        None => "try `clic explain policies`, `clic explain facts` or `clic explain codes`".to_string(),
+    };
+    crate::output::print_error(
+        Code::E005,
+        &format!("`{what}` is neither a control, a fact nor a diagnostic code"),
+        Some(&help),
+    );
+    Status::Invalid
 }
 
 /// Every standard policy, compiled.

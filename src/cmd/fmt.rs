@@ -29,6 +29,7 @@ pub fn run(path: &Path, check: bool) -> Status {
             Ok(formatted) if formatted != *text => {
                 if check {
                     eprintln!("not formatted: {shown}");
+                    crate::output::out!("{}", crate::diff::unified(shown, text, &formatted));
                 } else if let Err(e) = write_atomic(&project.base.join(shown), formatted.as_bytes())
                 {
                     print_error(

@@ -58,6 +58,18 @@ fn model_name(dir: &Path) -> String {
 
 /// Runs `clic init`.
 pub fn run(dir: &Path) -> Status {
+    // A folder that does not exist yet is made, as `git init DIR` does.
+    if !dir.exists() {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            print_error(
+                Code::E020,
+                &format!("cannot create `{}`: {}", dir.display(), io_reason(&e)),
+                None,
+            );
+            return Status::Invalid;
+        }
+        eprintln!("created   {}/", dir.display());
+    }
     if !dir.is_dir() {
         print_error(
             Code::E020,

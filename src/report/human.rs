@@ -11,8 +11,40 @@ pub struct Human;
 
 impl Reporter for Human {
     fn render(&self, run: &Run<'_>) -> String {
-        report(run.plan, run.evidence)
+        let text = report(run.plan, run.evidence, run.quiet);
+        if run.colour {
+            colour(&text)
+        } else {
+            text
+        }
     }
+}
+
+/// The report with its marks and the gate's verdict in ANSI colour: green passes,
+/// red failures, yellow waivers and unavailable facts.
+fn colour(text: &str) -> String {
+    const MARKS: [(&str, &str); 6] = [
+        ("✓ pass", "32"),
+        ("✗ FAIL", "1;31"),
+        ("~ waived", "33"),
+        ("? UNAVAILABLE", "1;33"),
+        ("gate: passed", "1;32"),
+        ("gate: FAILED", "1;31"),
+    ];
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.split_inclusive('\n') {
+        let found = MARKS.iter().find(|(m, _)| line.trim_start().starts_with(m));
+        match found {
+            Some((m, code)) => {
+                let at = line.find(m).unwrap_or(0);
+                out.push_str(&line[..at]);
+                out.push_str(&format!("\x1b[{code}m{m}\x1b[0m"));
+                out.push_str(&line[at + m.len()..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 fn mark(s: CheckStatus) -> &'static str {
@@ -25,8 +57,8 @@ fn mark(s: CheckStatus) -> &'static str {
     }
 }
 
-/// The report.
-pub fn report(plan: &Plan, evidence: &Evidence) -> String {
+/// The report; `quiet` leaves out the controls that passed or do not apply.
+pub fn report(plan: &Plan, evidence: &Evidence, quiet: bool) -> String {
     let mut out = String::new();
     let mut by_policy: BTreeMap<
         &str,
@@ -40,7 +72,13 @@ pub fn report(plan: &Plan, evidence: &Evidence) -> String {
             by_policy.entry(c.policy.as_str()).or_default().push((c, r));
         }
     }
-    for (policy, items) in by_policy {
+    for (policy, mut items) in by_policy {
+        if quiet {
+            items.retain(|(_, r)| !matches!(r.status, CheckStatus::Passed | CheckStatus::Skipped));
+            if items.is_empty() {
+                continue;
+            }
+        }
         let title = items
             .first()
             .and_then(|(c, _)| c.policy_title.clone())

@@ -20,6 +20,10 @@ pub struct Run<'a> {
     pub evidence: &'a Evidence,
     /// The checked folder, relative to the repository root.
     pub base: &'a str,
+    /// Only what did not pass (`clic check -q`): the human report leaves out the rest.
+    pub quiet: bool,
+    /// Whether the report goes to a terminal that takes colour (not NO_COLOR).
+    pub colour: bool,
 }
 
 /// A report of a run.
