@@ -275,6 +275,18 @@ fn the_dossier_reports_every_finding_its_unit_intervals_and_the_comparison() {
         "{pms}"
     );
     assert!(!pms.contains("the manifest makes no performance claim"));
+    // Annex II and AI Act Annex IV summarise the benchmark per finding: each claim, the
+    // measured value, its interval and the interval's method.
+    for file in ["annex-ii.md", "ai-act-annex-iv.md"] {
+        let annex = std::fs::read_to_string(out.join(file)).expect("annex");
+        for want in [
+            "On the reference set of 104 study units of 60 patients, per finding: pneumothorax: ",
+            "pneumothorax: auc claimed 0.830, measured 0.937 (95% CI 0.870–0.991, patient-clustered percentile bootstrap (seeded)), met",
+            "cardiomegaly: auc claimed 0.800",
+        ] {
+            assert!(annex.contains(want), "{file} lacks {want:?}");
+        }
+    }
 }
 
 /// `clic bench --format json` of a project: its findings evidence.

@@ -140,6 +140,9 @@ pub struct Item<'a> {
 }
 
 fn bench_summary(benchmark: &Benchmark<'_>) -> Option<String> {
+    if let (Some(f), None) = (&benchmark.findings, &benchmark.measured) {
+        return Some(f.summary());
+    }
     let m = benchmark.measured.as_ref()?;
     let parts: Vec<String> = m
         .metrics

@@ -337,3 +337,64 @@ impl FindingView {
         self
     }
 }
+
+impl FindingsReport {
+    /// The benchmark summary of Annex II and AI Act Annex IV: a line per finding, each
+    /// claim with the measured value, its 95% interval and the interval's method (a
+    /// finding without claims gives its sensitivity, specificity and AUC).
+    pub fn summary(&self) -> String {
+        let lines: Vec<String> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let shown = |metric: &str| -> String {
+                    let label = clic_compiler::schema::metrics::metric(metric).map(|d| d.label);
+                    match metric {
+                        "ece" => format!("{} (point estimate)", f.ece),
+                        "brier" => format!("{} (point estimate)", f.brier),
+                        _ => f
+                            .metrics
+                            .iter()
+                            .find(|r| Some(r.name) == label)
+                            .map_or_else(
+                                || "not measured".to_string(),
+                                |r| {
+                                    format!(
+                                        "{} (95% CI {}, {})",
+                                        r.estimate.value, r.estimate.ci, r.estimate.method
+                                    )
+                                },
+                            ),
+                    }
+                };
+                let parts: Vec<String> = if f.claims.is_empty() {
+                    ["sensitivity", "specificity", "auc"]
+                        .iter()
+                        .map(|m| format!("{m} {}", shown(m)))
+                        .collect()
+                } else {
+                    f.claims
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{} claimed {}, measured {}, {}",
+                                c.metric,
+                                c.claimed,
+                                shown(&c.metric),
+                                c.verdict
+                            )
+                        })
+                        .collect()
+                };
+                format!("{}: {}", f.name, parts.join("; "))
+            })
+            .collect();
+        format!(
+            "On the reference set of {} {} units of {} patients, per finding: {}. See the clinical performance report.",
+            self.units,
+            self.unit,
+            self.patients,
+            lines.join(". ")
+        )
+    }
+}
