@@ -9,6 +9,10 @@ use clic_runner::facts::reference::Provenance;
 use std::path::Path;
 
 /// Runs `clic check`; each report goes to its file, or to standard output.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one per option of `clic check`, as the command line gives them"
+)]
 pub fn run(
     path: &Path,
     stage: Stage,
