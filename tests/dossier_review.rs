@@ -123,7 +123,10 @@ fn the_ifu_sub_items_of_gspr_23_4_the_ifu_holds_are_covered_by_their_own_control
         ("Annex-I-23.4-ab-", "mdr.gspr.ifu-it-requirements"),
     ] {
         let row = gspr_row(item);
-        assert!(!row.contains("OPEN"), "{item} is open though the IFU holds it:\n{row}");
+        assert!(
+            !row.contains("OPEN"),
+            "{item} is open though the IFU holds it:\n{row}"
+        );
         assert!(
             row.contains(&format!("`{control}`")) && row.contains("**passed**"),
             "{item} is not covered by {control}:\n{row}"
@@ -165,5 +168,48 @@ fn the_gap_report_lists_no_filled_documentation_item_and_no_clause_of_another_cl
         na.iter()
             .any(|r| r.contains("| 5.4.2 |") && r.contains("model.safety\\_class")),
         "5.4.2 is not listed as not applicable with its condition: {na:?}"
+    );
+}
+
+#[test]
+fn annex_ii_1_1_i_names_the_runtime_of_the_evidence_and_the_one_the_device_ships_on() {
+    let i = section(&read("annex-ii.md"), "1.1(i)");
+    assert!(
+        !i.contains("clic's inference engine"),
+        "1.1(i) hides which runtime produced the evidence:\n{i}"
+    );
+    assert!(
+        i.contains("the device ships on onnxruntime 1.31.1"),
+        "1.1(i) does not name the runtime the manifest declares:\n{i}"
+    );
+    assert!(
+        i.contains("the benchmark evidence of this dossier was produced on onnxruntime"),
+        "1.1(i) does not name the runtime that produced the evidence:\n{i}"
+    );
+}
+
+#[test]
+fn a_release_evidenced_on_another_runtime_than_the_declared_one_fails() {
+    let repo = release::repo();
+    let out = tempfile::tempdir().expect("temp dir");
+    let run = clic()
+        .arg("dossier")
+        .arg(repo.path())
+        .arg("--out")
+        .arg(out.path().join("d"))
+        .env("CLIC_BACKEND", "tract")
+        .output()
+        .expect("clic runs");
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(
+        text(&run).contains("iec62304.configuration.evidence-runtime"),
+        "the runtime control does not fail the release: {}",
+        text(&run)
+    );
+    let annex = std::fs::read_to_string(out.path().join("d/annex-ii.md")).expect("annex-ii.md");
+    let i = section(&annex, "1.1(i)");
+    assert!(
+        i.contains("ships on onnxruntime") && i.contains("produced on tract"),
+        "1.1(i) does not show the two runtimes apart:\n{i}"
     );
 }

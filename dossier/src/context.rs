@@ -555,7 +555,7 @@ pub fn benchmark<'a>(
     let doc = "clinical-performance.md";
     let mut view = Benchmark {
         available: false,
-        backend: Filled::Text(ev.backend.clone()),
+        backend: Filled::Text(backend_named(&ev.backend)),
         key: Some(&ev.key),
         dataset: Some(dataset(ev)),
         reason: None,
@@ -660,4 +660,15 @@ pub fn input_groups(inputs: &[FileHash]) -> Vec<InputGroup<'_>> {
         .into_iter()
         .map(|(role, files)| InputGroup { role, files })
         .collect()
+}
+
+/// The backend with its version: the version of this process's backend, which is the
+/// evidence's (the benchmark's cache key holds both).
+fn backend_named(name: &str) -> String {
+    let current = clic_runner::engine::backend();
+    if current.name() == name {
+        format!("{name} {}", current.version)
+    } else {
+        name.to_string()
+    }
 }

@@ -221,10 +221,24 @@ fn derived(d: Derived, src: &Sources<'_>, benchmark: &Benchmark<'_>) -> Option<S
             Some(rule) => format!("Class {} by rule {rule} of Annex VIII.", spec.class),
             None => format!("Class {}; the manifest names no classification rule.", spec.class),
         }),
-        Derived::Configuration => Some(format!(
-            "One configuration: the model file {} run by clic's inference engine; no variant is declared.",
-            spec.artifact.path
-        )),
+        Derived::Configuration => {
+            let ships = match &spec.runtime {
+                Some(r) => format!(
+                    "the device ships on {}{}",
+                    r.name,
+                    r.version.as_ref().map_or_else(String::new, |v| format!(" {v}"))
+                ),
+                None => "the manifest does not declare the runtime the device ships with".to_string(),
+            };
+            let evidence = match &benchmark.backend {
+                crate::context::Filled::Text(b) => format!("the benchmark evidence of this dossier was produced on {b}"),
+                _ => "no benchmark evidence records a runtime".to_string(),
+            };
+            Some(format!(
+                "One configuration: the model file {}; {ships}; {evidence}; no variant is declared.",
+                spec.artifact.path
+            ))
+        }
         Derived::KeyElements => Some(format!(
             "The software's key functional element is the model {}{}, with the preprocessing of the manifest.",
             spec.artifact.path,

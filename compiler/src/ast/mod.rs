@@ -168,6 +168,13 @@ pub enum ModelStmt {
     },
     /// `safety class B` — the IEC 62304 software safety class.
     SafetyClass(Node<String>),
+    /// `runtime onnxruntime "1.31.1"` — the inference runtime the device ships with.
+    Runtime {
+        /// `onnxruntime` or `tract`.
+        name: Node<String>,
+        /// The version it ships with, as the runtime reports it.
+        version: Option<Node<String>>,
+    },
 }
 
 /// One claim of a `claims` block.

@@ -314,6 +314,13 @@ impl Printer<'_> {
                 self.line(&format!("significance {}{situation}", significance.node));
             }
             ModelStmt::SafetyClass(c) => self.line(&format!("safety class {}", c.node)),
+            ModelStmt::Runtime { name, version } => {
+                let version = version
+                    .as_ref()
+                    .map(|v| format!(" {}", quote(&v.node)))
+                    .unwrap_or_default();
+                self.line(&format!("runtime {}{version}", name.node));
+            }
         }
     }
 

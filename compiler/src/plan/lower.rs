@@ -109,6 +109,7 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
         significance: None,
         situation: None,
         safety_class: None,
+        runtime: None,
         artifact: ArtifactSpec {
             path: String::new(),
             sha256: None,
@@ -308,6 +309,12 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                 spec.situation = situation.as_ref().map(|s| s.node.clone());
             }
             ModelStmt::SafetyClass(c) => spec.safety_class = Some(c.node.clone()),
+            ModelStmt::Runtime { name, version } => {
+                spec.runtime = Some(RuntimeSpec {
+                    name: name.node.clone(),
+                    version: version.as_ref().map(|v| v.node.clone()),
+                });
+            }
         }
     }
     // The policies in force that the manifest's `use` names, by exact name or module.

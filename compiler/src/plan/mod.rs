@@ -86,6 +86,9 @@ pub struct ModelSpec {
     /// IEC 62304 software safety class: A, B or C.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_class: Option<String>,
+    /// The inference runtime the device ships with (`runtime onnxruntime "1.31.1"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeSpec>,
     /// The ONNX artifact.
     pub artifact: ArtifactSpec,
     /// The input and its preprocessing.
@@ -399,6 +402,16 @@ pub struct Check {
     pub facts: Vec<String>,
     /// Where the control is declared.
     pub source: SourceLoc,
+}
+
+/// The inference runtime the device ships with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeSpec {
+    /// `onnxruntime` or `tract`, as clic names its backends.
+    pub name: String,
+    /// The version it ships with, as the runtime reports it; none when not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// An expression with its canonical text.

@@ -152,6 +152,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         R::situation_level => "a situation (critical, serious, non-serious)",
         R::safety_stmt => "`safety class`",
         R::safety_class => "a software safety class (A, B, C)",
+        R::runtime_stmt => "`runtime`",
+        R::runtime_name => "an inference runtime (onnxruntime, tract)",
         R::modalities => "`modalities`",
         R::rescale => "`rescale`",
         R::window => "`window`",

@@ -294,6 +294,11 @@ impl<'t> Parse<'t> {
                 }
             }
             Rule::safety_stmt => ModelStmt::SafetyClass(self.text_node(&inner.next()?)),
+            Rule::runtime_stmt => {
+                let name = self.text_node(&inner.next()?);
+                let version = inner.next().map(|v| self.string(v));
+                ModelStmt::Runtime { name, version }
+            }
             _ => return None,
         })
     }

@@ -64,6 +64,7 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             ModelStmt::Training(_) => once(&mut seen, "training", stmt, diags),
             ModelStmt::Significance { .. } => once(&mut seen, "significance", stmt, diags),
             ModelStmt::SafetyClass(_) => once(&mut seen, "safety class", stmt, diags),
+            ModelStmt::Runtime { .. } => once(&mut seen, "runtime", stmt, diags),
             ModelStmt::Claims(claims) => {
                 once(&mut seen, "claims", stmt, diags);
                 super::analysis::check_claims(&model.node, claims, diags);

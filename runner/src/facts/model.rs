@@ -135,6 +135,12 @@ pub const FACTS: &[(&str, Read)] = &[
         opt(m.training_patients.as_ref())
     }),
     ("model.safety_class", |m| opt(m.safety_class.as_ref())),
+    ("model.runtime.name", |m| {
+        opt(m.runtime.as_ref().map(|r| &r.name))
+    }),
+    ("model.runtime.version", |m| {
+        opt(m.runtime.as_ref().and_then(|r| r.version.as_ref()))
+    }),
     ("model.significance", |m| opt(m.significance.as_ref())),
     ("model.situation", |m| opt(m.situation.as_ref())),
     ("model.documents", |m| {

@@ -331,6 +331,25 @@ pub const COUNTS: [&str; 8] = [
 /// The benchmark's metrics per value of a DICOM attribute.
 pub const BY: &str = "benchmark.by";
 
+/// The backend that produced the evidence.
+pub const BACKEND: [&str; 2] = ["benchmark.backend.name", "benchmark.backend.version"];
+
+/// The backend facts: its name from the evidence, and its version from this process's
+/// backend, which is the evidence's (the cache key holds the backend's name and version,
+/// so evidence read back was produced by the same one).
+fn backend_fact(ev: &BenchEvidence, path: &str) -> Option<Value> {
+    let current = crate::engine::backend();
+    match path {
+        "benchmark.backend.name" => Some(Value::String(ev.backend.clone())),
+        "benchmark.backend.version" => Some(if current.name() == ev.backend {
+            Value::String(current.version.clone())
+        } else {
+            Value::Null
+        }),
+        _ => None,
+    }
+}
+
 impl FactProvider for BenchmarkFacts {
     fn provider(&self) -> Provider {
         Provider::Benchmark
@@ -341,6 +360,7 @@ impl FactProvider for BenchmarkFacts {
         COUNTS
             .into_iter()
             .chain([BY])
+            .chain(BACKEND)
             .chain(metrics)
             .chain(super::findings::FACTS)
             .map(str::to_string)
@@ -355,6 +375,9 @@ impl FactProvider for BenchmarkFacts {
             .and_then(|i| i.spec.output.as_ref())
             .map(|o| (o.threshold, o.inclusive));
         let (ev, _) = r.evidence()?;
+        if let Some(v) = backend_fact(ev, path) {
+            return Ok(v);
+        }
         if !ev.unreadable.is_empty() {
             let first = ev
                 .unreadable

@@ -54,6 +54,7 @@ pub(super) fn unknown_statement(
             "documents",
             "significance",
             "safety",
+            "runtime",
             "use",
         ],
         Rule::probe_control_stmt => &["cites", "severity", "stage", "applies", "expect", "help"],
