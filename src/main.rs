@@ -120,6 +120,9 @@ enum Command {
         /// The size limit of .clic/cache; least recently used entries go first (default 4GiB, or CLIC_CACHE_LIMIT).
         #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
         cache_limit: Option<u64>,
+        /// A shared cache of per-scan evidence on an S3-compatible store, s3://BUCKET[/PREFIX] (or CLIC_CACHE_REMOTE); endpoint and credentials from the AWS_* variables.
+        #[arg(long, value_name = "URL", value_parser = clic_runner::bench::remote::parse_location)]
+        cache_remote: Option<clic_runner::bench::remote::Location>,
         #[command(flatten)]
         run: limits::RunArgs,
         #[command(flatten)]
@@ -555,11 +558,15 @@ fn main() -> ExitCode {
             shard,
             output,
             cache_limit,
+            cache_remote,
             run,
             read,
         } => {
             if let Some(limit) = cache_limit {
                 clic_runner::bench::store::set_size_limit(limit);
+            }
+            if let Some(remote) = cache_remote {
+                clic_runner::bench::remote::configure(remote);
             }
             let budget = run.budget(read.limits());
             match (shard, output) {

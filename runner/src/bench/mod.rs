@@ -9,6 +9,7 @@ pub mod input;
 pub mod labels;
 pub mod pipeline;
 pub mod records;
+pub mod remote;
 pub mod reuse;
 mod scan;
 pub mod shard;

@@ -135,7 +135,9 @@ pub fn obtain(
         shard: None,
     };
     let key = || inputs.key_finish(&head, &scan_digests(inputs, &digests)?, &digests);
-    let (ev, counts) = of_task(inputs, Source::Score(reuse, progress), &key)?;
+    let scored = of_task(inputs, Source::Score(reuse, progress), &key);
+    report_remote(store.as_ref());
+    let (ev, counts) = scored?;
     digests.save();
     if let (Some(dir), Some(store)) = (cache_dir, &store) {
         let _ = cache::store(dir, &ev);
@@ -166,15 +168,17 @@ pub fn shard(
     let (_, labels_path) = inputs.reference()?;
     let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
     let units = match Findings::of(&inputs.spec)? {
-        Some(task) => shard_units(&task, inputs, &text, &reuse, progress)?,
+        Some(task) => shard_units(&task, inputs, &text, &reuse, progress),
         None => shard_units(
             &BinaryScore::of(&inputs.spec)?,
             inputs,
             &text,
             &reuse,
             progress,
-        )?,
+        ),
     };
+    report_remote(store.as_ref());
+    let units = units?;
     let scans = scan_digests(inputs, &digests)?;
     let key = inputs.key_finish(&head, &scans, &digests)?;
     digests.save();
@@ -261,9 +265,96 @@ pub fn merge(
         )));
     }
     digests.save();
+    if let Some(dir) = cache_dir {
+        // Each scan's record and rows, so that a later run reuses them as it would
+        // this machine's own (a new model or a changed scan costs only what changed).
+        let store = Store::new(dir);
+        match Findings::of(&inputs.spec)? {
+            Some(task) => store_units(&task, inputs, &store, &units, &scans)?,
+            None => store_units(
+                &BinaryScore::of(&inputs.spec)?,
+                inputs,
+                &store,
+                &units,
+                &scans,
+            )?,
+        }
+        report_remote(Some(&store));
+        if let Ok(limit) = super::store::size_limit() {
+            store.gc(limit);
+        }
+    }
     let (ev, _) = of_task(inputs, Source::Units(units), &|| Ok(key.clone()))?;
     if let Some(dir) = cache_dir {
         let _ = cache::store(dir, &ev);
     }
     Ok(ev)
+}
+
+/// What a run did with the shared cache, on stderr, when one is in use.
+fn report_remote(store: Option<&Store>) {
+    if let Some(remote) = store.and_then(Store::remote) {
+        remote.report();
+    }
+}
+
+/// Writes the reading record and each model's row of every scored unit into `store`, as
+/// a run that scored them here would (the record's shard is unknown: a sharded run reads
+/// the file again). `scans` are the reference set's (file, sha256), indexed as the
+/// units. A row is written only with a shape the task's layout accepts, so a row read
+/// back is checked as a run's; unreadable scans are not recorded (the benchmark fails
+/// on them anyway).
+fn store_units<T: Task>(
+    task: &T,
+    inputs: &BenchInputs,
+    store: &Store,
+    units: &super::pipeline::Units,
+    scans: &[(String, String)],
+) -> Result<(), BenchError> {
+    use super::pipeline::Unit;
+    use super::records::{self, Reading, ShardOf};
+    use super::store::Kind;
+    let Some(input) = inputs.spec.input.as_ref() else {
+        return Ok(());
+    };
+    let scorers = task.scorers(&inputs.spec)?;
+    let limits = inputs.budget.read.scan();
+    for (index, unit) in &units.units {
+        let Unit::Scan {
+            info,
+            placement,
+            rows,
+        } = unit
+        else {
+            continue;
+        };
+        let Some((shown, sha256)) = scans.get(*index) else {
+            continue;
+        };
+        let tk = records::tensor_key(sha256, input, &limits);
+        for ((row, model), scorer) in rows.iter().zip(&units.models).zip(&scorers) {
+            let len = row.len();
+            let shape: &[usize] = if task.layout(&[1, len as i64], 1) == Ok(len) {
+                &[len]
+            } else if len == 1 && task.layout(&[1], 1) == Ok(1) {
+                &[]
+            } else {
+                continue;
+            };
+            let values: Vec<f32> = row.iter().copied().map(f32::from_bits).collect();
+            let key = records::score_key(&tk, model, scorer.output);
+            let _ = store.put(Kind::Score, &key, &records::encode_f32(shape, &values));
+        }
+        let reading = Reading::Read {
+            info: info.clone(),
+            placement: placement.clone(),
+            shard: ShardOf::Unknown,
+        };
+        let _ = store.put(
+            Kind::Read,
+            &records::read_key(&tk, shown),
+            &reading.encode(),
+        );
+    }
+    Ok(())
 }

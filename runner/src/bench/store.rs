@@ -5,7 +5,9 @@
 //! HMAC of its key and body, so an entry edited, forged, truncated, renamed to another
 //! key or made under another secret is a miss, recomputed and overwritten, never
 //! trusted. Entries are evicted least recently used first (a hit refreshes the entry's
-//! modification time) when the cache passes its size limit ([`size_limit`]).
+//! modification time) when the cache passes its size limit ([`size_limit`]). A shared
+//! tier on an object store ([`super::remote`]) is read on a local miss and written after
+//! a local write; its entries are verified as local ones are.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -102,14 +104,36 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    remote: Option<std::sync::Arc<super::remote::Remote>>,
 }
 
 impl Store {
-    /// The per-scan store of a cache folder.
+    /// The per-scan store of a cache folder, with the process's shared tier if one is
+    /// configured ([`super::remote::shared`]).
     pub fn new(cache_dir: &Path) -> Self {
         Self {
             root: cache_dir.join("scans"),
+            remote: super::remote::shared(),
         }
+    }
+
+    /// The per-scan store of a cache folder, local only.
+    pub fn local(cache_dir: &Path) -> Self {
+        Self {
+            root: cache_dir.join("scans"),
+            remote: None,
+        }
+    }
+
+    /// The shared tier in use, if any.
+    pub fn remote(&self) -> Option<&super::remote::Remote> {
+        self.remote.as_deref()
+    }
+
+    /// The entry's name relative to the store (`scans/KIND/KE/Y...`), as the shared
+    /// tier names it.
+    fn relative(kind: Kind, key: &str) -> String {
+        format!("scans/{}/{}/{}", kind.folder(), &key[..2], &key[2..])
     }
 
     fn path(&self, kind: Kind, key: &str) -> Option<PathBuf> {
@@ -126,29 +150,56 @@ impl Store {
         format!("clic-scan-{}/{key}", kind.folder())
     }
 
+    /// Where the body of an entry starts, if `bytes` is an authentic entry `key` of `kind`.
+    fn verify(kind: Kind, key: &str, bytes: &[u8]) -> Option<usize> {
+        let newline = bytes.iter().take(200).position(|&b| b == b'\n')?;
+        let mac = std::str::from_utf8(&bytes[..newline])
+            .ok()?
+            .strip_prefix(HEADER)?;
+        let body = &bytes[newline + 1..];
+        constant_time_eq(
+            mac.as_bytes(),
+            crate::pseudonym::key()
+                .mac(&Self::purpose(kind, key), body)
+                .as_bytes(),
+        )
+        .then_some(newline + 1)
+    }
+
     /// The body of the entry `key`, if present and authentic; a hit refreshes its age.
+    /// On a local miss the shared tier is asked: an entry from it that verifies is kept
+    /// locally and used, one that does not is reported and ignored.
     pub fn get(&self, kind: Kind, key: &str) -> Option<Vec<u8>> {
         let path = self.path(kind, key)?;
-        let mut file = std::fs::File::open(&path).ok()?;
+        if let Some(body) = Self::get_local(&path, kind, key) {
+            return Some(body);
+        }
+        let remote = self.remote.as_deref()?;
+        let relative = Self::relative(kind, key);
+        let mut bytes = remote.get(&relative, MAX_ENTRY)?;
+        let Some(start) = Self::verify(kind, key, &bytes) else {
+            remote.reject(
+                &relative,
+                "it does not verify under this project's secret (edited, forged, or made under another `.clic/secret`)",
+            );
+            return None;
+        };
+        remote.fetched();
+        // Kept locally (a failure only costs speed next time).
+        let _ = super::cache::write_atomic(&path, &bytes);
+        bytes.drain(..start);
+        Some(bytes)
+    }
+
+    fn get_local(path: &Path, kind: Kind, key: &str) -> Option<Vec<u8>> {
+        let mut file = std::fs::File::open(path).ok()?;
         let meta = file.metadata().ok()?;
         if !meta.is_file() || meta.len() > MAX_ENTRY {
             return None;
         }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         (&mut file).take(MAX_ENTRY).read_to_end(&mut bytes).ok()?;
-        let newline = bytes.iter().take(200).position(|&b| b == b'\n')?;
-        let mac = std::str::from_utf8(&bytes[..newline])
-            .ok()?
-            .strip_prefix(HEADER)?;
-        let body = &bytes[newline + 1..];
-        if !constant_time_eq(
-            mac.as_bytes(),
-            crate::pseudonym::key()
-                .mac(&Self::purpose(kind, key), body)
-                .as_bytes(),
-        ) {
-            return None;
-        }
+        let start = Self::verify(kind, key, &bytes)?;
         let now = SystemTime::now();
         if meta
             .modified()
@@ -159,7 +210,7 @@ impl Store {
             // Least recently used goes first: a failure here only costs the entry's age.
             let _ = file.set_modified(now);
         }
-        bytes.drain(..=newline);
+        bytes.drain(..start);
         Some(bytes)
     }
 
@@ -175,7 +226,11 @@ impl Store {
         entry.extend_from_slice(mac.as_bytes());
         entry.push(b'\n');
         entry.extend_from_slice(body);
-        super::cache::write_atomic(&path, &entry)
+        let written = super::cache::write_atomic(&path, &entry);
+        if let Some(remote) = &self.remote {
+            remote.put(&Self::relative(kind, key), &entry);
+        }
+        written
     }
 
     /// Every entry file with its size and last use, and stale temporary files.
