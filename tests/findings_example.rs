@@ -436,3 +436,51 @@ fn a_released_version_outside_the_project_is_refused_not_read() {
         }
     }
 }
+
+#[test]
+fn verify_expects_every_per_finding_figure_the_evidence_names() {
+    let (tmp, dir) = copy();
+    let out = tmp.path().join("dossier");
+    clic()
+        .arg("dossier")
+        .arg(&dir)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("clic runs");
+    let report = std::fs::read_to_string(out.join("clinical-performance.md")).expect("report");
+    for f in ["pneumothorax", "effusion", "cardiomegaly"] {
+        assert!(out.join(format!("figures/roc-{f}.svg")).is_file(), "{f}");
+        assert!(report.contains(&format!("](figures/roc-{f}.svg)")), "{f}");
+    }
+    let verify = |d: &std::path::Path| clic().arg("verify").arg(d).output().expect("runs");
+    let run = verify(&out);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    // A tampered figure fails.
+    let fig = out.join("figures/roc-effusion.svg");
+    std::fs::write(&fig, b"<svg/>").expect("write");
+    let run = verify(&out);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(
+        text(&run).contains("figures/roc-effusion.svg"),
+        "{}",
+        text(&run)
+    );
+    // A figure removed with its line in the record fails too: the evidence names it.
+    std::fs::remove_file(&fig).expect("remove");
+    let record = out.join("evidence.json");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).expect("record")).expect("JSON");
+    v["outputs"]
+        .as_array_mut()
+        .expect("outputs")
+        .retain(|o| o["path"] != "figures/roc-effusion.svg");
+    std::fs::write(&record, serde_json::to_string_pretty(&v).expect("JSON")).expect("write");
+    let run = verify(&out);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert!(
+        text(&run).contains("figures/roc-effusion.svg"),
+        "{}",
+        text(&run)
+    );
+}

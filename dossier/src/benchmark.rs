@@ -44,6 +44,10 @@ pub struct BenchJson<'a> {
     pub calibration: Option<&'a [CalibrationBin]>,
     /// The metrics of every subgroup, by attribute and value.
     pub subgroups: BTreeMap<&'static str, BTreeMap<String, MetricsJson>>,
+    /// With several findings, those drawn in a ROC figure of their own
+    /// (`figures/roc-<finding>.svg`), which `clic verify` expects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub figures_per_finding: Vec<&'a str>,
 }
 
 /// The counts and every metric of the registry, by its name.
@@ -193,5 +197,9 @@ pub fn evidence_json<'a>(ev: &'a BenchEvidence, spec: &ModelSpec) -> Sorted<Benc
         roc: ev.overall.as_ref().map(|m| m.roc.as_slice()),
         calibration: ev.overall.as_ref().map(|m| m.calibration.as_slice()),
         subgroups,
+        figures_per_finding: crate::figures::per_finding(ev)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect(),
     })
 }

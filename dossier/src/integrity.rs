@@ -241,9 +241,48 @@ pub fn required_outputs() -> Vec<&'static str> {
     out
 }
 
+/// The most bytes of [`BENCHMARK`] read to learn its per-finding figures.
+const MAX_BENCHMARK_BYTES: u64 = 256 << 20;
+
+/// The per-finding ROC figures a dossier's evidence says it drew: `figures_per_finding`
+/// of its [`BENCHMARK`] (read only when its hash matched the record), each a finding's
+/// identifier, as `figures/roc-<finding>.svg`. A name that is not an identifier is kept
+/// as written, so it names no file clic writes and is reported.
+fn per_finding_figures(dir: &Path, tree: &Tree, findings: &Findings) -> Vec<String> {
+    let Some(id) = tree.files.get(BENCHMARK) else {
+        return Vec::new();
+    };
+    if findings.changed.iter().any(|c| c == BENCHMARK) {
+        return Vec::new();
+    }
+    let Ok(bytes) = read_small(dir, BENCHMARK, *id, MAX_BENCHMARK_BYTES) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Vec::new();
+    };
+    v.get("figures_per_finding")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .map(|n| format!("figures/roc-{n}.svg"))
+        .collect()
+}
+
 /// Compares the listed outputs with the file set of a dossier of this clic version:
-/// [`required_outputs`], and optionally [`BENCHMARK`] with all of [`FIGURES`] or none.
-pub fn expected(listed: &BTreeSet<&str>, findings: &mut Findings) {
+/// [`required_outputs`], and optionally [`BENCHMARK`] with all of [`FIGURES`] or none,
+/// or, with several findings, the per-finding figures its evidence names
+/// (`per_finding`), every one of them.
+pub fn expected(listed: &BTreeSet<&str>, per_finding: &[String], findings: &mut Findings) {
+    for f in per_finding {
+        if !listed.contains(f.as_str()) {
+            findings.not_listed.push(f.clone());
+        }
+    }
+    if !per_finding.is_empty() && !listed.contains(BENCHMARK) {
+        findings.not_listed.push(BENCHMARK.to_string());
+    }
     let required = required_outputs();
     for r in &required {
         if !listed.contains(r) {
@@ -260,7 +299,11 @@ pub fn expected(listed: &BTreeSet<&str>, findings: &mut Findings) {
         }
     }
     for l in listed {
-        if !required.contains(l) && *l != BENCHMARK && !FIGURES.contains(l) {
+        if !required.contains(l)
+            && *l != BENCHMARK
+            && !FIGURES.contains(l)
+            && !per_finding.iter().any(|f| f == l)
+        {
             findings.unexpected.push((*l).to_string());
         }
     }
@@ -455,7 +498,8 @@ pub fn check_outputs(dir: &Path, record: &Record, tree: &Tree, findings: &mut Fi
             findings.extra.push(rel.clone());
         }
     }
-    expected(&listed.keys().copied().collect(), findings);
+    let per_finding = per_finding_figures(dir, tree, findings);
+    expected(&listed.keys().copied().collect(), &per_finding, findings);
 }
 
 /// Compares the inputs recorded with the inputs as they are now.

@@ -42,12 +42,16 @@ pub(super) const GUIDE: &str = "#8c8c8c";
 pub(super) const GRID: &str = "#e3e3e3";
 
 /// Every figure of the evidence, by file name without extension (`roc`, `calibration`,
-/// `forest`), in that order; none when no reference scan is both labelled and scored
+/// `forest`, in that order; with several findings, `roc-<finding>` for each); none when no reference scan is both labelled and scored
 /// (the report then says so). Subgroups are computed at the manifest's operating point,
 /// as the overall metrics are.
-pub fn all(spec: &ModelSpec, ev: &BenchEvidence) -> Vec<(&'static str, String)> {
+pub fn all(spec: &ModelSpec, ev: &BenchEvidence) -> Vec<(String, String)> {
     let Some(m) = &ev.overall else {
-        return Vec::new();
+        // Several findings: a ROC curve per measured finding, `roc-<finding>`.
+        return per_finding(ev)
+            .into_iter()
+            .map(|(name, m)| (format!("roc-{name}"), roc(m)))
+            .collect();
     };
     let (threshold, inclusive) = spec
         .output
@@ -55,10 +59,24 @@ pub fn all(spec: &ModelSpec, ev: &BenchEvidence) -> Vec<(&'static str, String)> 
         .map_or((m.threshold, m.inclusive), |o| (o.threshold, o.inclusive));
     let groups = subgroups(&ev.rows, threshold, inclusive);
     vec![
-        ("roc", roc(m)),
-        ("calibration", calibration(m)),
-        ("forest", forest(m, &groups)),
+        ("roc".to_string(), roc(m)),
+        ("calibration".to_string(), calibration(m)),
+        ("forest".to_string(), forest(m, &groups)),
     ]
+}
+
+/// The findings drawn one by one (a ROC figure each): every finding with metrics, when
+/// the evidence has several findings and no overall figure. A finding's name is an
+/// identifier of the manifest, so it is a safe file name.
+pub fn per_finding(ev: &BenchEvidence) -> Vec<(&str, &Metrics)> {
+    match (&ev.findings, &ev.overall) {
+        (Some(f), None) => f
+            .findings
+            .iter()
+            .filter_map(|r| Some((r.name.as_str(), r.metrics.as_ref()?)))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// One row of the forest plot: the scans whose `attribute` reads `value`.
