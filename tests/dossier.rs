@@ -708,13 +708,11 @@ fn the_html_renders_in_headless_chromium_without_any_request() {
     assert_html_inert(&html);
     assert!(html.contains("@media print"), "a print stylesheet");
 
-    if !Path::new("/usr/bin/chromium").exists() {
-        let why = "/usr/bin/chromium is not installed";
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must render the dossier in a browser: {why} (`apt-get install chromium`)"
-        );
-        eprintln!("skipped: {why}");
+    if !common::skip::require(
+        "chromium",
+        Path::new("/usr/bin/chromium").exists(),
+        "apt-get install chromium",
+    ) {
         return;
     }
     let work = tempfile::tempdir().expect("temp dir");
@@ -989,13 +987,11 @@ fn the_page_reads_well_in_a_browser_on_screen_and_on_paper() {
     let trace = read(&d, "traceability.md");
     assert!(!trace.contains("| `0") && trace.contains("…`](evidence-appendix.md#result-"));
 
-    if !Path::new("/usr/bin/chromium").exists() {
-        let why = "/usr/bin/chromium is not installed";
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must render the dossier in a browser: {why}"
-        );
-        eprintln!("skipped: {why}");
+    if !common::skip::require(
+        "chromium",
+        Path::new("/usr/bin/chromium").exists(),
+        "apt-get install chromium",
+    ) {
         return;
     }
     let work = tempfile::tempdir().expect("temp dir");

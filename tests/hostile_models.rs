@@ -45,11 +45,8 @@ fn backends() -> Vec<&'static str> {
     if clic_runner::engine::find_pip_onnxruntime().is_some() {
         out.push("onnxruntime");
     } else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must exercise ONNX Runtime (`pip install onnxruntime==1.31.1`)"
-        );
-        eprintln!("SKIPPED: the ONNX Runtime cases (no pip onnxruntime library found)");
+        // The tract cases still run; the ONNX Runtime ones are skipped, visibly.
+        common::skip::skip("ONNX Runtime", "pip install onnxruntime==1.31.1");
     }
     out
 }

@@ -144,18 +144,11 @@ fn an_error_past_column_65535_is_reported_not_a_panic() {
 #[test]
 fn the_colour_renderer_of_a_terminal_reports_it_too() {
     // `script` gives clic a terminal, so it renders in colour.
-    if std::process::Command::new("script")
+    let script = std::process::Command::new("script")
         .arg("--version")
         .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "`script` (util-linux) is needed in CI"
-        );
-        eprintln!(
-            "SKIPPED: `script` (util-linux) is not installed; the colour renderer is untested"
-        );
+        .is_ok();
+    if !common::skip::require("script", script, "util-linux") {
         return;
     }
     let dir = project(&[

@@ -193,3 +193,85 @@ fn init_scaffolds_a_sharded_benchmark_for_github_actions_and_kubernetes() {
     assert!(!text.contains("{{name}}"), "the model's name is filled in");
     assert!(commands(&docs[1]).join(" ").contains("clic bench merge "));
 }
+
+/// The CI scaffolds install clic once and cache it: the install step runs only on a cache
+/// miss, the cache is keyed on the clic version the scaffold was written for, the release
+/// binary is checked against its sha256 before a source build is tried, and the variable
+/// naming clic's repository is explained where it is used.
+#[test]
+fn ci_scaffolds_cache_clic_keyed_on_its_version_and_explain_the_repository_variable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    init(dir.path());
+    let version = env!("CARGO_PKG_VERSION");
+    for file in [
+        ".github/workflows/clic.yml",
+        ".github/workflows/clic-bench-shards.yml",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(file)).expect("scaffold");
+        assert!(
+            !text.contains("{{clic_version}}") && !text.contains("{{name}}"),
+            "{file}: every placeholder filled in"
+        );
+        assert!(
+            text.contains("# Where clic comes from: set the repository variable CLIC_REPOSITORY")
+        );
+        let gh: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+        assert_eq!(gh["env"]["CLIC_VERSION"].as_str(), Some(version), "{file}");
+        let jobs = gh["jobs"].as_mapping().expect("jobs");
+        for (job, spec) in jobs {
+            let steps = spec["steps"].as_sequence().expect("steps");
+            let cache = steps
+                .iter()
+                .find(|s| {
+                    s["uses"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("actions/cache@"))
+                })
+                .unwrap_or_else(|| panic!("{file} {job:?}: a cache step"));
+            let key = cache["with"]["key"].as_str().expect("a cache key");
+            assert!(key.contains("env.CLIC_VERSION"), "{key}");
+            let id = cache["id"].as_str().expect("the cache step's id");
+            for step in steps {
+                let Some(run) = step["run"].as_str() else {
+                    continue;
+                };
+                if run.contains("cargo install") {
+                    assert_eq!(
+                        step["if"].as_str(),
+                        Some(format!("steps.{id}.outputs.cache-hit != 'true'").as_str()),
+                        "{file} {job:?}: installs only on a cache miss"
+                    );
+                    let download = run.find("sha256sum -c").expect("the checksum is checked");
+                    assert!(download < run.find("cargo install").expect("fallback"));
+                    assert!(run.contains("--tag \"v$CLIC_VERSION\""), "{run}");
+                }
+            }
+        }
+    }
+    let text = std::fs::read_to_string(dir.path().join(".gitlab-ci.yml")).expect("scaffold");
+    let gl: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    assert_eq!(
+        gl["clic"]["variables"]["CLIC_VERSION"].as_str(),
+        Some(version)
+    );
+    assert_eq!(
+        gl["clic"]["cache"]["key"].as_str(),
+        Some("clic-$CLIC_VERSION")
+    );
+    let before = commands_of(&gl["clic"]["before_script"]).join("\n");
+    assert!(
+        before.contains("if [ ! -x .clic-bin/bin/clic ]"),
+        "{before}"
+    );
+    assert!(text.contains("# Where clic comes from: set the CI/CD variable CLIC_REPOSITORY"));
+}
+
+fn commands_of(v: &serde_yaml::Value) -> Vec<String> {
+    v.as_sequence()
+        .map(|s| {
+            s.iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

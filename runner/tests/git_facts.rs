@@ -5,6 +5,8 @@
 #![expect(clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
 
 mod git;
+#[path = "../../tests/common/skip.rs"]
+mod skip;
 
 use clic_compiler::plan::Value;
 use clic_compiler::schema::{Provider, FACTS};

@@ -9,6 +9,8 @@
 )]
 
 mod dicom_writer;
+#[path = "../../tests/common/skip.rs"]
+mod skip;
 
 use clic_runner::dicom::{self, Limits, MAX_DEPTH};
 use dicom_writer::*;
@@ -246,7 +248,7 @@ fn devices_fifos_and_oversized_files_are_not_read() {
         let e = dicom::read_info(&fifo, "fifo.dcm").expect_err("a FIFO");
         assert!(e.reason.contains("FIFO"), "{e}");
     } else {
-        eprintln!("SKIPPED: the FIFO case (no mkfifo)");
+        skip::skip("mkfifo", "coreutils");
     }
     let p = write(
         dir.path(),

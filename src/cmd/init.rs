@@ -84,7 +84,13 @@ pub fn run(dir: &Path) -> Status {
         .map(|t| (t.scaffold_path(), t.text.to_string()));
     let files = FILES
         .iter()
-        .map(|(file, template)| (file.to_string(), template.replace("{{name}}", &name)))
+        .map(|(file, template)| {
+            // The CI scaffolds install (and cache) the clic release that wrote them.
+            let text = template
+                .replace("{{name}}", &name)
+                .replace("{{clic_version}}", env!("CARGO_PKG_VERSION"));
+            (file.to_string(), text)
+        })
         .chain(documents);
     for (file, text) in files {
         let target = dir.join(&file);

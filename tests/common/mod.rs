@@ -10,6 +10,8 @@
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
+pub mod skip;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -99,12 +99,5 @@ pub fn repo() -> tempfile::TempDir {
 /// test; elsewhere it prints a visible `SKIPPED` line and the test returns.
 pub fn have(tool_check: &mut std::process::Command, what: &str) -> bool {
     let ok = tool_check.output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{what} is missing; .ci/run installs it"
-        );
-        eprintln!("SKIPPED: {what} is not installed");
-    }
-    ok
+    crate::common::skip::require(what, ok, "pip install, as .ci/run does")
 }
