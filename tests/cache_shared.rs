@@ -5,7 +5,6 @@
 //! records `clic bench merge` leaves for the runs after it.
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
