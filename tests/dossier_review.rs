@@ -213,3 +213,23 @@ fn a_release_evidenced_on_another_runtime_than_the_declared_one_fails() {
         "1.1(i) does not show the two runtimes apart:\n{i}"
     );
 }
+
+#[test]
+fn annex_iii_states_the_trigger_rule_of_the_teams_pms_plan_not_another() {
+    let md = read("annex-iii.md");
+    let plan = std::fs::read_to_string(common::example().join("docs/pms-plan.md"))
+        .expect("the example's PMS plan");
+    let rule = plan
+        .lines()
+        .find(|l| l.contains("Observed sensitivity below"))
+        .expect("the plan's sensitivity trigger")
+        .trim_start_matches("- ");
+    assert!(
+        md.contains(rule),
+        "Annex III does not quote the plan's trigger `{rule}`"
+    );
+    assert!(
+        !md.contains("has a 95% interval whose upper bound falls below the threshold"),
+        "Annex III states a trigger rule of clic's own beside the plan's"
+    );
+}

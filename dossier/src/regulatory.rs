@@ -81,6 +81,9 @@ pub struct AnnexIII<'a> {
     pub indicators: Vec<Indicator<'a>>,
     /// Why there are none; none when there are.
     pub no_indicators: Option<Filled>,
+    /// What triggers a benefit-risk reassessment: the team's own rule, quoted from the
+    /// PMS plan's indicators section; none when the plan states none.
+    pub trigger: Option<String>,
     /// The subgroups monitored.
     pub subgroups: Vec<&'static str>,
     /// The reporting cycle, with the baseline it rests on.

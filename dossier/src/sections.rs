@@ -257,6 +257,18 @@ fn annex_iii<'a>(
             "the manifest makes no performance claim, so there is no threshold to monitor",
         )
     });
+    // The rule is the manufacturer's: clic quotes it, and proposes one only as a gap.
+    let trigger = crate::fill::gather(
+        docs,
+        &[clic_runner::documents::sections::pms_plan::INDICATORS_AND_THRESHOLDS],
+    );
+    if trigger.is_none() {
+        gaps.gap(
+            "annex-iii.md",
+            "What triggers a benefit-risk reassessment (Annex III 1.1(b))",
+            "the post-market surveillance plan (pms_plan) has no `Indicators and thresholds` section that states it",
+        );
+    }
     let psur = match spec.class.as_str() {
         "I" => "Class I: a post-market surveillance report (Article 85), updated when necessary and made available to the competent authority on request.".to_string(),
         "IIa" => "Class IIa: a periodic safety update report (Article 86) when necessary and at least every two years.".to_string(),
@@ -265,6 +277,7 @@ fn annex_iii<'a>(
     AnnexIII {
         indicators,
         no_indicators,
+        trigger,
         subgroups: clic_runner::bench::GROUPS.to_vec(),
         psur: format!("{psur} {}", pct_line(benchmark)),
         items: crate::adapt::annex_iii_items(docs, gaps),
