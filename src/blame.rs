@@ -27,14 +27,16 @@ pub fn report(session: &Session, code: Code, reason: &str, help: &str) {
     };
     let dir = &session.manifest_dir;
     let named = named(spec, code);
-    let missing = named
+    // The input the provider's reason names (the longest path it mentions: the labels
+    // file `data/reference/labels.yaml` before the folder `data/reference`), else the
+    // first named input that does not exist.
+    let exists = |n: &Named<'_>| std::fs::symlink_metadata(dir.join(n.path)).is_ok();
+    let culprit = named
         .iter()
-        .find(|n| std::fs::symlink_metadata(dir.join(n.path)).is_err());
-    let culprit = missing.or_else(|| {
-        named
-            .iter()
-            .find(|n| reason.contains(&format!("`{}`", n.path)) || reason.contains(n.path))
-    });
+        .filter(|n| reason.contains(n.path))
+        .max_by_key(|n| n.path.len())
+        .or_else(|| named.iter().find(|n| !exists(n)));
+    let missing = culprit.filter(|n| !exists(n));
     let (message, mut help) = match missing {
         Some(n) => (
             format!(

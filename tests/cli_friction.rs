@@ -66,6 +66,29 @@ fn a_misspelled_reference_folder_is_shown_relative_with_a_suggestion() {
 }
 
 #[test]
+fn a_misspelled_labels_file_is_blamed_not_its_folder() {
+    let dir = example_with(
+        "hash-mismatch",
+        "labels \"data/reference/labels.yaml\"",
+        "labels \"data/reference/label.yaml\"",
+    );
+    let (code, all) = run(dir.path(), &["check"]);
+    assert_eq!(code, Some(2), "{all}");
+    assert!(all.contains("clic::E022"), "{all}");
+    assert!(
+        all.contains(
+            "the labels file `data/reference/label.yaml` that the manifest names does not exist"
+        ),
+        "{all}"
+    );
+    assert!(all.contains("the labels file named here"), "{all}");
+    assert!(
+        all.contains("did you mean `data/reference/labels.yaml`?"),
+        "{all}"
+    );
+}
+
+#[test]
 fn explain_suggests_the_closest_name_and_takes_a_unique_short_name() {
     let out = clic()
         .args(["explain", "sensitivity-claim"])
