@@ -6,7 +6,7 @@
 
 use clic_runner::documents::sections::{
     ai_questionnaire, clinical_evaluation, ifu, intended_use, pms_plan, release_notes,
-    risk_management, software_architecture, software_development_plan, SectionRef,
+    risk_management, software_architecture, software_development_plan, soup_list, SectionRef,
 };
 
 /// What the inputs other than the documents say of an item (`crate::fill` computes it).
@@ -346,6 +346,14 @@ pub static ANNEX_IV_FILLS: &[Fill] = &[
             ifu::MANUFACTURER_AND_DEVICE,
             intended_use::INTENDED_PURPOSE,
             intended_use::INPUT_DATA,
+            // 1(c) versions of software and update requirements.
+            soup_list::SOUP_ITEMS,
+            soup_list::MONITORING_AND_UPDATES,
+            // 1(d) the forms in which it is placed on the market.
+            release_notes::DELIVERY,
+            // 1(e) the hardware it runs on.
+            ifu::INSTALLATION,
+            soup_list::HARDWARE_AND_SOFTWARE,
         ],
         facts: &[Fact::Purpose, Fact::Version],
         see: &[("annex-ii.md", "MDR Annex II, section 1")],
@@ -356,9 +364,13 @@ pub static ANNEX_IV_FILLS: &[Fill] = &[
         items: &["2"],
         sections: &[
             software_architecture::MODEL_ARCHITECTURE,
+            // 2(c) the architecture: how the software items feed each other.
+            software_architecture::SOFTWARE_ITEMS,
             ai_questionnaire::Q3_1,
             ai_questionnaire::Q4_1,
             ai_questionnaire::Q6_1,
+            // 2(f) pre-determined changes.
+            ai_questionnaire::Q7_2,
         ],
         controls: &[("ai_act", &["Art. 10", "Art. 15"])],
         see: &[("clinical-performance.md", "Clinical performance report")],

@@ -67,6 +67,12 @@ pub mod ai_questionnaire {
         kind: "ai_questionnaire",
         heading: "6.1",
     };
+
+    /// 7.2 Changes after release
+    pub const Q7_2: SectionRef = SectionRef {
+        kind: "ai_questionnaire",
+        heading: "7.2",
+    };
 }
 
 /// Sections of the `clinical_evaluation` template.
@@ -291,6 +297,12 @@ pub mod release_notes {
         heading: "build and archive",
     };
 
+    /// Delivery
+    pub const DELIVERY: SectionRef = SectionRef {
+        kind: "release_notes",
+        heading: "delivery",
+    };
+
     /// Changes since the previous release
     pub const CHANGES_SINCE: SectionRef = SectionRef {
         kind: "release_notes",
@@ -403,6 +415,29 @@ pub mod software_development_plan {
     };
 }
 
+/// Sections of the `soup_list` template.
+pub mod soup_list {
+    use super::SectionRef;
+
+    /// SOUP items
+    pub const SOUP_ITEMS: SectionRef = SectionRef {
+        kind: "soup_list",
+        heading: "soup items",
+    };
+
+    /// Hardware and software requirements
+    pub const HARDWARE_AND_SOFTWARE: SectionRef = SectionRef {
+        kind: "soup_list",
+        heading: "hardware and software",
+    };
+
+    /// Monitoring and updates
+    pub const MONITORING_AND_UPDATES: SectionRef = SectionRef {
+        kind: "soup_list",
+        heading: "monitoring and updates",
+    };
+}
+
 /// Every section declared here.
 pub const ALL: &[SectionRef] = &[
     ai_questionnaire::Q2_1,
@@ -412,6 +447,7 @@ pub const ALL: &[SectionRef] = &[
     ai_questionnaire::Q4_2,
     ai_questionnaire::Q4_3,
     ai_questionnaire::Q6_1,
+    ai_questionnaire::Q7_2,
     clinical_evaluation::BENEFIT_RISK,
     clinical_evaluation::CLINICAL_EVALUATION_PLAN,
     clinical_evaluation::CONCLUSIONS,
@@ -446,6 +482,7 @@ pub const ALL: &[SectionRef] = &[
     pms_plan::TREND_REPORTING,
     release_notes::BUILD_AND_ARCHIVE,
     release_notes::CHANGES_SINCE,
+    release_notes::DELIVERY,
     release_notes::VERIFICATION_SUMMARY,
     risk_management::DISCRIMINATORY_OUTPUT,
     risk_management::DRIFT,
@@ -461,6 +498,9 @@ pub const ALL: &[SectionRef] = &[
     software_development_plan::MAINTENANCE_AND_RELEASE,
     software_development_plan::STANDARDS_METHODS,
     software_development_plan::VERIFICATION,
+    soup_list::HARDWARE_AND_SOFTWARE,
+    soup_list::MONITORING_AND_UPDATES,
+    soup_list::SOUP_ITEMS,
 ];
 
 #[cfg(test)]
