@@ -465,7 +465,7 @@ fn all_draws_the_three_figures_of_the_evidence() {
     }))
     .unwrap_or_else(|e| panic!("{e}"));
     let figs = all(&spec, &ev);
-    let names: Vec<&str> = figs.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = figs.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["roc", "calibration", "forest"]);
     for (_, svg) in &figs {
         well_formed(svg).unwrap_or_else(|e| panic!("{e}\n{svg}"));
