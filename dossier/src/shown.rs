@@ -19,6 +19,9 @@ pub fn method_name(m: &str) -> String {
     match m {
         "wilson" => "Wilson score".to_string(),
         "delong" => "DeLong".to_string(),
+        "delong-clipped" => {
+            "DeLong (the normal interval passes the 0..1 bound and is cut there)".to_string()
+        }
         "bootstrap-percentile" => "percentile bootstrap (seeded)".to_string(),
         "mover-wilson" => "MOVER over the Wilson intervals".to_string(),
         "cluster-bootstrap-percentile" => {

@@ -71,13 +71,16 @@ pub(super) fn auc_delong(sorted: &[Scored]) -> Option<Estimate> {
     Some(match var {
         Some(var) => {
             let half = Z95 * var.max(0.0).sqrt();
+            // The normal interval can pass 0 or 1; it is cut there, and the method
+            // says so, so no reader takes a cut bound for a computed one.
+            let clipped = auc - half < 0.0 || auc + half > 1.0;
             Estimate {
                 value: auc,
                 n,
                 successes: None,
                 low: (auc - half).clamp(0.0, 1.0),
                 high: (auc + half).clamp(0.0, 1.0),
-                method: "delong".to_string(),
+                method: if clipped { "delong-clipped" } else { "delong" }.to_string(),
             }
         }
         None => Estimate {
@@ -151,6 +154,31 @@ fn sample_var(v: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delong_interval_cut_at_1_says_so() {
+        let case = |score: f64, label: bool| Scored { score, label };
+        // Nearly separated: the normal interval passes 1.
+        let near: Vec<Scored> = vec![
+            case(0.1, false),
+            case(0.2, false),
+            case(0.3, false),
+            case(0.35, true),
+            case(0.4, false),
+            case(0.8, true),
+            case(0.9, true),
+        ];
+        let e = auc_delong(&near).expect("both classes");
+        assert!(e.high <= 1.0);
+        assert_eq!(e.method, "delong-clipped", "{e:?}");
+        // Overlapping classes: nothing cut, plain DeLong.
+        let mixed: Vec<Scored> = (0..40)
+            .map(|i| case(f64::from(i) / 40.0, i % 3 == 1))
+            .collect();
+        let e = auc_delong(&mixed).expect("both classes");
+        assert!(e.low > 0.0 && e.high < 1.0, "{e:?}");
+        assert_eq!(e.method, "delong");
+    }
 
     #[test]
     fn midranks_like_scipy() {
