@@ -494,7 +494,7 @@ fn broken_model_files_are_invalid_input() {
 
 fn artifact_project(pin: &str, model_bytes: Option<&[u8]>) -> tempfile::TempDir {
     let manifest = format!(
-        "model demo {{\n  version \"1.0.0\"\n  purpose \"p\"\n  class IIa by rule 11\n  artifact \"cxr.onnx\" sha256 \"{pin}\"\n  input \"image\" from dicom {{\n    resize 64 x 64\n  }}\n  output \"prob\" positive when >= 0.5 means \"finding\"\n  use iec62304.configuration\n}}\n"
+        "model demo {{\n  version \"1.0.0\"\n  purpose \"p\"\n  class IIa by rule 11\n  artifact \"cxr.onnx\" sha256 \"{pin}\"\n  runtime onnxruntime\n  input \"image\" from dicom {{\n    resize 64 x 64\n  }}\n  output \"prob\" positive when >= 0.5 means \"finding\"\n  use iec62304.configuration\n}}\n"
     );
     let dir = project(&[("model.clic", &manifest)]);
     if let Some(bytes) = model_bytes {
@@ -512,7 +512,7 @@ fn check_establishes_the_artifact_facts() {
         .arg(artifact_project(good, Some(&bytes)).path())
         .assert()
         .success()
-        .stdout(predicate::str::contains("5 passed, 0 failed"));
+        .stdout(predicate::str::contains("6 passed, 0 failed"));
     let other = "0".repeat(64);
     clic()
         .arg("check")
@@ -530,7 +530,9 @@ fn check_establishes_the_artifact_facts() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("clic::E021"))
-        .stderr(predicate::str::contains("cannot read the model `cxr.onnx`"));
+        .stderr(predicate::str::contains(
+            "the model artifact `cxr.onnx` that the manifest names does not exist",
+        ));
 }
 
 #[test]

@@ -123,6 +123,7 @@ pub(crate) fn spec(version: &str) -> ModelSpec {
         significance: None,
         situation: None,
         safety_class: None,
+        runtime: None,
         artifact: ArtifactSpec {
             path: "model/classifier.onnx".into(),
             sha256: None,
