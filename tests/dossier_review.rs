@@ -239,18 +239,42 @@ fn annex_iv_1_c_to_e_2_c_and_2_f_are_filled_from_the_documents_that_hold_them() 
     let md = read("ai-act-annex-iv.md");
     let one = section(&md, "1. General description");
     for (what, from) in [
-        ("1(c) versions of software", "SOUP items (docs/soup-list.md)"),
-        ("1(c) update requirements", "Monitoring and updates (docs/soup-list.md)"),
-        ("1(d) forms placed on the market", "Delivery (docs/release-notes.md)"),
-        ("1(e) hardware", "Installation and minimum IT requirements (docs/ifu.md)"),
+        (
+            "1(c) versions of software",
+            "SOUP items (docs/soup-list.md)",
+        ),
+        (
+            "1(c) update requirements",
+            "Monitoring and updates (docs/soup-list.md)",
+        ),
+        (
+            "1(d) forms placed on the market",
+            "Delivery (docs/release-notes.md)",
+        ),
+        (
+            "1(e) hardware",
+            "Installation and minimum IT requirements (docs/ifu.md)",
+        ),
     ] {
-        assert!(one.contains(from), "Annex IV {what} is not filled from {from}");
+        assert!(
+            one.contains(from),
+            "Annex IV {what} is not filled from {from}"
+        );
     }
     let two = section(&md, "2. Elements of the AI system");
     for (what, from) in [
-        ("2(c) architecture", "Software items (docs/software-architecture.md)"),
-        ("2(f) pre-determined changes", "7.2 Changes after release (docs/ai-questionnaire.md)"),
+        (
+            "2(c) architecture",
+            "Software items (docs/software-architecture.md)",
+        ),
+        (
+            "2(f) pre-determined changes",
+            "7.2 Changes after release (docs/ai-questionnaire.md)",
+        ),
     ] {
-        assert!(two.contains(from), "Annex IV {what} is not filled from {from}");
+        assert!(
+            two.contains(from),
+            "Annex IV {what} is not filled from {from}"
+        );
     }
 }
