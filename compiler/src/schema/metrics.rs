@@ -315,7 +315,7 @@ const FINDING_HEAD: [(&str, &str, &str); 8] = [
 const FINDING_TAIL: [(&str, &str, &str); 1] = [(
     "subgroups",
     "List<Subgroup>",
-    "Its metrics per value of every DICOM attribute clic groups by (each Subgroup's `attribute` says which), over the units whose first image has that value; where a patient has several units in a group, its sensitivity, specificity and AUC intervals are patient-clustered bootstrap intervals over the group's patients (each interval names its method).",
+    "Its metrics per value of every DICOM attribute clic groups by (each Subgroup's `attribute` says which), over the units whose first image has that value.",
 )];
 
 const FINDING_LEN: usize = FINDING_HEAD.len() + METRICS.len() + FINDING_TAIL.len();

@@ -5,10 +5,9 @@
 use super::reference::record;
 use crate::bench::{self, BenchEvidence, GROUPS};
 use crate::dicom::ScanInfo;
-use crate::metrics::cluster;
 use crate::metrics::{compute, proportion_value, registry, Estimate, Scored};
 use crate::task::findings::compare::Delta;
-use crate::task::findings::{clustered_interval, FindingResult, FindingsEvidence};
+use crate::task::findings::{FindingResult, FindingsEvidence};
 use clic_compiler::plan::Value;
 use clic_compiler::schema::metrics::METRICS;
 use std::collections::{BTreeMap, BTreeSet};
@@ -195,11 +194,8 @@ fn finding(
 }
 
 /// A finding's metrics per value of every attribute clic groups by, over the units
-/// whose first image has that value. Where a patient has several units in a group, the
-/// group's sensitivity, specificity and AUC intervals come from the patient-clustered
-/// bootstrap over the group's patients (the evidence's resampling, so the same seed and
-/// resamples as the finding's own); otherwise they are Wilson and DeLong's. Each
-/// interval names its method.
+/// whose first image has that value (Wilson and DeLong intervals: within a group the
+/// clustering is not resampled).
 pub fn subgroups(
     f: &FindingsEvidence,
     index: usize,
@@ -211,7 +207,7 @@ pub fn subgroups(
         let Some(read) = bench::group_reader(attribute) else {
             continue;
         };
-        let mut groups: BTreeMap<String, Vec<(&str, Scored)>> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<Scored>> = BTreeMap::new();
         for u in &f.units {
             let Some(label) = u.labels[index] else {
                 continue;
@@ -223,186 +219,15 @@ pub fn subgroups(
                 .map(|i| read(i))
                 .filter(|v| !v.is_empty())
                 .unwrap_or("unknown");
-            let patient = if u.patient.is_empty() {
-                // A unit without a patient is its own cluster.
-                u.key.as_str()
-            } else {
-                u.patient.as_str()
-            };
-            groups.entry(value.to_string()).or_default().push((
-                patient,
-                Scored {
-                    label,
-                    score: u.scores[index],
-                },
-            ));
+            groups.entry(value.to_string()).or_default().push(Scored {
+                label,
+                score: u.scores[index],
+            });
         }
-        for (value, members) in groups {
-            let cases: Vec<Scored> = members.iter().map(|(_, s)| *s).collect();
-            let mut m = compute(&cases, r.threshold, r.inclusive);
-            clustered_within(&mut m, &members, r, f.resampling);
+        for (value, cases) in groups {
+            let m = compute(&cases, r.threshold, r.inclusive);
             out.push(registry::subgroup(attribute, &value, &m));
         }
     }
     out
-}
-
-/// Gives a group's sensitivity, specificity and AUC the patient-clustered bootstrap's
-/// intervals when some patient has several of its units; the clusters are the group's
-/// patients, numbered in the units' order (by file, so the same under every secret).
-fn clustered_within(
-    m: &mut crate::metrics::Metrics,
-    members: &[(&str, Scored)],
-    r: &FindingResult,
-    resampling: cluster::Resampling,
-) {
-    let mut clusters: BTreeMap<&str, u32> = BTreeMap::new();
-    let units: Vec<cluster::Unit> = members
-        .iter()
-        .map(|(patient, s)| {
-            let next = clusters.len() as u32;
-            cluster::Unit {
-                cluster: *clusters.entry(patient).or_insert(next),
-                label: s.label,
-                score: s.score,
-            }
-        })
-        .collect();
-    let k = clusters.len() as u32;
-    if k == 0 || k as usize == units.len() {
-        return;
-    }
-    let operating = cluster::Operating {
-        threshold: r.threshold,
-        inclusive: r.inclusive,
-    };
-    // The bootstrap refuses only non-finite scores, which evidence never holds; were it
-    // to refuse, the group keeps its own intervals, which name their method.
-    let Ok(iv) = cluster::intervals(&units, k, operating, resampling) else {
-        return;
-    };
-    clustered_interval(&mut m.sensitivity, iv.sensitivity);
-    clustered_interval(&mut m.specificity, iv.specificity);
-    if let Some(auc) = m.auc.as_mut() {
-        clustered_interval(auc, iv.auc);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::metrics::cluster::Resampling;
-    use crate::task::findings::units::UnitRow;
-    use crate::task::findings::MacroAverage;
-
-    /// Ten units of one finding; `patients` names each unit's patient.
-    fn evidence(patients: &[&str]) -> FindingsEvidence {
-        let units: Vec<UnitRow> = patients
-            .iter()
-            .enumerate()
-            .map(|(i, p)| UnitRow {
-                key: format!("u{i}"),
-                patient: p.to_string(),
-                images: vec![format!("{i:02}.dcm")],
-                chosen: None,
-                scores: vec![[0.9, 0.2, 0.7, 0.4, 0.8, 0.1, 0.6, 0.3, 0.55, 0.45][i]],
-                released: None,
-                labels: vec![Some(i % 2 == 0 || i == 7)],
-            })
-            .collect();
-        FindingsEvidence {
-            unit: "study".into(),
-            aggregate: "max".into(),
-            label_key: "file".into(),
-            units,
-            patients: 0,
-            clustered: true,
-            resampling: Resampling::default(),
-            findings: vec![FindingResult {
-                name: "a".into(),
-                threshold: 0.5,
-                inclusive: true,
-                positive: "a".into(),
-                unlabelled: 0,
-                metrics: None,
-                claims_unmet: Vec::new(),
-                claimed: 0,
-            }],
-            macro_average: MacroAverage::default(),
-            micro_average: MacroAverage::default(),
-            unknown_findings: Vec::new(),
-            missing_findings: Vec::new(),
-            labels_without_unit: 0,
-            compare: None,
-        }
-    }
-
-    fn methods(v: &Value) -> Vec<String> {
-        let Value::Record(r) = v else {
-            return Vec::new();
-        };
-        ["sensitivity", "specificity", "auc"]
-            .iter()
-            .filter_map(|k| match r.get(*k) {
-                Some(Value::Record(e)) => match e.get("ci95") {
-                    Some(Value::Record(ci)) => match ci.get("method") {
-                        Some(Value::String(m)) => Some(m.clone()),
-                        _ => None,
-                    },
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_subgroup_with_a_patients_several_units_has_clustered_intervals() {
-        // Five patients, two units each: every group (all "unknown") is clustered, and
-        // its intervals are the bootstrap's over the group's five patients.
-        let f = evidence(&["p", "p", "q", "q", "r", "r", "s", "s", "t", "t"]);
-        let groups = subgroups(&f, 0, &f.findings[0], &BTreeMap::new());
-        assert_eq!(groups.len(), GROUPS.len());
-        for g in &groups {
-            assert_eq!(methods(g), vec![cluster::METHOD; 3]);
-        }
-        let units: Vec<cluster::Unit> = f
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| cluster::Unit {
-                cluster: (i / 2) as u32,
-                label: u.labels[0] == Some(true),
-                score: u.scores[0],
-            })
-            .collect();
-        let op = cluster::Operating {
-            threshold: 0.5,
-            inclusive: true,
-        };
-        let iv = cluster::intervals(&units, 5, op, Resampling::default()).expect("bootstrap");
-        let Value::Record(r) = &groups[0] else {
-            panic!("a record")
-        };
-        let Some(Value::Record(auc)) = r.get("auc") else {
-            panic!("an auc")
-        };
-        let Some(Value::Record(ci)) = auc.get("ci95") else {
-            panic!("an interval")
-        };
-        let want = iv.auc.expect("an AUC interval");
-        assert_eq!(ci.get("low"), Some(&Value::Number(want.low)));
-        assert_eq!(ci.get("high"), Some(&Value::Number(want.high)));
-    }
-
-    #[test]
-    fn a_subgroup_of_one_unit_per_patient_keeps_wilson_and_delong() {
-        let f = evidence(&["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]);
-        for g in subgroups(&f, 0, &f.findings[0], &BTreeMap::new()) {
-            let m = methods(&g);
-            assert_eq!(m.len(), 3);
-            assert!(m.iter().all(|m| m != cluster::METHOD), "{m:?}");
-            assert_eq!(m[0], "wilson");
-        }
-    }
 }

@@ -530,7 +530,7 @@ fn micro(
 
 /// Replaces an estimate's interval by the clustered bootstrap's (an undefined bootstrap
 /// interval leaves the estimate's own, which then says so by its method).
-pub(crate) fn clustered_interval(e: &mut Estimate, iv: Option<cluster::Interval>) {
+fn clustered_interval(e: &mut Estimate, iv: Option<cluster::Interval>) {
     if let Some(iv) = iv {
         e.low = iv.low;
         e.high = iv.high;
