@@ -211,6 +211,14 @@ enum Command {
         #[arg(long, default_value = ".")]
         path: PathBuf,
     },
+    /// Print a shell completion script: `clic completions bash > /etc/bash_completion.d/clic`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from this command line: `clic man > clic.1`.
+    Man,
 }
 
 /// `clic bench merge`.
@@ -531,6 +539,29 @@ fn main() -> ExitCode {
             &run.budget(clic_runner::budget::ReadLimits::default()),
         ),
         Command::Doctor => cmd::doctor::run(),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "clic", &mut script);
+            output::stdout(&String::from_utf8_lossy(&script));
+            cmd::Status::Ok
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    output::stdout(&String::from_utf8_lossy(&page));
+                    cmd::Status::Ok
+                }
+                Err(e) => {
+                    output::print_error(
+                        clic_compiler::Code::E020,
+                        &format!("cannot render the manual page: {e}"),
+                        None,
+                    );
+                    cmd::Status::Invalid
+                }
+            }
+        }
         Command::Init { dir } => cmd::init::run(&dir),
         Command::Inspect {
             what: InspectWhat::Scan { file, json, read },
