@@ -662,13 +662,10 @@ pub fn input_groups(inputs: &[FileHash]) -> Vec<InputGroup<'_>> {
         .collect()
 }
 
-/// The backend with its version: the version of this process's backend, which is the
-/// evidence's (the benchmark's cache key holds both).
+/// The backend with its version ([`clic_runner::engine::version_of`]).
 fn backend_named(name: &str) -> String {
-    let current = clic_runner::engine::backend();
-    if current.name() == name {
-        format!("{name} {}", current.version)
-    } else {
-        name.to_string()
+    match clic_runner::engine::version_of(name) {
+        Some(v) => format!("{name} {v}"),
+        None => name.to_string(),
     }
 }

@@ -51,6 +51,14 @@ pub const TRACT_VERSION: &str = "tract 0.23 (ort-tract 0.5.0)";
 static BACKEND: OnceLock<Backend> = OnceLock::new();
 static ENVIRONMENT: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
 
+/// The version of the backend `name` when it is this process's backend, else none.
+/// Evidence records its backend's name; its cache key holds the name and the version,
+/// so evidence of this process's backend was produced by this version.
+pub fn version_of(name: &str) -> Option<&'static str> {
+    let b = backend();
+    (b.name() == name).then_some(b.version.as_str())
+}
+
 /// The backend of this process, chosen on first use: `CLIC_BACKEND=tract` forces tract;
 /// otherwise `ORT_DYLIB_PATH`, else an ONNX Runtime installed by pip, else tract.
 pub fn backend() -> &'static Backend {

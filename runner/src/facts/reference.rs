@@ -334,18 +334,15 @@ pub const BY: &str = "benchmark.by";
 /// The backend that produced the evidence.
 pub const BACKEND: [&str; 2] = ["benchmark.backend.name", "benchmark.backend.version"];
 
-/// The backend facts: its name from the evidence, and its version from this process's
-/// backend, which is the evidence's (the cache key holds the backend's name and version,
-/// so evidence read back was produced by the same one).
+/// The backend facts: its name from the evidence, its version from
+/// [`crate::engine::version_of`].
 fn backend_fact(ev: &BenchEvidence, path: &str) -> Option<Value> {
-    let current = crate::engine::backend();
     match path {
         "benchmark.backend.name" => Some(Value::String(ev.backend.clone())),
-        "benchmark.backend.version" => Some(if current.name() == ev.backend {
-            Value::String(current.version.clone())
-        } else {
-            Value::Null
-        }),
+        "benchmark.backend.version" => Some(
+            crate::engine::version_of(&ev.backend)
+                .map_or(Value::Null, |v| Value::String(v.to_string())),
+        ),
         _ => None,
     }
 }
