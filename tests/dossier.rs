@@ -36,31 +36,14 @@ const DOCUMENTS: [&str; 9] = [
 /// in the message, signed (with an ssh key kept inside `.git/`, so the work tree stays
 /// clean), and tagged `v` + the manifest's version.
 fn commit_release(root: &Path, message: &str) {
-    let key = release::key(root);
-    if !key.exists() {
-        release::keygen(&key, "ed25519", "");
-    }
-    let key = key.display().to_string();
-    git(root, &["add", "-A"]);
-    git(
-        root,
-        &[
-            "-c",
-            "gpg.format=ssh",
-            "-c",
-            &format!("user.signingkey={key}"),
-            "commit",
-            "-S",
-            "-q",
-            "-m",
-            message,
-        ],
-    );
+    release::trust_key(root);
+    release::commit_signed(root, &["-A"], message);
     git(root, &["tag", "-f", "v1.4.0"]);
 }
 
-/// The example (manifest, model, reference set, training list) plus `extra` files, as
-/// the one commit of a new repository.
+/// The example (manifest, model, reference set, training list) plus `extra` files, as a
+/// new repository: the manifest with its claims and the documents committed first, then
+/// the rest as the release.
 fn repo_with(
     extra: &[(&str, &str)],
     manifest_edit: impl Fn(String) -> String,
@@ -87,6 +70,16 @@ fn repo_with(
     }
     std::fs::write(root.join(".gitignore"), ".clic/\nout*/\n").expect("write");
     git(root, &["init", "-q", "-b", "main"]);
+    release::trust_key(root);
+    let mut specified = vec!["model.clic", ".gitignore"];
+    if root.join("docs").is_dir() {
+        specified.push("docs");
+    }
+    release::commit_signed(
+        root,
+        &specified,
+        "CR-1 Specify 1.4.0: the manifest and its claims",
+    );
     commit_release(root, "CR-1 Release 1.4.0");
     dir
 }

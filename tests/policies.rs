@@ -164,6 +164,9 @@ fn a_repository_with_only_use_lines_gets_cited_staged_checks_with_help() {
                 "git.clean",
                 "git.head.signed",
                 "git.head.tag_matches_version",
+                "git.head.signature.verified",
+                "git.tag.signature.verified",
+                "git.claims.prespecified",
             ]
             .contains(f)
         }) {

@@ -37,6 +37,7 @@ pub mod write;
 
 use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::BenchEvidence;
+pub mod signatures;
 use context::Gaps;
 use contexts::{
     Appendix, Context, GapReport, Page, PageDocument, ResultEntry, Results, ScansManifest, Sorted,

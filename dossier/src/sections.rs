@@ -190,11 +190,19 @@ fn gspr<'a>(src: &Sources<'a>) -> Vec<GsprRow<'a>> {
             let controls = controls_citing(src.plan, src.evidence, &|fw, clause| {
                 fw == "mdr" && covers(clause, &g.reference)
             });
-            let passing = controls.iter().any(|c| c.passed);
+            // A requirement a signature-verifying control covers is met only when that
+            // control passes (crate::signatures): a signature nobody verified, or
+            // another control's pass, does not evidence it.
+            let ids: Vec<&str> = controls.iter().map(|c| c.id).collect();
+            let signature = crate::signatures::verified(src.plan, src.evidence, &ids);
+            let passing = signature.unwrap_or(true) && controls.iter().any(|c| c.passed);
             let verdict = match (g.applies, controls.is_empty(), passing) {
                 _ if g.heading => "see its sub-items",
                 (false, _, _) => "not applicable",
                 (true, true, _) => "OPEN: no control of the policies in force covers it",
+                (true, false, false) if signature == Some(false) => {
+                    "OPEN: the release signature is not verified against the allowed signers"
+                }
                 (true, false, true) => "yes: a passing control covers it",
                 (true, false, false) => "OPEN: no covering control passes",
             };

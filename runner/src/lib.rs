@@ -4,6 +4,7 @@
 //! knows nothing of syntax: the Plan and the fact schema are its whole contract with
 //! the compiler.
 
+pub mod allowed_signers;
 pub mod bench;
 pub mod budget;
 pub mod dicom;

@@ -150,6 +150,9 @@ pub fn reported_invalid_input(evidence: &Evidence, session: &crate::session::Ses
     let help = match input {
         BadInput::Model => "fix the manifest's `artifact` path, or restore the file",
         BadInput::Document => "fix the document or the manifest's `documents` block",
+        BadInput::Signers => {
+            "fix the line of the allowed signers file (`principals [options] key-type base64-key`), or git's `gpg.ssh.allowedSignersFile`"
+        }
         BadInput::Reference => {
             "fix or remove the scan, or fix the labels file or the manifest's `reference` line"
         }

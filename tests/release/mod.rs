@@ -1,7 +1,11 @@
 //! A release of the example as a team makes one, for the signing and verification
 //! tests: the example committed into a new git repository with a fixed identity and
-//! date, the commit signed with an ed25519 key kept inside `.git/` (so the work tree
-//! stays clean), and tagged `v1.4.0`.
+//! date, in two commits as a team makes them: first the manifest with its claims and the
+//! documents (the claims are specified before anything is measured), then the model and
+//! the reference set. Both commits are signed with an ed25519 key kept inside `.git/`
+//! (so the work tree stays clean), which the allowed signers file the repository
+//! configures (`gpg.ssh.allowedSignersFile`, also inside `.git/`) lists for namespace
+//! `git`; HEAD is tagged `v1.4.0`.
 #![allow(
     dead_code,
     reason = "each test file uses a different subset of the helpers"
@@ -50,6 +54,12 @@ pub fn key(repo: &Path) -> PathBuf {
     repo.join(".git/clic-test-signing-key")
 }
 
+/// The allowed signers file of a repository made by [`repo`], which its configuration
+/// names (`gpg.ssh.allowedSignersFile`).
+pub fn allowed_signers(repo: &Path) -> PathBuf {
+    repo.join(".git/clic-test-allowed-signers")
+}
+
 /// The public key line (`ssh-ed25519 AAAA... comment`) of a key made by [`keygen`].
 pub fn public_key(key: &Path) -> String {
     std::fs::read_to_string(format!("{}.pub", key.display()))
@@ -58,7 +68,8 @@ pub fn public_key(key: &Path) -> String {
         .to_string()
 }
 
-/// The example as the one signed, tagged commit of a new repository.
+/// The example as two signed commits of a new repository (claims first, then the model
+/// and the reference set), the second tagged.
 pub fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
@@ -74,9 +85,52 @@ pub fn repo() -> tempfile::TempDir {
     std::fs::copy(src.join("model.clic"), root.join("model.clic")).expect("copy");
     std::fs::write(root.join(".gitignore"), ".clic/\nout*/\n").expect("write");
     git(root, &["init", "-q", "-b", "main"]);
-    keygen(&key(root), "ed25519", "");
+    trust_key(root);
+    commit_signed(
+        root,
+        &["model.clic", "docs", ".gitignore"],
+        "CR-1 Specify 1.4.0: the manifest with its claims, and the documents",
+    );
+    commit_signed(
+        root,
+        &["-A"],
+        "CR-1 Release 1.4.0: the model and the reference set",
+    );
+    git(root, &["tag", "v1.4.0"]);
+    dir
+}
+
+/// Makes the release key of the repository at `root` (unless it has one) and lists it
+/// for namespace `git` in the allowed signers file its configuration names.
+pub fn trust_key(root: &Path) {
+    if !key(root).exists() {
+        keygen(&key(root), "ed25519", "");
+    }
+    let allowed = allowed_signers(root);
+    std::fs::write(
+        &allowed,
+        format!(
+            "ra@example.com namespaces=\"git\" {}\n",
+            public_key(&key(root))
+        ),
+    )
+    .expect("write");
+    git(
+        root,
+        &[
+            "config",
+            "gpg.ssh.allowedSignersFile",
+            &allowed.display().to_string(),
+        ],
+    );
+}
+
+/// Stages `paths` (`-A`: everything) and commits them signed with the release key.
+pub fn commit_signed(root: &Path, paths: &[&str], message: &str) {
+    let mut add = vec!["add"];
+    add.extend_from_slice(paths);
+    git(root, &add);
     let key = key(root).display().to_string();
-    git(root, &["add", "-A"]);
     git(
         root,
         &[
@@ -88,11 +142,9 @@ pub fn repo() -> tempfile::TempDir {
             "-S",
             "-q",
             "-m",
-            "CR-1 Release 1.4.0",
+            message,
         ],
     );
-    git(root, &["tag", "v1.4.0"]);
-    dir
 }
 
 /// Whether the tests that need `tool` can run: under `CI=true` its absence fails the

@@ -52,6 +52,9 @@ pub enum BadInput {
     Reference,
     /// A document the manifest names (`clic::E023`).
     Document,
+    /// The allowed-signers (or revocation) file git's configuration names, against which
+    /// signatures are verified (`clic::E031`).
+    Signers,
 }
 
 impl BadInput {
@@ -61,6 +64,7 @@ impl BadInput {
             BadInput::Model => clic_compiler::Code::E021,
             BadInput::Reference => clic_compiler::Code::E022,
             BadInput::Document => clic_compiler::Code::E023,
+            BadInput::Signers => clic_compiler::Code::E031,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers for the `git.*` fact tests: isolated repositories and a sample manifest.
 
+mod allowed;
 mod history;
+mod prespecified;
 mod signing;
 
 use clic_compiler::plan::{ArtifactSpec, ModelSpec, ReferenceSpec, SourceLoc, Value};

@@ -26,12 +26,25 @@
 //!   before. `git.last_release.changed_files` diffs that tag's tree against HEAD's tree
 //!   (none without a release); `git.since_release.commits` lists the commits after it
 //!   up to HEAD, newest first (every commit when there is no release).
-//! - `git.head.verified`: false when HEAD is unsigned; for a signed HEAD, none when no
-//!   keyring for its kind of signature is configured (see [`signature`]).
+//! - `git.head.verified` (and `git.head.signature.verified`, the same): false when HEAD is
+//!   unsigned or its signature does not verify; for a signed HEAD, none when no keyring
+//!   for its kind of signature is configured (see [`signature`]: ssh signatures are
+//!   checked by clic against `gpg.ssh.allowedSignersFile`, a garbled file is
+//!   `clic::E031`). `git.head.signature.signer` is the principals of the allowed-signers
+//!   line that verified it. `git.tag.signature.*` are the same for the release tag at
+//!   HEAD (`v` + the version, else the highest tag there): a lightweight tag is
+//!   unsigned; none when HEAD has no tag.
+//! - `git.claims.last_changed`, `git.model.last_changed`, `git.reference.last_changed`
+//!   (and `*_on`, the commit's date): the commit that last changed the manifest's claims,
+//!   the model (file or pin) and the reference set ([`changes`] says what counts as a
+//!   change); none when no commit holds it. `git.claims.prespecified`: the claims'
+//!   commit is a strict ancestor of the model's and of the reference set's (each that
+//!   history holds); none when the manifest makes no claim or neither is committed.
 //! - Each `Commit` record also carries `change_request`: the first match of the
 //!   change-request pattern ([`DEFAULT_CHANGE_REQUEST`] unless
 //!   [`GitFacts::with_change_request`] says otherwise) in its message, or none.
 
+mod changes;
 mod history;
 mod paths;
 pub mod signature;
@@ -80,6 +93,7 @@ struct Repo {
     statuses: Option<Vec<(String, Status)>>,
     tags: Option<Vec<tags::Tag>>,
     release: Option<Option<tags::Tag>>,
+    changes: Option<changes::LastChanges>,
 }
 
 impl GitFacts {
@@ -149,6 +163,7 @@ fn discover(dir: &Path) -> Result<Repo, FactError> {
         statuses: None,
         tags: None,
         release: None,
+        changes: None,
     })
 }
 
@@ -241,6 +256,149 @@ impl Repo {
         self.release = Some(found.clone());
         Ok(found)
     }
+
+    /// When the claims, the model and the reference set last changed; none on an
+    /// unborn HEAD.
+    fn changes(
+        &mut self,
+        dir: &Path,
+        spec: Option<&ModelSpec>,
+    ) -> Result<Option<changes::LastChanges>, FactError> {
+        if let Some(c) = &self.changes {
+            return Ok(Some(c.clone()));
+        }
+        let spec = spec.ok_or_else(no_manifest)?;
+        let Some(head) = history::head_id(&self.repo)? else {
+            return Ok(None);
+        };
+        let workdir = self.workdir()?.to_path_buf();
+        let file = Path::new(&spec.source.file)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let manifest = (!file.is_empty())
+            .then(|| paths::in_repo(dir, &workdir, &file))
+            .flatten()
+            .ok_or_else(|| {
+                FactError::unavailable(format!(
+                    "the manifest `{}` lies outside the repository",
+                    spec.source.file
+                ))
+            })?;
+        let inside = |p: &str| {
+            (!p.is_empty())
+                .then(|| paths::in_repo(dir, &workdir, p))
+                .flatten()
+        };
+        let mut reference: Vec<String> = spec
+            .reference
+            .iter()
+            .flat_map(|r| [inside(&r.path), inside(&r.labels)])
+            .flatten()
+            .collect();
+        reference.dedup();
+        let parts = changes::Parts {
+            manifest,
+            artifact: inside(&spec.artifact.path),
+            reference,
+        };
+        let found = changes::last_changes(&self.repo, head, &parts).map_err(|e| git_err(&e))?;
+        self.changes = Some(found.clone());
+        Ok(Some(found))
+    }
+}
+
+/// Which part's last change a `git.*.last_changed*` fact reads.
+fn last_change(a: &mut At<'_>) -> Result<Value, FactError> {
+    let Some(found) = a.r.changes(a.dir, a.spec)? else {
+        return Ok(Value::Null);
+    };
+    let change = if a.path.starts_with("git.claims.") {
+        found.claims
+    } else if a.path.starts_with("git.model.") {
+        found.model
+    } else {
+        found.reference
+    };
+    Ok(match change {
+        None => Value::Null,
+        Some(c) if a.path.ends_with("_on") => Value::Date(history::utc_date(c.time)),
+        Some(c) => Value::String(c.id.to_string()),
+    })
+}
+
+/// `git.claims.prespecified`.
+fn prespecified(a: &mut At<'_>) -> Result<Value, FactError> {
+    let spec = a.spec.ok_or_else(no_manifest)?;
+    let an = &spec.analysis;
+    if spec.claims.is_empty()
+        && an
+            .finding_claims
+            .values()
+            .all(std::collections::BTreeMap::is_empty)
+        && an
+            .summary_claims
+            .values()
+            .all(std::collections::BTreeMap::is_empty)
+        && an.noninferiority.is_empty()
+    {
+        return Ok(Value::Null);
+    }
+    let Some(found) = a.r.changes(a.dir, a.spec)? else {
+        return Ok(Value::Null);
+    };
+    let Some(claims) = found.claims else {
+        return Ok(Value::Null);
+    };
+    let later: Vec<changes::Change> = [found.model, found.reference]
+        .into_iter()
+        .flatten()
+        .collect();
+    if later.is_empty() {
+        return Ok(Value::Null);
+    }
+    for c in later {
+        let before = c.id != claims.id
+            && a.r
+                .repo
+                .graph_descendant_of(c.id, claims.id)
+                .map_err(|e| git_err(&e))?;
+        if !before {
+            return Ok(Value::Bool(false));
+        }
+    }
+    Ok(Value::Bool(true))
+}
+
+/// The signature outcome of the release tag at HEAD; none when HEAD has no tag.
+fn tag_signature(a: &mut At<'_>) -> Result<Option<signature::Outcome>, FactError> {
+    let Some(at_head) = tags_at_head(a.r)? else {
+        return Ok(None);
+    };
+    let wanted = a.spec.map(|s| format!("v{}", s.version));
+    let name = match wanted.filter(|w| at_head.contains(w)) {
+        Some(w) => Some(w),
+        None => at_head.into_iter().max_by(|x, y| version::compare(x, y)),
+    };
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    let reference =
+        a.r.repo
+            .find_reference(&format!("refs/tags/{name}"))
+            .map_err(|e| git_err(&e))?;
+    let Some(target) = reference.target() else {
+        return Ok(None);
+    };
+    signature::of_tag(&a.r.repo, target).map(Some)
+}
+
+/// The signature outcome of HEAD; none on an unborn HEAD.
+fn head_signature(a: &mut At<'_>) -> Result<Option<signature::Outcome>, FactError> {
+    match history::head_id(&a.r.repo)? {
+        None => Ok(None),
+        Some(id) => signature::of_commit(&a.r.repo, id).map(Some),
+    }
 }
 
 const UNTRACKED: Status = Status::WT_NEW;
@@ -291,11 +449,27 @@ const FACTS: &[(&str, Read)] = &[
     ("git.head.signed", head_fact),
     ("git.head.branch", |a| history::branch(&a.r.repo)),
     ("git.head.verified", |a| {
-        match history::head_id(&a.r.repo)? {
-            None => Ok(Value::Null),
-            Some(id) => signature::verify(&a.r.repo, id),
-        }
+        Ok(head_signature(a)?.map_or(Value::Null, |o| o.verified()))
     }),
+    ("git.head.signature.verified", |a| {
+        Ok(head_signature(a)?.map_or(Value::Null, |o| o.verified()))
+    }),
+    ("git.head.signature.signer", |a| {
+        Ok(head_signature(a)?.map_or(Value::Null, |o| o.signer()))
+    }),
+    ("git.tag.signature.verified", |a| {
+        Ok(tag_signature(a)?.map_or(Value::Null, |o| o.verified()))
+    }),
+    ("git.tag.signature.signer", |a| {
+        Ok(tag_signature(a)?.map_or(Value::Null, |o| o.signer()))
+    }),
+    ("git.claims.last_changed", last_change),
+    ("git.claims.last_changed_on", last_change),
+    ("git.model.last_changed", last_change),
+    ("git.model.last_changed_on", last_change),
+    ("git.reference.last_changed", last_change),
+    ("git.reference.last_changed_on", last_change),
+    ("git.claims.prespecified", prespecified),
     ("git.head.tag", |a| {
         Ok(tags_at_head(a.r)?.map_or(Value::Null, |at_head| {
             at_head

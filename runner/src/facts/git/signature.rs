@@ -1,26 +1,31 @@
-//! Verification of HEAD's signature against the keyring the repository configures,
-//! the way `git verify-commit` does it, by running the same programs.
+//! Verification of the signatures of HEAD and of the release tag against the keyring
+//! the repository configures, the way `git verify-commit` and `git verify-tag` do it.
 //!
-//! - Unsigned: `false`.
+//! - Unsigned (or a lightweight tag): not verified (`false`).
 //! - ssh (`-----BEGIN SSH SIGNATURE-----`): the keyring is `gpg.ssh.allowedSignersFile`
 //!   (relative paths are taken from the work tree). Not configured (or empty): none.
-//!   Otherwise `ssh-keygen -Y find-principals` names the signers the file allows for the
-//!   key, and the signature is verified when `ssh-keygen -Y verify -n git -I <principal>`
-//!   accepts it for one of them (`gpg.ssh.revocationFile` is passed on with `-r`);
-//!   a key the file does not list gives `false`. The program is `gpg.ssh.program`,
-//!   default `ssh-keygen`.
+//!   clic reads the file itself ([`crate::allowed_signers`], the format of ssh-keygen(1)
+//!   ALLOWED SIGNERS) and checks the SSHSIG signature over the commit or tag in the
+//!   namespace `git`, as `ssh-keygen -Y verify -n git` does: the signing key must be on a
+//!   line whose `namespaces` (if any) allow `git`, that is valid at the commit's
+//!   committer time (the tag's tagger time) as git passes `verify-time`, and that is not
+//!   `cert-authority`; the line's principals are the signer. A key listed in
+//!   `gpg.ssh.revocationFile` (public keys, one a line; a binary KRL is not read) is
+//!   never verified. A configured file that is missing or that has a line clic cannot
+//!   read is invalid input (`clic::E031`, exit status 2), not a failed check.
 //! - OpenPGP (`-----BEGIN PGP SIGNATURE-----`): a keyring is configured when
 //!   `gpg.program` / `gpg.openpgp.program` is set, or `$GNUPGHOME` (default
 //!   `~/.gnupg`) holds `pubring.kbx` or `pubring.gpg`; without one: none. Verified when
 //!   `gpg --status-fd=1 --verify` reports `GOODSIG` and `VALIDSIG` and no bad, expired
-//!   or revoked signature or key.
+//!   or revoked signature or key; the signer is not named. A configured program that is
+//!   not installed makes the fact unavailable.
 //! - Anything else (x509): unavailable.
-//!
-//! A configured keyring whose program is not installed makes the fact unavailable.
 
 use super::{git_err, FactError};
+use crate::allowed_signers;
+use crate::facts::BadInput;
 use clic_compiler::plan::Value;
-use git2::{Config, ErrorCode, Oid, Repository};
+use git2::{Config, ErrorCode, ObjectType, Oid, Repository};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -50,21 +55,111 @@ pub fn kind(signature: &str) -> Kind {
     }
 }
 
-/// `git.head.verified` for the commit `id`.
-pub(super) fn verify(repo: &Repository, id: Oid) -> Result<Value, FactError> {
+/// What checking a signature found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// No signature (an unsigned commit, a lightweight tag).
+    Unsigned,
+    /// Signed, but no keyring for its kind of signature is configured.
+    NoKeyring,
+    /// Signed and not verified, with why.
+    Refused(String),
+    /// Verified; the signer's principals when the keyring names them (ssh).
+    Verified(Option<String>),
+}
+
+impl Outcome {
+    /// `git.*.signature.verified`: none without a keyring.
+    pub fn verified(&self) -> Value {
+        match self {
+            Outcome::NoKeyring => Value::Null,
+            Outcome::Verified(_) => Value::Bool(true),
+            Outcome::Unsigned | Outcome::Refused(_) => Value::Bool(false),
+        }
+    }
+
+    /// `git.*.signature.signer`: the principals of the allowed-signers line that
+    /// verified it; none otherwise.
+    pub fn signer(&self) -> Value {
+        match self {
+            Outcome::Verified(Some(p)) => Value::String(p.clone()),
+            _ => Value::Null,
+        }
+    }
+}
+
+/// The signature of the commit `id`.
+pub(super) fn of_commit(repo: &Repository, id: Oid) -> Result<Outcome, FactError> {
     let (signature, payload) = match repo.extract_signature(&id, None) {
         Ok((s, p)) => (s.to_vec(), p.to_vec()),
-        Err(e) if e.code() == ErrorCode::NotFound => return Ok(Value::Bool(false)),
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(Outcome::Unsigned),
         Err(e) => return Err(git_err(&e)),
     };
+    let time = repo
+        .find_commit(id)
+        .map_err(|e| git_err(&e))?
+        .committer()
+        .when()
+        .seconds();
+    check(repo, &signature, &payload, time, "HEAD")
+}
+
+/// The signature of the tag object `id`; a lightweight tag (`id` is a commit) is unsigned.
+pub(super) fn of_tag(repo: &Repository, id: Oid) -> Result<Outcome, FactError> {
+    let odb = repo.odb().map_err(|e| git_err(&e))?;
+    let object = odb.read(id).map_err(|e| git_err(&e))?;
+    if object.kind() != ObjectType::Tag {
+        return Ok(Outcome::Unsigned);
+    }
+    let Some((payload, signature)) = split_tag(object.data()) else {
+        return Ok(Outcome::Unsigned);
+    };
+    let time = repo
+        .find_tag(id)
+        .ok()
+        .and_then(|t| t.tagger().map(|s| s.when().seconds()))
+        .unwrap_or(0);
+    check(repo, signature, payload, time, "the tag")
+}
+
+/// A signed tag object's payload (everything before the signature) and its armoured
+/// signature (from the first line that begins one, to the end), as git splits it.
+pub fn split_tag(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    const BEGINS: [&[u8]; 4] = [
+        b"-----BEGIN PGP SIGNATURE-----",
+        b"-----BEGIN PGP MESSAGE-----",
+        b"-----BEGIN SSH SIGNATURE-----",
+        b"-----BEGIN SIGNED MESSAGE-----",
+    ];
+    let mut at = 0;
+    while at < data.len() {
+        let line = &data[at..];
+        if BEGINS.iter().any(|b| line.starts_with(b)) {
+            return Some((&data[..at], &data[at..]));
+        }
+        match line.iter().position(|&b| b == b'\n') {
+            Some(n) => at += n + 1,
+            None => break,
+        }
+    }
+    None
+}
+
+fn check(
+    repo: &Repository,
+    signature: &[u8],
+    payload: &[u8],
+    time: i64,
+    what: &str,
+) -> Result<Outcome, FactError> {
     let config = repo.config().map_err(|e| git_err(&e))?;
     let base = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-    match kind(&String::from_utf8_lossy(&signature)) {
-        Kind::Ssh => verify_ssh(&config, &base, &signature, &payload),
-        Kind::Gpg => verify_gpg(&config, &signature, &payload),
-        Kind::Other => Err(FactError::unavailable(
-            "HEAD carries an x509 signature, which clic does not verify",
-        )),
+    match kind(&String::from_utf8_lossy(signature)) {
+        Kind::Ssh => verify_ssh(&config, &base, signature, payload, time, what),
+        Kind::Gpg => verify_gpg(&config, signature, payload),
+        Kind::Other => Err(FactError::unavailable(format!(
+            "{what} carries an x509 signature, which clic does not verify"
+        ))),
     }
 }
 
@@ -144,53 +239,87 @@ fn run(cmd: &mut Command, stdin: &[u8], what: &str) -> Result<Output, FactError>
     })
 }
 
+/// The largest allowed-signers or revocation file read.
+const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The text of a keyring file the configuration names (`setting`); missing, too large or
+/// unreadable is invalid input.
+fn keyring_text(path: &Path, setting: &str) -> Result<String, FactError> {
+    let bad = |why: String| {
+        FactError::invalid(
+            BadInput::Signers,
+            format!("the file `{}` ({setting}) {why}", path.display()),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
+    if !meta.is_file() || meta.len() > MAX_BYTES {
+        return Err(bad("is not a regular text file under 4 MiB".to_string()));
+    }
+    std::fs::read_to_string(path).map_err(|e| bad(format!("cannot be read: {e}")))
+}
+
+/// The keys a revocation file lists (one public key a line, `#` comments).
+fn revoked_keys(path: &Path) -> Result<Vec<ssh_key::PublicKey>, FactError> {
+    let text = keyring_text(path, "gpg.ssh.revocationFile")?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let key = ssh_key::PublicKey::from_openssh(line).map_err(|_| {
+            FactError::invalid(
+                BadInput::Signers,
+                format!(
+                    "the file `{}` (gpg.ssh.revocationFile) line {}: not a public key (clic reads revoked keys one a line, not a binary KRL)",
+                    path.display(),
+                    i + 1
+                ),
+            )
+        })?;
+        out.push(key);
+    }
+    Ok(out)
+}
+
 fn verify_ssh(
     config: &Config,
     base: &Path,
     signature: &[u8],
     payload: &[u8],
-) -> Result<Value, FactError> {
-    let Some(allowed) = config_path(config, "gpg.ssh.allowedSignersFile", base) else {
-        return Ok(Value::Null);
+    time: i64,
+    what: &str,
+) -> Result<Outcome, FactError> {
+    let Some(path) = config_path(config, "gpg.ssh.allowedSignersFile", base) else {
+        return Ok(Outcome::NoKeyring);
     };
-    if !allowed.is_file() {
-        return Err(FactError::unavailable(format!(
-            "the allowed signers file `{}` (gpg.ssh.allowedSignersFile) does not exist",
-            allowed.display()
-        )));
-    }
-    let program = config_string(config, "gpg.ssh.program").unwrap_or_else(|| "ssh-keygen".into());
-    let revocations = config_path(config, "gpg.ssh.revocationFile", base);
-    let sig = TempFile::with(signature)?;
-    let found = run(
-        Command::new(&program)
-            .args(["-Y", "find-principals", "-f"])
-            .arg(&allowed)
-            .arg("-s")
-            .arg(&sig.0),
-        b"",
-        "ssh",
-    )?;
-    if !found.status.success() {
-        return Ok(Value::Bool(false));
-    }
-    let principals = String::from_utf8_lossy(&found.stdout).into_owned();
-    for principal in principals.lines().map(str::trim).filter(|p| !p.is_empty()) {
-        let mut cmd = Command::new(&program);
-        cmd.args(["-Y", "verify", "-n", "git", "-f"])
-            .arg(&allowed)
-            .arg("-I")
-            .arg(principal)
-            .arg("-s")
-            .arg(&sig.0);
-        if let Some(r) = &revocations {
-            cmd.arg("-r").arg(r);
-        }
-        if run(&mut cmd, payload, "ssh")?.status.success() {
-            return Ok(Value::Bool(true));
+    let text = keyring_text(&path, "gpg.ssh.allowedSignersFile")?;
+    let signers = allowed_signers::parse(&text).map_err(|(line, why)| {
+        FactError::invalid(
+            BadInput::Signers,
+            format!(
+                "the allowed signers file `{}` (gpg.ssh.allowedSignersFile) line {line}: {why}",
+                path.display()
+            ),
+        )
+    })?;
+    if let Some(revocations) = config_path(config, "gpg.ssh.revocationFile", base) {
+        let revoked = revoked_keys(&revocations)?;
+        if let Ok(sig) = ssh_key::SshSig::from_pem(signature) {
+            if revoked.iter().any(|k| k.key_data() == sig.public_key()) {
+                return Ok(Outcome::Refused(format!(
+                    "the key that signed {what} is revoked (gpg.ssh.revocationFile)"
+                )));
+            }
         }
     }
-    Ok(Value::Bool(false))
+    let at = allowed_signers::timestamp_utc(time);
+    Ok(
+        match allowed_signers::verify(&signers, None, "git", payload, signature, &at, what) {
+            Ok(good) => Outcome::Verified(Some(good.principals)),
+            Err(why) => Outcome::Refused(why),
+        },
+    )
 }
 
 /// Whether a gpg keyring is configured: an explicit program, or a public keyring.
@@ -224,9 +353,9 @@ pub fn gpg_status_verified(status: &str) -> bool {
             .any(|w| has(w))
 }
 
-fn verify_gpg(config: &Config, signature: &[u8], payload: &[u8]) -> Result<Value, FactError> {
+fn verify_gpg(config: &Config, signature: &[u8], payload: &[u8]) -> Result<Outcome, FactError> {
     let Some(program) = gpg_keyring(config) else {
-        return Ok(Value::Null);
+        return Ok(Outcome::NoKeyring);
     };
     let sig = TempFile::with(signature)?;
     let out = run(
@@ -237,9 +366,13 @@ fn verify_gpg(config: &Config, signature: &[u8], payload: &[u8]) -> Result<Value
         payload,
         "gpg",
     )?;
-    Ok(Value::Bool(gpg_status_verified(&String::from_utf8_lossy(
-        &out.stdout,
-    ))))
+    Ok(
+        if gpg_status_verified(&String::from_utf8_lossy(&out.stdout)) {
+            Outcome::Verified(None)
+        } else {
+            Outcome::Refused("gpg does not report a good, valid signature".to_string())
+        },
+    )
 }
 
 #[cfg(test)]
@@ -251,6 +384,15 @@ mod tests {
         assert_eq!(kind("-----BEGIN SSH SIGNATURE-----\nx"), Kind::Ssh);
         assert_eq!(kind("-----BEGIN PGP SIGNATURE-----\nx"), Kind::Gpg);
         assert_eq!(kind("-----BEGIN SIGNED MESSAGE-----\nx"), Kind::Other);
+    }
+
+    #[test]
+    fn tags_split_at_their_signature() {
+        let tag = b"object abc\ntype commit\ntag v1\ntagger A <a@x> 1 +0000\n\nRelease\n-----BEGIN SSH SIGNATURE-----\nU1NI\n-----END SSH SIGNATURE-----\n";
+        let (payload, sig) = split_tag(tag).unwrap_or_default();
+        assert!(payload.ends_with(b"Release\n"));
+        assert!(sig.starts_with(b"-----BEGIN SSH SIGNATURE-----"));
+        assert_eq!(split_tag(b"object abc\n\nunsigned\n"), None);
     }
 
     #[test]
