@@ -104,7 +104,7 @@ pub(super) fn last_changes(
             if parents.is_empty() {
                 true
             } else {
-                parents.iter().all(|p| part(p))
+                parents.iter().all(part)
             }
         };
         if out.claims.is_none()
