@@ -165,6 +165,7 @@ pub fn status<'a>(evidence: &'a Evidence, plan: &'a Plan) -> GateStatus<'a> {
             total: evidence.results.len(),
         },
         blocking,
+        evidenced: crate::evidenced::gspr_counts(plan, evidence),
     }
 }
 
@@ -439,8 +440,9 @@ fn list(values: &[f64]) -> String {
         .join(", ")
 }
 
-/// The estimates table: every proportion of the registry that is defined, by its label.
-/// (The point values, Brier and ECE, have rows of their own in the template.)
+/// The estimates table: every proportion of the registry that is defined, by its label,
+/// a figure that depends on the prevalence noted as holding at the set's (the point
+/// value, Brier, has a row of its own in the template).
 /// One row per proportion of the registry that `m` defines (the STARD 24 table).
 pub(crate) fn metrics_rows(m: &Metrics) -> Vec<MetricRow> {
     METRICS
@@ -449,6 +451,7 @@ pub(crate) fn metrics_rows(m: &Metrics) -> Vec<MetricRow> {
         .filter_map(|d| match registry::reading(m, d) {
             Reading::Estimate(Some(e)) => Some(MetricRow {
                 name: d.label,
+                note: crate::prevalence::note(d.name, m),
                 estimate: estimate(e, d.shown == Shown::Percent),
             }),
             _ => None,
@@ -482,6 +485,7 @@ fn subgroup_row(value: String, g: &Metrics) -> SubgroupRow {
         positives: g.positives,
         negatives: g.negatives,
         metrics,
+        vs_rest: BTreeMap::new(),
     }
 }
 
@@ -555,7 +559,11 @@ pub fn benchmark<'a>(
     let doc = "clinical-performance.md";
     let mut view = Benchmark {
         available: false,
-        backend: Filled::Text(backend_named(&ev.backend)),
+        backend: Filled::Text(format!(
+            "{}{}",
+            backend_named(&ev.backend),
+            equivalence_note(ev)
+        )),
         key: Some(&ev.key),
         dataset: Some(dataset(ev)),
         reason: None,
@@ -563,7 +571,23 @@ pub fn benchmark<'a>(
         findings: None,
     };
     if let (Some(f), true) = (&ev.findings, !spec.analysis.findings.is_empty()) {
-        view.findings = Some(crate::findings::report(f, &spec.analysis.finding_claims));
+        let mut report = crate::findings::report(f, &spec.analysis.finding_claims);
+        for (shown, r) in report.findings.iter_mut().zip(&f.findings) {
+            if let Some(m) = &r.metrics {
+                let declared = spec.prevalence.of(&r.name);
+                shown.prevalence = crate::prevalence::sample(m);
+                shown.at_prevalence = crate::prevalence::rows(m, declared);
+                shown.at_prevalence_gap = crate::prevalence::gap(
+                    &shown.at_prevalence,
+                    declared,
+                    &format!("finding {}", r.name),
+                    m,
+                    gaps,
+                );
+            }
+        }
+        report.subgroups = Some(crate::subgroups::findings(ev, f, evidence));
+        view.findings = Some(report);
         return view;
     }
     let Some(m) = &ev.overall else {
@@ -575,19 +599,23 @@ pub fn benchmark<'a>(
         .output
         .as_ref()
         .map_or((m.threshold, m.inclusive), |o| (o.threshold, o.inclusive));
-    let subgroups = bench::GROUPS
+    let subgroups: Vec<SubgroupTable> = bench::GROUPS
         .into_iter()
-        .map(|attribute| SubgroupTable {
-            attribute,
-            groups: bench::group_by(&ev.rows, attribute)
+        .map(|attribute| {
+            let scored: Vec<(String, Metrics)> = bench::group_by(&ev.rows, attribute)
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|(value, rows)| {
-                    bench::score_metrics(rows, t, inclusive).map(|g| subgroup_row(value, &g))
+                    Some((value, bench::score_metrics(rows, t, inclusive)?))
                 })
-                .collect(),
+                .collect();
+            crate::subgroups::table(attribute, &scored, subgroup_row)
         })
         .collect();
+    let multiplicity = crate::subgroups::multiplicity(&subgroups, evidence);
+    let declared = clic_runner::facts::prevalence::of_overall(ev, &spec.prevalence);
+    let at_prevalence = crate::prevalence::rows(m, declared);
+    let at_prevalence_gap = crate::prevalence::gap(&at_prevalence, declared, "the model", m, gaps);
     view.available = true;
     view.measured = Some(Measured {
         threshold: format!("{} {}", if m.inclusive { ">=" } else { ">" }, m.threshold),
@@ -604,9 +632,13 @@ pub fn benchmark<'a>(
         },
         metrics: metrics_rows(m),
         brier: format!("{:.4}", m.brier),
-        ece: format!("{:.4}", m.ece),
+        ece: format!("{:.4}", m.ece.value),
+        prevalence: crate::prevalence::sample(m),
+        at_prevalence,
+        at_prevalence_gap,
         claims: crate::claims::claims(spec, m, evidence),
         subgroups,
+        multiplicity,
         figures: figures.keys().cloned().collect(),
         has_roc: figures.contains_key("figures/roc.svg"),
         has_calibration: figures.contains_key("figures/calibration.svg"),
@@ -660,6 +692,41 @@ pub fn input_groups(inputs: &[FileHash]) -> Vec<InputGroup<'_>> {
         .into_iter()
         .map(|(role, files)| InputGroup { role, files })
         .collect()
+}
+
+/// What the comparison with the declared runtime found, after the backend's name: empty
+/// when none was made (the evidence is of the declared runtime, or no tolerance).
+fn equivalence_note(ev: &BenchEvidence) -> String {
+    let Some(eq) = &ev.equivalence else {
+        return String::new();
+    };
+    let on = if eq.version.is_empty() {
+        eq.backend.clone()
+    } else {
+        format!("{} {}", eq.backend, eq.version)
+    };
+    if let Some(why) = &eq.unavailable {
+        return format!(" (not shown equivalent to {on}, the declared runtime: {why})");
+    }
+    let diff = eq.max_abs_diff.map_or_else(
+        || "a value that is not finite".to_string(),
+        |d| format!("{d:.3e}"),
+    );
+    let flips = match eq.flips {
+        Some(0) => ", no operating-point call differs".to_string(),
+        Some(n) => format!(", {n} operating-point call(s) differ"),
+        None => String::new(),
+    };
+    format!(
+        " ({} {on}, the declared runtime, on the {} reference scans scored on both: largest difference {diff} against a tolerance of {}{flips})",
+        if eq.within_tolerance && eq.flips.unwrap_or(0) == 0 {
+            "shown equivalent to"
+        } else {
+            "NOT equivalent to"
+        },
+        eq.units,
+        eq.tolerance
+    )
 }
 
 /// The backend with its version ([`clic_runner::engine::version_of`]).

@@ -228,6 +228,8 @@ fn bench() -> BenchEvidence {
         leakage_patients: 1,
         leakage_studies: 0,
         findings: None,
+        equivalence: None,
+        robustness: None,
     }
 }
 
@@ -270,6 +272,7 @@ fn the_example_context_as_assembled() {
         waivers_as_of: AS_OF,
         read_limits: &limits,
         clic_version: "0.0.0-fixture",
+        graph: None,
     };
     let figures: BTreeMap<String, String> = clic_dossier::figures::all(&spec, &bench)
         .into_iter()

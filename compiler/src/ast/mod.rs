@@ -146,6 +146,13 @@ pub enum ModelStmt {
         /// Its own thresholds, by finding, where they differ from the candidate's.
         thresholds: Vec<(Node<String>, Node<Literal>)>,
     },
+    /// `compare with readers "data/readers.csv"`: readers' reads of the same units (a
+    /// CSV of reader, unit and a score or call per finding), the comparator of a reader
+    /// study.
+    Readers {
+        /// Path of the CSV, relative to the manifest.
+        path: Node<String>,
+    },
     /// `documents { dpia "docs/dpia.md" ... }`
     Documents(Vec<(Node<String>, Node<String>)>),
     /// `use mdr.performance, ...` — the policies in force.
@@ -174,7 +181,29 @@ pub enum ModelStmt {
         name: Node<String>,
         /// The version it ships with, as the runtime reports it.
         version: Option<Node<String>>,
+        /// `tolerance 0.0001`: the largest difference between two backends' scores of
+        /// the reference set at which evidence of the other stands for this runtime's.
+        tolerance: Option<Node<Literal>>,
     },
+    /// `prevalence 2%, 5%` — the prevalence(s) of the target condition where the device
+    /// is deployed, at which PPV and NPV are reported beside the reference set's own.
+    Prevalence(Vec<Node<Literal>>),
+    /// `robustness { jpeg quality 75 noise 2% rotate 5 degrees drop at most 3% }` — the
+    /// benchmark re-scored under perturbations, and the largest drop claimed.
+    Robustness(Vec<Node<RobustnessItem>>),
+}
+
+/// One statement of a `robustness` block, with its number as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RobustnessItem {
+    /// `jpeg quality 75`.
+    Jpeg(Literal),
+    /// `noise 2%`.
+    Noise(Literal),
+    /// `rotate 5 degrees`.
+    Rotate(Literal),
+    /// `drop at most 3%`.
+    MaxDrop(Literal),
 }
 
 /// One claim of a `claims` block.
@@ -203,8 +232,11 @@ pub enum Claim {
         /// The bound.
         value: Node<Literal>,
     },
-    /// `non-inferior to released { auc by 0.05 sensitivity by 5% }`.
+    /// `non-inferior to released { auc by 0.05 sensitivity by 5% }`, or `to readers`.
     NonInferior {
+        /// Whether the comparator is the readers (`to readers`) rather than the released
+        /// version.
+        readers: bool,
         /// Metric, margin.
         margins: Vec<(Node<String>, Node<Literal>)>,
     },
@@ -227,6 +259,9 @@ pub struct Finding {
     pub threshold: Node<Literal>,
     /// What a positive means.
     pub meaning: Node<String>,
+    /// `prevalence 2%, 5%` at the end of its line: its deployment prevalence(s); empty:
+    /// the model's `prevalence`, if any.
+    pub prevalence: Vec<Node<Literal>>,
 }
 
 /// How an output element becomes a finding's probability.

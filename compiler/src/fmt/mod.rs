@@ -287,6 +287,9 @@ impl Printer<'_> {
                     quote(&path.node)
                 ));
             }
+            ModelStmt::Readers { path } => {
+                self.line(&format!("compare with readers {}", quote(&path.node)));
+            }
             ModelStmt::Documents(docs) => {
                 self.block(
                     "documents",
@@ -314,12 +317,41 @@ impl Printer<'_> {
                 self.line(&format!("significance {}{situation}", significance.node));
             }
             ModelStmt::SafetyClass(c) => self.line(&format!("safety class {}", c.node)),
-            ModelStmt::Runtime { name, version } => {
+            ModelStmt::Runtime {
+                name,
+                version,
+                tolerance,
+            } => {
                 let version = version
                     .as_ref()
                     .map(|v| format!(" {}", quote(&v.node)))
                     .unwrap_or_default();
-                self.line(&format!("runtime {}{version}", name.node));
+                let tolerance = tolerance
+                    .as_ref()
+                    .map(|t| format!(" tolerance {}", expr::literal_text(&t.node)))
+                    .unwrap_or_default();
+                self.line(&format!("runtime {}{version}{tolerance}", name.node));
+            }
+            ModelStmt::Prevalence(values) => self.line(&prevalence_text(values)),
+            ModelStmt::Robustness(items) => {
+                self.line("robustness {");
+                self.indent += 1;
+                for item in items {
+                    self.line(&match &item.node {
+                        RobustnessItem::Jpeg(q) => {
+                            format!("jpeg quality {}", expr::literal_text(q))
+                        }
+                        RobustnessItem::Noise(f) => format!("noise {}", expr::literal_text(f)),
+                        RobustnessItem::Rotate(d) => {
+                            format!("rotate {} degrees", expr::literal_text(d))
+                        }
+                        RobustnessItem::MaxDrop(b) => {
+                            format!("drop at most {}", expr::literal_text(b))
+                        }
+                    });
+                }
+                self.indent -= 1;
+                self.line("}");
             }
         }
     }
@@ -506,12 +538,13 @@ fn claim_text(c: &Claim) -> String {
             let inner: Vec<String> = claims.iter().map(bound_text).collect();
             format!("{} {{ {} }}", finding.node, inner.join(" "))
         }
-        Claim::NonInferior { margins } => {
+        Claim::NonInferior { readers, margins } => {
             let inner: Vec<String> = margins
                 .iter()
                 .map(|(n, v)| format!("{} by {}", n.node, expr::literal_text(&v.node)))
                 .collect();
-            format!("non-inferior to released {{ {} }}", inner.join(" "))
+            let to = if *readers { "readers" } else { "released" };
+            format!("non-inferior to {to} {{ {} }}", inner.join(" "))
         }
     }
 }
@@ -540,5 +573,14 @@ fn finding_text(f: &Finding) -> String {
         expr::literal_text(&f.threshold.node),
         quote(&f.meaning.node)
     ));
+    if !f.prevalence.is_empty() {
+        out.push_str(&format!(" {}", prevalence_text(&f.prevalence)));
+    }
     out
+}
+
+/// `prevalence 2%, 5%`, each value as written.
+fn prevalence_text(values: &[Node<Literal>]) -> String {
+    let values: Vec<String> = values.iter().map(|v| expr::literal_text(&v.node)).collect();
+    format!("prevalence {}", values.join(", "))
 }

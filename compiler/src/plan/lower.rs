@@ -110,6 +110,8 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
         situation: None,
         safety_class: None,
         runtime: None,
+        robustness: None,
+        prevalence: PrevalenceSpec::default(),
         artifact: ArtifactSpec {
             path: String::new(),
             sha256: None,
@@ -266,6 +268,16 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
             ModelStmt::Claims(claims) => super::analysis::lower_claims(claims, &mut spec),
             ModelStmt::Findings { tensor, findings } => {
                 spec.analysis.findings = super::analysis::lower_findings(tensor, findings);
+                for f in findings.iter().filter(|f| !f.node.prevalence.is_empty()) {
+                    spec.prevalence.findings.insert(
+                        f.node.name.node.clone(),
+                        f.node
+                            .prevalence
+                            .iter()
+                            .map(|v| literal_fraction(&v.node))
+                            .collect(),
+                    );
+                }
             }
             ModelStmt::Unit { level, aggregate } => {
                 spec.analysis.unit = super::analysis::lower_unit(level, aggregate);
@@ -286,6 +298,11 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                         .iter()
                         .map(|(n, v)| (n.node.clone(), literal_fraction(&v.node)))
                         .collect(),
+                });
+            }
+            ModelStmt::Readers { path } => {
+                spec.analysis.readers = Some(super::analysis::ReadersSpec {
+                    path: path.node.clone(),
                 });
             }
             ModelStmt::Documents(docs) => {
@@ -309,10 +326,44 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                 spec.situation = situation.as_ref().map(|s| s.node.clone());
             }
             ModelStmt::SafetyClass(c) => spec.safety_class = Some(c.node.clone()),
-            ModelStmt::Runtime { name, version } => {
+            ModelStmt::Robustness(items) => {
+                let mut r = RobustnessSpec {
+                    perturbations: Vec::new(),
+                    max_drop: DEFAULT_MAX_DROP,
+                };
+                for item in items {
+                    match &item.node {
+                        ast::RobustnessItem::Jpeg(q) => r.perturbations.push(Perturbation::Jpeg {
+                            // Typeck admits whole numbers in 1..=100 only.
+                            quality: literal_fraction(q).clamp(1.0, 100.0) as u32,
+                        }),
+                        ast::RobustnessItem::Noise(f) => {
+                            r.perturbations.push(Perturbation::Noise {
+                                fraction: literal_fraction(f),
+                            })
+                        }
+                        ast::RobustnessItem::Rotate(d) => {
+                            r.perturbations.push(Perturbation::Rotate {
+                                degrees: literal_fraction(d),
+                            });
+                        }
+                        ast::RobustnessItem::MaxDrop(b) => r.max_drop = literal_fraction(b),
+                    }
+                }
+                spec.robustness = Some(r);
+            }
+            ModelStmt::Prevalence(values) => {
+                spec.prevalence.model = values.iter().map(|v| literal_fraction(&v.node)).collect();
+            }
+            ModelStmt::Runtime {
+                name,
+                version,
+                tolerance,
+            } => {
                 spec.runtime = Some(RuntimeSpec {
                     name: name.node.clone(),
                     version: version.as_ref().map(|v| v.node.clone()),
+                    tolerance: tolerance.as_ref().map(|t| literal_fraction(&t.node)),
                 });
             }
         }

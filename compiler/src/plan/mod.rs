@@ -4,8 +4,8 @@
 mod analysis;
 mod lower;
 pub use analysis::{
-    Activation, Analysis, CompareSpec, FindingSpec, Level, UnitSpec, ViewRule, AGGREGATES,
-    NONINFERIOR_METRICS, VIEW_ATTRIBUTES,
+    Activation, Analysis, CompareSpec, FindingSpec, Level, ReadersSpec, UnitSpec, ViewRule,
+    AGGREGATES, NONINFERIOR_METRICS, VIEW_ATTRIBUTES,
 };
 pub use lower::{sha256_hex, to_hex};
 mod value;
@@ -89,6 +89,13 @@ pub struct ModelSpec {
     /// The inference runtime the device ships with (`runtime onnxruntime "1.31.1"`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<RuntimeSpec>,
+    /// The robustness study: the benchmark re-scored under each perturbation
+    /// (`robustness { jpeg quality 75 noise 2% rotate 5 degrees }`); none when not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robustness: Option<RobustnessSpec>,
+    /// The deployment prevalences at which PPV and NPV are reported (`prevalence 2%, 5%`).
+    #[serde(default, skip_serializing_if = "PrevalenceSpec::is_default")]
+    pub prevalence: PrevalenceSpec,
     /// The ONNX artifact.
     pub artifact: ArtifactSpec,
     /// The input and its preprocessing.
@@ -404,14 +411,94 @@ pub struct Check {
     pub source: SourceLoc,
 }
 
+/// The robustness study of the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RobustnessSpec {
+    /// Each perturbation, in the manifest's order.
+    pub perturbations: Vec<Perturbation>,
+    /// The largest drop of a metric (AUC, sensitivity, specificity) under a perturbation
+    /// that the manifest claims (`drop at most 3%`); 0.05 when not stated.
+    pub max_drop: f64,
+}
+
+/// The bound on the largest drop when the manifest states none.
+pub const DEFAULT_MAX_DROP: f64 = 0.05;
+
+/// One perturbation of the robustness study, applied to the decoded image before the
+/// preprocessing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Perturbation {
+    /// `jpeg quality 75`: through an 8-bit baseline JPEG at this quality (1..=100).
+    Jpeg {
+        /// The encoder's quality.
+        quality: u32,
+    },
+    /// `noise 2%`: Gaussian noise of this standard deviation, as a fraction of the stored
+    /// range, seeded by the scan's digest.
+    Noise {
+        /// The fraction of the stored range.
+        fraction: f64,
+    },
+    /// `rotate 5 degrees`: a bilinear rotation about the centre, counter-clockwise.
+    Rotate {
+        /// The angle.
+        degrees: f64,
+    },
+}
+
+impl Perturbation {
+    /// As the manifest writes it: `jpeg quality 75`, `noise 2%`, `rotate 5 degrees`.
+    pub fn label(&self) -> String {
+        match self {
+            Perturbation::Jpeg { quality } => format!("jpeg quality {quality}"),
+            Perturbation::Noise { fraction } => format!("noise {}%", fraction * 100.0),
+            Perturbation::Rotate { degrees } => format!("rotate {degrees} degrees"),
+        }
+    }
+}
+
 /// The inference runtime the device ships with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeSpec {
     /// `onnxruntime` or `tract`, as clic names its backends.
     pub name: String,
     /// The version it ships with, as the runtime reports it; none when not declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The largest difference between the scores of two backends on the reference set at
+    /// which evidence of another backend stands for this runtime's (`tolerance 0.0001`);
+    /// none when not declared (evidence must then come from this runtime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+}
+
+/// The deployment prevalences a manifest declares, as fractions in (0, 1) and in the order
+/// written: the prevalence of the target condition where the device is used, at which
+/// PPV and NPV are reported beside the reference set's own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PrevalenceSpec {
+    /// The model's `prevalence`: of its one finding, and of every finding that declares
+    /// none of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub model: Vec<f64>,
+    /// Each finding's own (`... means "..." prevalence 2%`), by finding.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub findings: BTreeMap<String, Vec<f64>>,
+}
+
+impl PrevalenceSpec {
+    /// Whether the manifest declares no prevalence.
+    pub fn is_default(&self) -> bool {
+        self.model.is_empty() && self.findings.is_empty()
+    }
+
+    /// The prevalences of a finding: its own, else the model's (empty: none declared).
+    pub fn of(&self, finding: &str) -> &[f64] {
+        self.findings
+            .get(finding)
+            .map_or(self.model.as_slice(), Vec::as_slice)
+    }
 }
 
 /// An expression with its canonical text.

@@ -219,6 +219,42 @@ impl<'t> Parse<'t> {
             Rule::findings_stmt => return self.findings_stmt(pair),
             Rule::unit_stmt => return self.unit_stmt(pair),
             Rule::compare_stmt => return self.compare_stmt(pair),
+            Rule::readers_stmt => return self.readers_stmt(pair),
+            Rule::prevalence_stmt => {
+                return Some(ModelStmt::Prevalence(self.prevalence_values(pair)))
+            }
+            Rule::robustness_stmt => {
+                let mut items = Vec::new();
+                for item in pair.into_inner() {
+                    let loc = self.loc(&item);
+                    let (kind, n) = match item.as_rule() {
+                        Rule::perturbation => {
+                            let p = item.into_inner().next()?;
+                            let kind = p.as_rule();
+                            (kind, p.into_inner().next()?)
+                        }
+                        kind => (kind, item.into_inner().next()?),
+                    };
+                    let lit = if n.as_rule() == Rule::signed_number {
+                        Literal::Number {
+                            value: n.as_str().parse().ok()?,
+                            raw: n.as_str().to_string(),
+                        }
+                    } else {
+                        self.literal_of(&n)?
+                    };
+                    items.push(Node::new(
+                        match kind {
+                            Rule::perturb_jpeg => RobustnessItem::Jpeg(lit),
+                            Rule::perturb_noise => RobustnessItem::Noise(lit),
+                            Rule::perturb_rotate => RobustnessItem::Rotate(lit),
+                            _ => RobustnessItem::MaxDrop(lit),
+                        },
+                        loc,
+                    ));
+                }
+                return Some(ModelStmt::Robustness(items));
+            }
             _ => {}
         }
         let mut inner = pair.into_inner();
@@ -296,8 +332,21 @@ impl<'t> Parse<'t> {
             Rule::safety_stmt => ModelStmt::SafetyClass(self.text_node(&inner.next()?)),
             Rule::runtime_stmt => {
                 let name = self.text_node(&inner.next()?);
-                let version = inner.next().map(|v| self.string(v));
-                ModelStmt::Runtime { name, version }
+                let mut version = None;
+                let mut tolerance = None;
+                for p in inner {
+                    if p.as_rule() == Rule::runtime_tolerance {
+                        let n = p.into_inner().next()?;
+                        tolerance = Some(Node::new(self.literal_of(&n)?, self.loc(&n)));
+                    } else {
+                        version = Some(self.string(p));
+                    }
+                }
+                ModelStmt::Runtime {
+                    name,
+                    version,
+                    tolerance,
+                }
             }
             _ => return None,
         })

@@ -65,6 +65,14 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             ModelStmt::Significance { .. } => once(&mut seen, "significance", stmt, diags),
             ModelStmt::SafetyClass(_) => once(&mut seen, "safety class", stmt, diags),
             ModelStmt::Runtime { .. } => once(&mut seen, "runtime", stmt, diags),
+            ModelStmt::Robustness(items) => {
+                once(&mut seen, "robustness", stmt, diags);
+                check_robustness(items, diags);
+            }
+            ModelStmt::Prevalence(values) => {
+                once(&mut seen, "prevalence", stmt, diags);
+                check_prevalence(values, diags);
+            }
             ModelStmt::Claims(claims) => {
                 once(&mut seen, "claims", stmt, diags);
                 super::analysis::check_claims(&model.node, claims, diags);
@@ -72,6 +80,9 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
             ModelStmt::Findings { tensor, findings } => {
                 once(&mut seen, "findings", stmt, diags);
                 super::analysis::check_findings(&model.node, tensor, findings, stmt.loc, diags);
+                for f in findings {
+                    check_prevalence(&f.node.prevalence, diags);
+                }
             }
             ModelStmt::Unit { level, aggregate } => {
                 once(&mut seen, "unit", stmt, diags);
@@ -85,6 +96,12 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
                     pinned(h, diags);
                 }
                 super::analysis::check_released_thresholds(&model.node, thresholds, diags);
+            }
+            ModelStmt::Readers { .. } => {
+                if !seen.contains_key("compare with readers") {
+                    super::analysis::check_readers(&model.node, stmt.loc, diags);
+                }
+                once(&mut seen, "compare with readers", stmt, diags);
             }
             ModelStmt::Documents(docs) => {
                 once(&mut seen, "documents", stmt, diags);
@@ -261,6 +278,48 @@ fn check_input(steps: &[Node<PrepStep>], diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The values of a `prevalence` statement: each strictly between 0 and 1 (0%..100%),
+/// none given twice (`2%` and `0.02` are the same prevalence).
+fn check_prevalence(values: &[Node<Literal>], diags: &mut Vec<Diagnostic>) {
+    let mut seen: Vec<(f64, crate::source::Loc)> = Vec::new();
+    for v in values {
+        let (value, shown) = match &v.node {
+            Literal::Percent { value, raw } => (*value, format!("{raw}%")),
+            Literal::Number { value, raw } => (*value, raw.clone()),
+            _ => continue,
+        };
+        // A percentage over 100% was reported by the parser (E012) already.
+        if matches!(v.node, Literal::Percent { .. }) && value > 1.0 {
+            continue;
+        }
+        if !(value > 0.0 && value < 1.0) {
+            diags.push(
+                Diagnostic::new(
+                    Code::E012,
+                    format!("`{shown}` is not a prevalence"),
+                    v.loc,
+                    "a prevalence lies strictly between 0 and 1 (0%..100%)",
+                )
+                .with_help("write the share of the intended population that has the condition where the device is used, e.g. `prevalence 2%, 5%`"),
+            );
+            continue;
+        }
+        match seen.iter().find(|(x, _)| *x == value) {
+            Some((_, first)) => diags.push(
+                Diagnostic::new(
+                    Code::E014,
+                    format!("the prevalence {shown} is given twice"),
+                    v.loc,
+                    "second time",
+                )
+                .with_label(*first, "first time")
+                .with_help("keep one"),
+            ),
+            None => seen.push((value, v.loc)),
+        }
+    }
+}
+
 /// Sizes in pixels: whole numbers in 1..16384.
 fn pixel_sizes(dims: &[&String], step: &Node<PrepStep>, diags: &mut Vec<Diagnostic>) {
     for dim in dims {
@@ -297,4 +356,85 @@ fn is_semver(s: &str) -> bool {
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A `robustness` block: a JPEG quality is a whole number in 1..=100, noise a percentage
+/// of at most 50%, a rotation within ±45 degrees, the claimed drop in 0..1; at least one
+/// perturbation, and at most one `drop at most`.
+fn check_robustness(items: &[Node<RobustnessItem>], diags: &mut Vec<Diagnostic>) {
+    let value = |l: &Literal| match l {
+        Literal::Number { value, .. } | Literal::Percent { value, .. } => *value,
+        _ => f64::NAN,
+    };
+    let mut drops = 0;
+    let mut perturbations = 0;
+    for item in items {
+        let (ok, what, help) = match &item.node {
+            RobustnessItem::Jpeg(q) => {
+                perturbations += 1;
+                let v = value(q);
+                (
+                    v.fract() == 0.0 && (1.0..=100.0).contains(&v),
+                    "a JPEG quality",
+                    "write a whole number from 1 (smallest file) to 100 (best quality)",
+                )
+            }
+            RobustnessItem::Noise(f) => {
+                perturbations += 1;
+                (
+                    (0.0..=0.5).contains(&value(f)),
+                    "a noise level",
+                    "write the noise's standard deviation as a percentage of the stored range, at most 50%",
+                )
+            }
+            RobustnessItem::Rotate(d) => {
+                perturbations += 1;
+                (
+                    (-45.0..=45.0).contains(&value(d)),
+                    "a rotation",
+                    "write a small angle in degrees, within -45 and 45",
+                )
+            }
+            RobustnessItem::MaxDrop(b) => {
+                drops += 1;
+                (
+                    (0.0..=1.0).contains(&value(b)),
+                    "a largest drop",
+                    "write the largest drop of a metric as a percentage (`drop at most 3%`) or a fraction",
+                )
+            }
+        };
+        if !ok {
+            diags.push(
+                Diagnostic::new(
+                    Code::E012,
+                    format!("{what} out of range in `robustness`"),
+                    item.loc,
+                    "out of range",
+                )
+                .with_help(help),
+            );
+        }
+        if drops == 2 && matches!(item.node, RobustnessItem::MaxDrop(_)) {
+            diags.push(Diagnostic::new(
+                Code::E012,
+                "`drop at most` is stated twice in `robustness`",
+                item.loc,
+                "second bound",
+            ));
+        }
+    }
+    if perturbations == 0 {
+        if let Some(first) = items.first() {
+            diags.push(
+                Diagnostic::new(
+                    Code::E012,
+                    "`robustness` declares no perturbation",
+                    first.loc,
+                    "nothing to re-score under",
+                )
+                .with_help("add `jpeg quality 75`, `noise 2%` or `rotate 5 degrees`"),
+            );
+        }
+    }
 }

@@ -240,7 +240,10 @@ fn calibration_shows_each_bin_with_its_n_and_the_ece() {
         .filter_map(|t| t.split('>').nth(1)?.split('<').next().map(str::to_string))
         .collect();
     assert_eq!(shown, ns);
-    assert!(svg.contains(&format!("ECE {}", fixed3(m.ece))), "{svg}");
+    assert!(
+        svg.contains(&format!("ECE {}", fixed3(m.ece.value))),
+        "{svg}"
+    );
     assert!(!svg.contains("clic-note"), "{svg}");
 }
 
@@ -452,6 +455,8 @@ fn all_draws_the_three_figures_of_the_evidence() {
         leakage_patients: 0,
         leakage_studies: 0,
         findings: None,
+        equivalence: None,
+        robustness: None,
     };
     let spec: ModelSpec = serde_json::from_value(serde_json::json!({
         "name": "m", "version": "1", "purpose": "p", "class": "IIa",

@@ -5,12 +5,14 @@
 //! `.clic/cache` under a key of every input that can change it.
 
 pub mod cache;
+pub mod equivalence;
 pub mod input;
 pub mod labels;
 pub mod pipeline;
 pub mod records;
 pub mod remote;
 pub mod reuse;
+pub mod robustness;
 mod scan;
 pub mod shard;
 pub mod store;
@@ -72,6 +74,14 @@ pub struct BenchEvidence {
     /// Several findings per unit of analysis, when the manifest declares them or a unit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub findings: Option<crate::task::findings::FindingsEvidence>,
+    /// The comparison with the declared runtime's scores, when the manifest declares a
+    /// runtime with a tolerance and the evidence is of another backend
+    /// ([`equivalence`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equivalence: Option<equivalence::Equivalence>,
+    /// The robustness study, when the manifest declares one ([`robustness`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robustness: Option<robustness::Robustness>,
 }
 
 /// Why a benchmark cannot run: invalid input.
@@ -94,6 +104,14 @@ pub enum BenchError {
         /// The file.
         path: String,
         /// Why.
+        reason: String,
+    },
+    /// The readers' CSV (`compare with readers`) is invalid.
+    #[error("the readers' file `{path}` is invalid: {reason}")]
+    Readers {
+        /// The file, as the manifest names it.
+        path: String,
+        /// Why, with the line at fault.
         reason: String,
     },
     /// The model does not load or run.
@@ -321,6 +339,17 @@ impl BenchInputs {
         // their entry's MAC does not verify, see `cache::load`.)
         let backend = crate::engine::backend();
         h.push_str(&format!("backend {} {}\n", backend.name(), backend.version));
+        // The comparison with the declared runtime (absent when none is wanted, so the
+        // key of a manifest without a tolerance is as it was).
+        if let Some(line) = equivalence::key_line(&self.spec) {
+            h.push_str(&line);
+        }
+        if let Some(r) = &self.spec.robustness {
+            h.push_str(&format!(
+                "robustness {}\n",
+                serde_json::to_string(r).unwrap_or_default()
+            ));
+        }
         h.push_str(&format!(
             "model {}\n",
             files

@@ -112,6 +112,10 @@ pub struct Reuse<'a> {
     pub store: Option<&'a Store>,
     /// The shard scored; every scan when none.
     pub shard: Option<Shard>,
+    /// Another backend than this process's to score on (in a child process), when any.
+    pub on: Option<&'a crate::engine::Alternative>,
+    /// The perturbation of the robustness study applied to every decoded image, if any.
+    pub perturb: Option<&'a clic_compiler::plan::Perturbation>,
 }
 
 impl<'a> Reuse<'a> {
@@ -121,6 +125,8 @@ impl<'a> Reuse<'a> {
             digests,
             store: None,
             shard: None,
+            on: None,
+            perturb: None,
         }
     }
 }
@@ -209,10 +215,18 @@ struct Slot<'s> {
 }
 
 impl Slot<'_> {
-    fn model(&mut self, inputs: &BenchInputs) -> Result<&mut (Model, String), BenchError> {
+    fn model(
+        &mut self,
+        inputs: &BenchInputs,
+        on: Option<&crate::engine::Alternative>,
+    ) -> Result<&mut (Model, String), BenchError> {
         if self.model.is_none() {
             let bytes = self.bytes.take().unwrap_or_default();
-            let model = Model::load(&bytes, 1)?.with_timeout(inputs.budget.inference_timeout);
+            let model = match on {
+                Some(on) => Model::load_on(&bytes, 1, on)?,
+                None => Model::load(&bytes, 1)?,
+            }
+            .with_timeout(inputs.budget.inference_timeout);
             self.model = Some((model, self.sha256.clone()));
         }
         self.model
@@ -264,6 +278,8 @@ pub fn score(
             .map(|s| (s.sha256.clone(), s.scorer.output.to_string()))
             .collect(),
         layout,
+        on: reuse.on,
+        perturb: reuse.perturb,
     };
     let mut units: Vec<(usize, Unit)> = Vec::with_capacity(total);
     // Scans read, in file order, whose rows are not all known yet.
@@ -340,14 +356,14 @@ pub fn score(
                     }
                     let shape = [need.len(), channels, height, width];
                     let scorer = slot.scorer;
-                    let model = slot.model(inputs)?;
+                    let model = slot.model(inputs, reuse.on)?;
                     let (rows, dims) = run(model, &scorer, &input.tensor, &shape, data, layout)?;
                     counts.inferred += rows.len();
                     let mut batch_rows = rows.into_iter();
                     for &j in &need {
                         let row = batch_rows.next().unwrap_or_default();
                         if let (Some(store), Some(tk)) = (reuse.store, &batch[j].1.tensor_key) {
-                            let key = records::score_key(tk, &ctx.models[m].0, &ctx.models[m].1);
+                            let key = ctx.score_key(tk, m);
                             let _ = store.put(Kind::Score, &key, &records::encode_f32(&dims, &row));
                         }
                         batch[j].1.rows[m] = Some(row);
@@ -382,7 +398,7 @@ pub fn score(
     // cannot load fails every run alike, whatever the scans.
     for slot in &mut slots {
         if !slot.hit {
-            slot.model(inputs)?;
+            slot.model(inputs, reuse.on)?;
         }
     }
     units.sort_by_key(|u| u.0);

@@ -38,6 +38,18 @@ pub fn tensor_key(scan_sha256: &str, input: &InputSpec, limits: &crate::dicom::L
     )
 }
 
+/// The key of a scan's tensor under a perturbation of the robustness study (the
+/// perturbation is applied to the decoded image, before the preprocessing).
+pub fn perturbed_key(tensor_key: &str, p: &clic_compiler::plan::Perturbation) -> String {
+    sha256_hex(
+        format!(
+            "{FORMAT} perturbed\ntensor {tensor_key}\nperturbation {}\n",
+            serde_json::to_string(p).unwrap_or_default()
+        )
+        .as_bytes(),
+    )
+}
+
 /// The key of a scan's reading record.
 pub fn read_key(tensor_key: &str, shown: &str) -> String {
     sha256_hex(format!("{FORMAT} read\ntensor {tensor_key}\nfile {shown}\n").as_bytes())
@@ -46,11 +58,24 @@ pub fn read_key(tensor_key: &str, shown: &str) -> String {
 /// The key of a model's output row for a tensor.
 pub fn score_key(tensor_key: &str, model_sha256: &str, output: &str) -> String {
     let backend = crate::engine::backend();
+    score_key_on(
+        tensor_key,
+        model_sha256,
+        output,
+        (backend.name(), &backend.version),
+    )
+}
+
+/// [`score_key`] of a row computed on the backend `(name, version)`.
+pub fn score_key_on(
+    tensor_key: &str,
+    model_sha256: &str,
+    output: &str,
+    (name, version): (&str, &str),
+) -> String {
     sha256_hex(
         format!(
-            "{FORMAT} score\ntensor {tensor_key}\nmodel {model_sha256}\nbackend {} {}\noutput {output}\n",
-            backend.name(),
-            backend.version
+            "{FORMAT} score\ntensor {tensor_key}\nmodel {model_sha256}\nbackend {name} {version}\noutput {output}\n",
         )
         .as_bytes(),
     )
@@ -206,6 +231,10 @@ mod tests {
         assert_ne!(
             score_key(&base, "m1", "prob"),
             score_key(&base, "m1", "logits")
+        );
+        assert_ne!(
+            score_key_on(&base, "m1", "prob", ("tract", "t")),
+            score_key_on(&base, "m1", "prob", ("onnxruntime", "1.31.1"))
         );
     }
 }

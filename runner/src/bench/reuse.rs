@@ -40,21 +40,30 @@ fn evidence<T: Task<Evidence = BenchEvidence>>(
         path: labels_path.display().to_string(),
         reason,
     })?;
+    let mut equivalent = None;
+    let mut scored_with = None;
     let (units, counts) = match source {
         Source::Score(reuse, progress) => {
+            scored_with = Some(reuse);
             let scorers = task.scorers(&inputs.spec)?;
-            pipeline::score(
-                inputs,
-                &scorers,
-                &|shape, batch| task.layout(shape, batch),
-                progress,
-                &reuse,
-            )?
+            let layout = |shape: &[i64], batch: usize| task.layout(shape, batch);
+            let scored = pipeline::score(inputs, &scorers, &layout, progress, &reuse)?;
+            // Evidence of another backend than the declared runtime: the same tensors
+            // scored on the declared runtime too, when the manifest gives a tolerance.
+            if let (Some(tolerance), Some(first)) = (
+                super::equivalence::wanted(&inputs.spec),
+                scorers.first().copied(),
+            ) {
+                equivalent = Some(super::equivalence::measure(
+                    inputs, first, &layout, &reuse, &scored.0, tolerance,
+                ));
+            }
+            scored
         }
         Source::Units(units) => (units, Counts::default()),
     };
     let key = key()?;
-    let ev = task.evidence(
+    let mut ev = task.evidence(
         inputs,
         labels,
         units.assemble(),
@@ -63,7 +72,68 @@ fn evidence<T: Task<Evidence = BenchEvidence>>(
             labels_sha256: sha256_hex(text.as_bytes()),
         },
     )?;
+    ev.equivalence = equivalent;
+    if let (Some(reuse), Some(study)) = (scored_with, &inputs.spec.robustness) {
+        ev.robustness = Some(robustness(task, inputs, &text, &reuse, study, &ev)?);
+    }
     Ok((ev, counts))
+}
+
+/// The robustness study: the manifest's model re-scored under each perturbation (its
+/// rows cached per scan under the perturbed tensor's key), each run's metrics against
+/// the unperturbed evidence `ev`. A perturbation under which the benchmark cannot be
+/// computed (a scan unreadable, a score not finite) gives a row without metrics.
+fn robustness<T: Task<Evidence = BenchEvidence>>(
+    task: &T,
+    inputs: &BenchInputs,
+    labels: &str,
+    reuse: &Reuse<'_>,
+    study: &clic_compiler::plan::RobustnessSpec,
+    ev: &BenchEvidence,
+) -> Result<super::robustness::Robustness, BenchError> {
+    let scorers = task.scorers(&inputs.spec)?;
+    let first = scorers.first().copied().into_iter().collect::<Vec<_>>();
+    let layout = |shape: &[i64], batch: usize| task.layout(shape, batch);
+    let (_, labels_path) = inputs.reference()?;
+    let mut rows = Vec::new();
+    for p in &study.perturbations {
+        let on = Reuse {
+            perturb: Some(p),
+            ..*reuse
+        };
+        let scored = pipeline::score(inputs, &first, &layout, &|_, _| {}, &on);
+        let (metrics, unreadable) = match scored {
+            Ok((units, _)) => {
+                let unreadable = units
+                    .units
+                    .iter()
+                    .filter(|(_, u)| matches!(u, pipeline::Unit::Unreadable(_)))
+                    .count() as u64;
+                let labels = task.labels(labels).map_err(|reason| BenchError::Labels {
+                    path: labels_path.display().to_string(),
+                    reason,
+                })?;
+                let perturbed = task.evidence(
+                    inputs,
+                    labels,
+                    units.assemble(),
+                    Provenance {
+                        key: String::new(),
+                        labels_sha256: String::new(),
+                    },
+                );
+                (perturbed.ok().and_then(|e| e.overall), unreadable)
+            }
+            Err(_) => (None, 0),
+        };
+        rows.push(super::robustness::row(
+            p.label(),
+            metrics.as_ref(),
+            ev.overall.as_ref(),
+            unreadable,
+        ));
+    }
+    Ok(super::robustness::study(study.max_drop, rows))
 }
 
 /// [`evidence`] of the manifest's task.
@@ -133,6 +203,8 @@ pub fn obtain(
         digests: &digests,
         store: store.as_ref(),
         shard: None,
+        on: None,
+        perturb: None,
     };
     let key = || inputs.key_finish(&head, &scan_digests(inputs, &digests)?, &digests);
     let scored = of_task(inputs, Source::Score(reuse, progress), &key);
@@ -164,6 +236,8 @@ pub fn shard(
         digests: &digests,
         store: store.as_ref(),
         shard: Some(which),
+        on: None,
+        perturb: None,
     };
     let (_, labels_path) = inputs.reference()?;
     let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;

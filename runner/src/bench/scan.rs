@@ -49,6 +49,10 @@ pub(crate) struct Context<'a> {
     pub(crate) models: Vec<(String, String)>,
     /// The task's layout: values per scan of an output of this shape and batch.
     pub(crate) layout: super::pipeline::Layout<'a>,
+    /// The backend the rows are scored on, when not this process's.
+    pub(crate) on: Option<&'a crate::engine::Alternative>,
+    /// The perturbation of the robustness study applied to each decoded image, if any.
+    pub(crate) perturb: Option<&'a clic_compiler::plan::Perturbation>,
 }
 
 impl Context<'_> {
@@ -74,10 +78,27 @@ impl Context<'_> {
     /// A cached row of model `m` for `tensor_key`, its shape checked by the task's layout
     /// as a run checks the model's output (a row that no longer fits is a miss, and the
     /// run's own message follows).
+    /// The key of a scan's tensor, under the run's perturbation.
+    fn tensor_key(&self, scan_sha256: &str) -> String {
+        let tk = records::tensor_key(scan_sha256, self.input, &self.limits);
+        match self.perturb {
+            Some(p) => records::perturbed_key(&tk, p),
+            None => tk,
+        }
+    }
+
+    /// The key of model `m`'s row for `tensor_key`, on the backend of the run.
+    pub(crate) fn score_key(&self, tensor_key: &str, m: usize) -> String {
+        let (digest, output) = &self.models[m];
+        match self.on {
+            Some(on) => records::score_key_on(tensor_key, digest, output, (on.name(), &on.version)),
+            None => records::score_key(tensor_key, digest, output),
+        }
+    }
+
     fn cached_row(&self, tensor_key: &str, m: usize) -> Option<Vec<f32>> {
         let store = self.store?;
-        let (digest, output) = &self.models[m];
-        let body = store.get(Kind::Score, &records::score_key(tensor_key, digest, output))?;
+        let body = store.get(Kind::Score, &self.score_key(tensor_key, m))?;
         let (shape, row) = records::decode_f32(&body)?;
         let mut full: Vec<i64> = vec![1];
         full.extend(shape.iter().map(|&d| i64::try_from(d).unwrap_or(-1)));
@@ -136,7 +157,7 @@ impl Context<'_> {
         // Known without reading it (its stamp holds): the cache may answer alone.
         let known = self.digests.known(&f.path);
         if let (Some(digest), Some(_)) = (&known, self.store) {
-            let tk = records::tensor_key(digest, self.input, &self.limits);
+            let tk = self.tensor_key(digest);
             if let Some(outcome) = self
                 .record(&tk, &f.shown)
                 .and_then(|r| self.outcome_of(&tk, r, &f.shown))
@@ -159,7 +180,7 @@ impl Context<'_> {
         if let Some(meta) = &meta {
             self.digests.record(&f.path, meta, &sha256);
         }
-        let tk = records::tensor_key(&sha256, self.input, &self.limits);
+        let tk = self.tensor_key(&sha256);
         if known.as_deref() != Some(sha256.as_str()) {
             // A file whose stamp changed but whose bytes did not (touched, copied back).
             if let Some(outcome) = self
@@ -192,6 +213,7 @@ impl Context<'_> {
                 _ => Outcome::Elsewhere,
             }
         };
+        let seed = sha256.clone();
         let parsed = match dicom::parse_digested(bytes, sha256, &f.shown, &self.limits) {
             Ok(p) => p,
             Err(e) => return unreadable(e.to_string(), None),
@@ -207,6 +229,15 @@ impl Context<'_> {
             Err(e) => return unreadable(e.to_string(), shard),
         };
         drop(parsed);
+        let image = match self.perturb {
+            Some(p) => match dicom::perturb::apply(&image, p, &seed) {
+                Ok(i) => i,
+                Err(e) => {
+                    return unreadable(format!("`{}` under {}: {e}", f.shown, p.label()), shard)
+                }
+            },
+            None => image,
+        };
         let input = self.input;
         if !input.modalities.is_empty() && !input.modalities.contains(&info.modality) {
             return unreadable(

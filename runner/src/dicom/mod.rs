@@ -19,6 +19,7 @@ mod fields;
 mod guard;
 mod inspect;
 mod open;
+pub mod perturb;
 mod pixels;
 mod preprocess;
 mod stream;

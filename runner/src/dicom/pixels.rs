@@ -129,6 +129,18 @@ impl Image {
         )
     }
 
+    /// The same image with other samples (as kept, planar, the same count and offset):
+    /// what a perturbation of the robustness study makes ([`super::perturb`]).
+    pub(crate) fn with_samples(&self, samples: Vec<i32>) -> Result<Self, String> {
+        let mut out =
+            Self::with_offset(self.rows, self.columns, self.colour, samples, self.offset)?;
+        out.window = self.window;
+        out.monochrome1 = self.monochrome1;
+        out.slope = self.slope;
+        out.intercept = self.intercept;
+        Ok(out)
+    }
+
     /// The samples as kept (planar), and the offset that gives stored values.
     pub(crate) fn samples(&self) -> (&[i32], i64) {
         (&self.samples, self.offset)

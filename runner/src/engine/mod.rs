@@ -59,6 +59,59 @@ pub fn version_of(name: &str) -> Option<&'static str> {
     (b.name() == name).then_some(b.version.as_str())
 }
 
+/// A backend other than this process's, that a model can be run on in an inference
+/// process of its own ([`Model::load_on`]): to show that evidence of one backend stands
+/// for the other's (`runtime onnxruntime "1.31.1" tolerance 0.0001`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// Which one.
+    pub kind: BackendKind,
+    /// Its version, as it reports itself.
+    pub version: String,
+}
+
+impl Alternative {
+    /// `tract` or `onnxruntime`.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            BackendKind::Tract => "tract",
+            BackendKind::OnnxRuntime { .. } => "onnxruntime",
+        }
+    }
+}
+
+static ALTERNATIVE: OnceLock<Result<Alternative, String>> = OnceLock::new();
+
+/// The other backend, or why there is none: tract when this process runs on ONNX
+/// Runtime; ONNX Runtime when this process runs on tract (even when `CLIC_BACKEND=tract`
+/// chose it) and its library is found (`ORT_DYLIB_PATH`, else pip's) and loads. The
+/// library is opened here only to read its version; models run on it in a child process.
+pub fn alternative() -> Result<&'static Alternative, String> {
+    ALTERNATIVE
+        .get_or_init(|| match backend().kind {
+            BackendKind::OnnxRuntime { .. } => Ok(Alternative {
+                kind: BackendKind::Tract,
+                version: TRACT_VERSION.to_string(),
+            }),
+            BackendKind::Tract => {
+                let library = match std::env::var_os("ORT_DYLIB_PATH") {
+                    Some(p) if !p.is_empty() => PathBuf::from(p),
+                    _ => find_pip_onnxruntime().ok_or_else(|| {
+                        "no ONNX Runtime library is found (set ORT_DYLIB_PATH, or `pip install onnxruntime`)"
+                            .to_string()
+                    })?,
+                };
+                let (_, version) = dylib::load(&library)?;
+                Ok(Alternative {
+                    kind: BackendKind::OnnxRuntime { library },
+                    version,
+                })
+            }
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// The backend of this process, chosen on first use: `CLIC_BACKEND=tract` forces tract;
 /// otherwise `ORT_DYLIB_PATH`, else an ONNX Runtime installed by pip, else tract.
 pub fn backend() -> &'static Backend {
@@ -348,6 +401,29 @@ impl Model {
             });
         }
         Self::load_here(bytes, threads)
+    }
+
+    /// Builds a session as [`Model::load`] does, on another backend than this process's:
+    /// always in a child process, so the CLI's sandbox must be enabled.
+    pub fn load_on(bytes: &[u8], threads: usize, on: &Alternative) -> Result<Model, EngineError> {
+        limits::check(bytes)?;
+        let sandbox = sandbox::current().ok_or_else(|| {
+            EngineError::Backend(format!(
+                "a model runs on {} beside this process's backend only in an inference process of its own, and none is enabled",
+                on.name()
+            ))
+        })?;
+        let timeout = batch_timeout();
+        let (jobs, results, process) =
+            sandbox::spawn_on(sandbox, &on.kind, on.name(), bytes, threads, timeout)?;
+        Ok(Model {
+            worker: Some(Worker {
+                jobs,
+                results,
+                stop: Stop::Process(process),
+            }),
+            timeout,
+        })
     }
 
     /// [`Model::load`] on a thread of this process.

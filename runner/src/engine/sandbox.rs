@@ -85,7 +85,11 @@ struct RunHeader {
 
 #[derive(Serialize, Deserialize)]
 enum Answer {
-    Loaded,
+    /// The model loaded, on this backend (its name and version).
+    Loaded {
+        backend: String,
+        version: String,
+    },
     Ran {
         shape: Vec<i64>,
         shapes: OutputShapes,
@@ -298,14 +302,34 @@ pub(super) fn spawn(
     timeout: Duration,
 ) -> Result<(mpsc::Sender<Job>, mpsc::Receiver<JobResult>, Process), EngineError> {
     let backend = super::backend();
+    spawn_on(
+        sandbox,
+        &backend.kind,
+        backend.name(),
+        bytes,
+        threads,
+        timeout,
+    )
+}
+
+/// [`spawn`] on the backend `kind` (named `name`): the child must report that it runs on
+/// it (an ONNX Runtime library that fails to load in the child would fall back to tract).
+pub(super) fn spawn_on(
+    sandbox: &Sandbox,
+    kind: &super::BackendKind,
+    name: &str,
+    bytes: &[u8],
+    threads: usize,
+    timeout: Duration,
+) -> Result<(mpsc::Sender<Job>, mpsc::Receiver<JobResult>, Process), EngineError> {
     let mut cmd = Command::new(&sandbox.executable);
     cmd.arg(WORKER_ARG)
         .arg(sandbox.memory.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    // The child uses the backend this process chose, not one it might find itself.
-    match &backend.kind {
+    // The child uses the backend it is given, not one it might find itself.
+    match kind {
         super::BackendKind::Tract => {
             cmd.env("CLIC_BACKEND", "tract");
         }
@@ -375,7 +399,16 @@ pub(super) fn spawn(
         return Err(process.why_it_ended());
     }
     match results.recv_timeout(timeout) {
-        Ok(Ok(_)) => Ok((jobs, results, process)),
+        Ok(Ok((_, runs_on))) => match runs_on.first() {
+            Some((got, _, _)) if got == name => Ok((jobs, results, process)),
+            other => {
+                process.kill();
+                Err(EngineError::Backend(format!(
+                    "the inference process runs on {}, not on {name}",
+                    other.map_or("an unknown backend", |o| o.0.as_str())
+                )))
+            }
+        },
         Ok(Err(e)) => {
             process.kill();
             Err(e)
@@ -420,12 +453,13 @@ fn read_answers(mut stdout: ChildStdout, results: &mpsc::Sender<JobResult>) {
             )),
         };
         let r = match answer {
-            Answer::Loaded => Ok((
+            // The load's answer: the backend the child runs on, as its one entry.
+            Answer::Loaded { backend, version } => Ok((
                 Output {
                     shape: Vec::new(),
                     values: Vec::new(),
                 },
-                Vec::new(),
+                vec![(backend, version, Vec::new())],
             )),
             Answer::Ran { shape, shapes } => Ok((Output { shape, values }, shapes)),
             Answer::Failed(e) => Err(e),
@@ -478,7 +512,12 @@ pub fn serve(memory: &str) -> i32 {
         }
     };
     drop(bytes);
-    if !answer(&mut stdout, &Answer::Loaded, &[]) {
+    let backend = super::backend();
+    let loaded = Answer::Loaded {
+        backend: backend.name().to_string(),
+        version: backend.version.clone(),
+    };
+    if !answer(&mut stdout, &loaded, &[]) {
         return 0;
     }
     while let Ok((RUN, header, len)) = read_head(&mut stdin) {

@@ -73,6 +73,9 @@ pub const FACTS: &[(&str, Read)] = &[
     ("model.compare.version", |m| {
         opt(m.analysis.compare.as_ref().and_then(|c| c.version.as_ref()))
     }),
+    ("model.compare.readers", |m| {
+        opt(m.analysis.readers.as_ref().map(|r| &r.path))
+    }),
     ("model.claims.findings", |m| {
         Value::List(
             m.analysis
@@ -134,12 +137,34 @@ pub const FACTS: &[(&str, Read)] = &[
     ("model.training.patients", |m| {
         opt(m.training_patients.as_ref())
     }),
+    ("model.prevalence", |m| {
+        Value::List(
+            m.prevalence
+                .model
+                .iter()
+                .map(|p| Value::Number(*p))
+                .collect(),
+        )
+    }),
     ("model.safety_class", |m| opt(m.safety_class.as_ref())),
     ("model.runtime.name", |m| {
         opt(m.runtime.as_ref().map(|r| &r.name))
     }),
     ("model.runtime.version", |m| {
         opt(m.runtime.as_ref().and_then(|r| r.version.as_ref()))
+    }),
+    ("model.robustness.perturbations", |m| {
+        Value::List(
+            m.robustness
+                .iter()
+                .flat_map(|r| r.perturbations.iter().map(|p| Value::String(p.label())))
+                .collect(),
+        )
+    }),
+    ("model.robustness.max_drop", |m| {
+        m.robustness
+            .as_ref()
+            .map_or(Value::Null, |r| Value::Number(r.max_drop))
     }),
     ("model.significance", |m| opt(m.significance.as_ref())),
     ("model.situation", |m| opt(m.situation.as_ref())),

@@ -3,7 +3,7 @@
 
 use super::{BadInput, FactError, FactProvider, Reads};
 use crate::bench::{self, BenchEvidence, BenchInputs, ScanRow};
-use crate::metrics::registry;
+use crate::metrics::{registry, subgroup};
 use clic_compiler::plan::{ModelSpec, Value};
 use clic_compiler::schema::metrics::METRICS;
 use clic_compiler::schema::Provider;
@@ -148,6 +148,7 @@ pub fn inputs(spec: Option<&ModelSpec>) -> Reads {
     }
     files.extend(m.training_patients.clone());
     files.extend(m.analysis.compare.as_ref().map(|c| c.path.clone()));
+    files.extend(m.analysis.readers.as_ref().map(|r| r.path.clone()));
     Reads::Files(files)
 }
 
@@ -334,6 +335,73 @@ pub const BY: &str = "benchmark.by";
 /// The backend that produced the evidence.
 pub const BACKEND: [&str; 2] = ["benchmark.backend.name", "benchmark.backend.version"];
 
+/// The robustness study's facts.
+pub const ROBUSTNESS: [&str; 2] = ["benchmark.robustness", "benchmark.robustness.largest_drop"];
+
+/// A robustness fact: an empty list and none without a study.
+fn robustness_fact(ev: &BenchEvidence, path: &str) -> Option<Value> {
+    let opt_num = |n: Option<f64>| n.map_or(Value::Null, Value::Number);
+    match path {
+        "benchmark.robustness" => Some(Value::List(
+            ev.robustness
+                .iter()
+                .flat_map(|r| &r.rows)
+                .map(|r| {
+                    record([
+                        ("perturbation", Value::String(r.perturbation.clone())),
+                        ("units", num(r.units as f64)),
+                        ("unreadable", num(r.unreadable as f64)),
+                        ("auc", opt_num(r.auc)),
+                        ("sensitivity", opt_num(r.sensitivity)),
+                        ("specificity", opt_num(r.specificity)),
+                        ("delta_auc", opt_num(r.delta_auc)),
+                        ("delta_sensitivity", opt_num(r.delta_sensitivity)),
+                        ("delta_specificity", opt_num(r.delta_specificity)),
+                    ])
+                })
+                .collect(),
+        )),
+        "benchmark.robustness.largest_drop" => {
+            Some(opt_num(ev.robustness.as_ref().and_then(|r| r.largest_drop)))
+        }
+        _ => None,
+    }
+}
+
+/// The comparison of the evidence's backend with the declared runtime.
+pub const EQUIVALENCE: [&str; 8] = [
+    "benchmark.equivalence.backend",
+    "benchmark.equivalence.version",
+    "benchmark.equivalence.tolerance",
+    "benchmark.equivalence.units",
+    "benchmark.equivalence.max_abs_diff",
+    "benchmark.equivalence.flips",
+    "benchmark.equivalence.within_tolerance",
+    "benchmark.equivalence.unavailable",
+];
+
+/// An equivalence fact: none when no comparison was wanted (the evidence is of the
+/// declared runtime, or the manifest gives no tolerance).
+fn equivalence_fact(ev: &BenchEvidence, path: &str) -> Option<Value> {
+    let field = path.strip_prefix("benchmark.equivalence.")?;
+    let Some(eq) = &ev.equivalence else {
+        return Some(Value::Null);
+    };
+    let opt_num = |n: Option<f64>| n.map_or(Value::Null, Value::Number);
+    Some(match field {
+        "backend" => Value::String(eq.backend.clone()),
+        "version" if eq.version.is_empty() => Value::Null,
+        "version" => Value::String(eq.version.clone()),
+        "tolerance" => num(eq.tolerance),
+        "units" => num(eq.units as f64),
+        "max_abs_diff" => opt_num(eq.max_abs_diff),
+        "flips" => opt_num(eq.flips.map(|f| f as f64)),
+        "within_tolerance" => Value::Bool(eq.within_tolerance),
+        "unavailable" => eq.unavailable.clone().map_or(Value::Null, Value::String),
+        _ => return None,
+    })
+}
+
 /// The backend facts: its name from the evidence, its version from
 /// [`crate::engine::version_of`].
 fn backend_fact(ev: &BenchEvidence, path: &str) -> Option<Value> {
@@ -358,8 +426,11 @@ impl FactProvider for BenchmarkFacts {
             .into_iter()
             .chain([BY])
             .chain(BACKEND)
+            .chain(EQUIVALENCE)
+            .chain(ROBUSTNESS)
             .chain(metrics)
             .chain(super::findings::FACTS)
+            .chain(super::prevalence::FACTS)
             .map(str::to_string)
             .collect()
     }
@@ -371,8 +442,16 @@ impl FactProvider for BenchmarkFacts {
             .as_ref()
             .and_then(|i| i.spec.output.as_ref())
             .map(|o| (o.threshold, o.inclusive));
+        let prevalences = r
+            .inputs
+            .as_ref()
+            .map(|i| i.spec.prevalence.clone())
+            .unwrap_or_default();
         let (ev, _) = r.evidence()?;
-        if let Some(v) = backend_fact(ev, path) {
+        if let Some(v) = backend_fact(ev, path)
+            .or_else(|| equivalence_fact(ev, path))
+            .or_else(|| robustness_fact(ev, path))
+        {
             return Ok(v);
         }
         if !ev.unreadable.is_empty() {
@@ -392,6 +471,9 @@ impl FactProvider for BenchmarkFacts {
             ));
         }
         if let Some(v) = super::findings::fact(ev, path) {
+            if path == "benchmark.findings" {
+                return Ok(super::prevalence::findings(v, ev, &prevalences));
+            }
             return Ok(v);
         }
         if let Some(f) = &ev.findings {
@@ -441,14 +523,29 @@ impl FactProvider for BenchmarkFacts {
                 ))
             })?;
             let (t, inclusive) = threshold.unwrap_or((overall.threshold, overall.inclusive));
-            let subgroups = groups
+            // Each group against the rest of the scored scans: images are the units here,
+            // taken as independent (Newcombe's interval), as the overall intervals are.
+            let scored: Vec<(String, crate::metrics::Metrics)> = groups
                 .into_iter()
                 .filter_map(|(value, rows)| {
-                    let m = bench::score_metrics(rows, t, inclusive)?;
-                    Some(registry::subgroup(attribute, &value, &m))
+                    Some((value, bench::score_metrics(rows, t, inclusive)?))
                 })
                 .collect();
+            let table: Vec<subgroup::Counts> = scored
+                .iter()
+                .map(|(_, m)| subgroup::Counts::of(m))
+                .collect();
+            let vs_rest = subgroup::against_rest(&table);
+            let subgroups = scored
+                .iter()
+                .zip(&vs_rest)
+                .map(|((value, m), ds)| registry::subgroup(attribute, value, m, ds))
+                .collect();
             return Ok(Value::List(subgroups));
+        }
+        let declared_here = super::prevalence::of_overall(ev, &prevalences);
+        if let Some(v) = super::prevalence::fact(overall, path, declared_here) {
+            return Ok(v);
         }
         let declared = COUNTS.contains(&path) || METRICS.iter().any(|d| d.fact == path);
         path.strip_prefix("benchmark.")

@@ -112,6 +112,8 @@ impl Task for BinaryScore {
             leakage_studies,
             overall,
             findings: None,
+            equivalence: None,
+            robustness: None,
         })
     }
 }

@@ -55,6 +55,8 @@ pub(super) fn unknown_statement(
             "significance",
             "safety",
             "runtime",
+            "robustness",
+            "prevalence",
             "use",
         ],
         Rule::probe_control_stmt => &["cites", "severity", "stage", "applies", "expect", "help"],

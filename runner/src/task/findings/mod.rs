@@ -11,6 +11,7 @@
 pub mod compare;
 pub mod labels;
 mod predictions;
+pub mod readers;
 pub mod units;
 
 use super::{Provenance, Task};
@@ -64,6 +65,9 @@ pub struct FindingsEvidence {
     /// The comparison with the released version, when the manifest names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare: Option<Comparison>,
+    /// The comparison with the readers, when the manifest names their reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readers: Option<readers::ReadersComparison>,
 }
 
 /// One finding's result at the unit level.
@@ -279,6 +283,10 @@ impl Task for Findings {
             });
         }
         let (units, labels_without_unit) = units::units(&images, &self.unit, &labels)?;
+        let reads = match &self.spec.analysis.readers {
+            Some(r) => Some(self.reads(inputs, &r.path, &images, &units)?),
+            None => None,
+        };
         let mut rows: Vec<ScanRow> = inferred
             .scans
             .iter()
@@ -297,7 +305,7 @@ impl Task for Findings {
             )?,
             None => (0, 0),
         };
-        let mut findings_evidence = self.assess(units, labels, labels_without_unit)?;
+        let mut findings_evidence = self.assess(units, labels, labels_without_unit, reads)?;
         if let Some(c) = findings_evidence.compare.as_mut() {
             c.model_sha256 = match (&predictions, inferred.others.first()) {
                 (Some(p), _) => p.sha256.clone(),
@@ -324,18 +332,76 @@ impl Task for Findings {
                 None
             },
             findings: Some(findings_evidence),
+            equivalence: None,
+            robustness: None,
         })
     }
 }
 
+/// The readers' CSV, read and matched to the units.
+struct Reads {
+    path: String,
+    sha256: String,
+    table: readers::ReaderTable,
+    resolved: Vec<readers::Resolved>,
+}
+
 impl Findings {
+    /// Reads the readers' CSV at `path` (relative to the manifest) and matches its rows
+    /// to the units: by file (the unit of that image), SOPInstanceUID (likewise) or
+    /// StudyInstanceUID (the unit of that study), each UID by its pseudonym.
+    fn reads(
+        &self,
+        inputs: &BenchInputs,
+        path: &str,
+        images: &[Image<'_>],
+        units: &[UnitRow],
+    ) -> Result<Reads, BenchError> {
+        let fail = |reason: String| BenchError::Readers {
+            path: path.to_string(),
+            reason,
+        };
+        let text =
+            crate::bench::read_list(&inputs.dir.join(path), inputs.budget.read.max_list_bytes)?;
+        let table = readers::parse(&text, &self.names()).map_err(fail)?;
+        readers::check_key(table.key, self.unit.level).map_err(fail)?;
+        let mut unit_of_file: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, u) in units.iter().enumerate() {
+            for f in &u.images {
+                unit_of_file.insert(f.as_str(), i);
+            }
+        }
+        let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+        for img in images {
+            let Some(&u) = unit_of_file.get(img.info.file.as_str()) else {
+                continue;
+            };
+            let key = match table.key {
+                labels::KeyKind::File => img.info.file.clone(),
+                labels::KeyKind::Sop => img.placement.sop_hash.clone(),
+                labels::KeyKind::Study => img.info.study_hash.clone(),
+            };
+            if !key.is_empty() {
+                by_key.insert(key, u);
+            }
+        }
+        let resolved = readers::resolve(&table, |k| by_key.get(k).copied()).map_err(fail)?;
+        Ok(Reads {
+            path: path.to_string(),
+            sha256: crate::facts::artifact::sha256_hex(text.as_bytes()),
+            table,
+            resolved,
+        })
+    }
+
     /// The metrics of every finding over the units, the clustered intervals, the macro
-    /// averages, the claims' verdicts and the comparison.
+    /// averages, the claims' verdicts and the comparisons.
     fn assess(
         &self,
         units: Vec<UnitRow>,
         labels: FindingLabels,
         labels_without_unit: u64,
+        reads: Option<Reads>,
     ) -> Result<FindingsEvidence, BenchError> {
         // Clusters: patients by pseudonym, numbered in the units' order (by file, so the
         // same under every project secret); a unit without a patient is its own.
@@ -458,6 +524,39 @@ impl Findings {
             )?),
             None => None,
         };
+        let readers = match reads {
+            Some(r) => {
+                let margins = &self.spec.analysis.readers_noninferiority;
+                let design = readers::Design {
+                    findings: &self.findings,
+                    margins,
+                    units: &units,
+                    cluster_of: &cluster_of,
+                    clusters: k,
+                    resampling,
+                };
+                let findings =
+                    readers::compare(&r.table, &r.resolved, &design).map_err(|reason| {
+                        BenchError::Readers {
+                            path: r.path.clone(),
+                            reason,
+                        }
+                    })?;
+                let (unverified_margins, noninferior) = readers::verdict(&findings, margins);
+                Some(readers::ReadersComparison {
+                    path: r.path,
+                    sha256: r.sha256,
+                    key: r.table.key.as_str().to_string(),
+                    readers: r.table.readers.clone(),
+                    rows: r.table.rows.len() as u64,
+                    findings,
+                    margins: margins.clone(),
+                    unverified_margins,
+                    noninferior,
+                })
+            }
+            None => None,
+        };
         Ok(FindingsEvidence {
             unit: self.unit.level.as_str().to_string(),
             aggregate: self.aggregate_text(),
@@ -473,6 +572,7 @@ impl Findings {
             missing_findings: labels.missing_findings,
             labels_without_unit,
             compare,
+            readers,
         })
     }
 }
