@@ -110,6 +110,13 @@ fn named(spec: &clic_compiler::plan::ModelSpec, code: Code) -> Vec<Named<'_>> {
                     folder: false,
                 });
             }
+            if let Some(r) = &spec.analysis.readers {
+                out.push(Named {
+                    what: "readers' file",
+                    path: &r.path,
+                    folder: false,
+                });
+            }
         }
         _ => {
             for path in spec.documents.values() {

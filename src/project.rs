@@ -134,6 +134,10 @@ impl Project {
             };
             named.push((code, what, &c.path));
         }
+        if let Some(r) = &spec.analysis.readers {
+            // The readers' reads describe the reference set's units, as the labels do.
+            named.push((Code::E022, "readers' file", &r.path));
+        }
         for (kind, path) in &spec.documents {
             named.push((Code::E023, kind.as_str(), path));
         }

@@ -25,6 +25,10 @@ const FAILS_THE_GATE: &[(&str, &str)] = &[
         "worse-than-released",
         "iec62304.change_control.noninferior-to-released",
     ),
+    (
+        "worse-than-readers",
+        "mdr.performance.noninferior-to-readers",
+    ),
 ];
 
 /// Examples whose input is invalid (exit code 2).
@@ -292,6 +296,26 @@ fn worse_than_released_fails_non_inferiority_and_the_moved_operating_point() {
         result(&report, "mdr.performance.macro-claims")["status"],
         "passed"
     );
+}
+
+#[test]
+fn worse_than_readers_fails_non_inferiority_to_the_readers_only() {
+    let report = fails_only(
+        "worse-than-readers",
+        "mdr.performance.noninferior-to-readers",
+    );
+    let r = result(&report, "mdr.performance.noninferior-to-readers");
+    assert_eq!(
+        observed(r, "benchmark.compare.readers_noninferior")["bool"],
+        false
+    );
+    // The model is the passing example's: its claims and the released comparison hold.
+    for id in [
+        "mdr.performance.finding-claims",
+        "iec62304.change_control.noninferior-to-released",
+    ] {
+        assert_eq!(result(&report, id)["status"], "passed", "{id}");
+    }
 }
 
 /// Every example under `examples/failing/` is tested here, documented, and small.

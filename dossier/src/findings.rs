@@ -5,6 +5,7 @@
 
 use crate::shown::{claim_shown, estimate, method_name, pct};
 use clic_runner::task::findings::compare::Delta;
+use clic_runner::task::findings::readers::{ReadKind, ReadersComparison};
 use clic_runner::task::findings::{FindingsEvidence, MacroAverage};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -33,8 +34,15 @@ pub struct FindingsReport {
     /// The comparison with the released version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compare: Option<CompareView>,
+    /// The comparison with the readers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readers: Option<ReadersView>,
     /// What the labels file leaves out, in words (empty when nothing).
     pub label_issues: Vec<String>,
+    /// Each finding's subgroups against the rest, with the statement on multiplicity
+    /// (set by the caller, which has the scans' attributes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subgroups: Option<crate::subgroups::FindingsSubgroups>,
 }
 
 /// One finding.
@@ -58,6 +66,14 @@ pub struct FindingView {
     pub brier: String,
     /// Expected calibration error.
     pub ece: String,
+    /// Its prevalence in the reference set (`33.0%`), at which its PPV, NPV, accuracy and
+    /// F1 hold; empty when it has no estimates.
+    pub prevalence: String,
+    /// Its PPV and NPV at each deployment prevalence declared for it.
+    pub at_prevalence: Vec<crate::performance::AtPrevalenceRow>,
+    /// Why there are none: no prevalence declared, or a class absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_prevalence_gap: Option<crate::context::Filled>,
     /// Its claims with their verdicts.
     pub claims: Vec<ClaimRow>,
 }
@@ -114,6 +130,52 @@ pub struct CompareView {
     pub findings: Vec<CompareRow>,
 }
 
+/// The comparison with the readers.
+#[derive(Debug, Serialize)]
+pub struct ReadersView {
+    /// The readers' CSV.
+    pub path: String,
+    /// Its sha256.
+    pub sha256: String,
+    /// The readers, in the CSV's order.
+    pub readers: String,
+    /// How many readers.
+    pub reader_count: usize,
+    /// Rows of the CSV.
+    pub rows: u64,
+    /// Whether every margin holds.
+    pub noninferior: bool,
+    /// The declared margins, in words (`none declared` when none).
+    pub margins: String,
+    /// Margins no finding could decide, in words (empty when none).
+    pub unverified: String,
+    /// One row per finding and reader, the pool first.
+    pub entries: Vec<ReaderRow>,
+    /// Findings the readers did not read, in words (empty when none).
+    pub unread: String,
+}
+
+/// The model against one reader, or the readers pooled, on one finding.
+#[derive(Debug, Serialize)]
+pub struct ReaderRow {
+    /// The finding.
+    pub finding: String,
+    /// The reader, or `readers pooled (3)`.
+    pub reader: String,
+    /// `calls` or `scores`.
+    pub kind: String,
+    /// Units paired.
+    pub n: u64,
+    /// The reader's figures, in words.
+    pub reader_figures: String,
+    /// The model's on the same units.
+    pub model: String,
+    /// The difference(s) with interval, method and test.
+    pub delta: String,
+    /// The margins and whether each holds.
+    pub margins: String,
+}
+
 /// One finding compared.
 #[derive(Debug, Serialize)]
 pub struct CompareRow {
@@ -157,10 +219,12 @@ fn delta(d: Option<&Delta>, points: bool) -> String {
             format!("{x:+.3}")
         }
     };
-    let p = d.p_value.map_or_else(
-        || format!("{}: undefined", d.test),
-        |p| format!("{} p = {p:.4}", d.test),
-    );
+    let p = match (d.p_value, d.mid_p_value) {
+        (Some(p), Some(mid)) => format!("{} p = {p:.4}, mid-p = {mid:.4}", d.test),
+        (Some(p), None) => format!("{} p = {p:.4}", d.test),
+        (None, _) if d.test.starts_with("none") => d.test.clone(),
+        (None, _) => format!("{}: undefined", d.test),
+    };
     format!(
         "{} ({} to {}; {}); {p}",
         f(d.value),
@@ -168,6 +232,115 @@ fn delta(d: Option<&Delta>, points: bool) -> String {
         f(d.high),
         method_name(&d.method)
     )
+}
+
+fn margin_text(m: &clic_runner::task::findings::compare::Margin) -> String {
+    format!(
+        "{} by {}: {}",
+        m.metric,
+        margin_amount(&m.metric, m.margin),
+        if m.met { "holds" } else { "DOES NOT HOLD" }
+    )
+}
+
+fn margin_amount(metric: &str, margin: f64) -> String {
+    if metric == "auc" {
+        format!("{margin}")
+    } else {
+        format!("{} points", (margin * 1000.0).round() / 10.0)
+    }
+}
+
+/// The comparison with the readers, one row per finding and reader.
+fn readers_view(r: &ReadersComparison) -> ReadersView {
+    let figures = |f: &clic_runner::task::findings::compare::Figures| {
+        let mut parts = Vec::new();
+        if let Some(a) = f.auc {
+            parts.push(format!("AUC {a:.3}"));
+        }
+        if let Some(s) = f.sensitivity {
+            parts.push(format!("sensitivity {}", pct(s)));
+        }
+        if let Some(s) = f.specificity {
+            parts.push(format!("specificity {}", pct(s)));
+        }
+        if parts.is_empty() {
+            "undefined (a class is absent)".to_string()
+        } else {
+            parts.join(", ")
+        }
+    };
+    let mut entries = Vec::new();
+    let mut unread = Vec::new();
+    for f in &r.findings {
+        let Some(kind) = f.kind else {
+            unread.push(f.name.clone());
+            continue;
+        };
+        for e in &f.entries {
+            let delta_text = match kind {
+                ReadKind::Scores => format!("ΔAUC {}", delta(e.delta_auc.as_ref(), false)),
+                ReadKind::Calls => format!(
+                    "Δsensitivity {}; Δspecificity {}",
+                    delta(e.delta_sensitivity.as_ref(), true),
+                    delta(e.delta_specificity.as_ref(), true)
+                ),
+            };
+            entries.push(ReaderRow {
+                finding: f.name.clone(),
+                reader: if e.pooled {
+                    format!("readers pooled ({})", e.readers)
+                } else {
+                    e.reader.clone()
+                },
+                kind: kind.as_str().to_string(),
+                n: e.n,
+                reader_figures: figures(&e.reader_figures),
+                model: figures(&e.model),
+                delta: delta_text,
+                margins: match (e.margins.is_empty(), e.pooled) {
+                    (true, _) => "none applies".to_string(),
+                    (false, pooled) => {
+                        let text = e
+                            .margins
+                            .iter()
+                            .map(margin_text)
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        // The verdict is the pool's; a reader's own is for reading only.
+                        if pooled {
+                            text
+                        } else {
+                            format!("(this reader alone, not the verdict) {text}")
+                        }
+                    }
+                },
+            });
+        }
+        if f.entries.is_empty() {
+            unread.push(format!("{} (no unit read is labelled for it)", f.name));
+        }
+    }
+    ReadersView {
+        path: r.path.clone(),
+        sha256: r.sha256.clone(),
+        readers: r.readers.join(", "),
+        reader_count: r.readers.len(),
+        rows: r.rows,
+        noninferior: r.noninferior,
+        margins: if r.margins.is_empty() {
+            "none declared".to_string()
+        } else {
+            r.margins
+                .iter()
+                .map(|(m, v)| format!("{m} by {}", margin_amount(m, *v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        unverified: r.unverified_margins.join(", "),
+        entries,
+        unread: unread.join(", "),
+    }
 }
 
 fn averages(title: &str, a: &MacroAverage, out: &mut Vec<AverageRow>) {
@@ -206,7 +379,10 @@ pub fn report(
                 }),
                 metrics: m.map(crate::context::metrics_rows).unwrap_or_default(),
                 brier: m.map_or_else(|| "n/a".to_string(), |m| format!("{:.4}", m.brier)),
-                ece: m.map_or_else(|| "n/a".to_string(), |m| format!("{:.4}", m.ece)),
+                ece: m.map_or_else(|| "n/a".to_string(), |m| format!("{:.4}", m.ece.value)),
+                prevalence: String::new(),
+                at_prevalence: Vec::new(),
+                at_prevalence_gap: None,
                 claims: Vec::new(),
             }
             .with_claims(r, claims.get(&r.name))
@@ -263,6 +439,7 @@ pub fn report(
             })
             .collect(),
     });
+    let readers = f.readers.as_ref().map(readers_view);
     let mut label_issues = Vec::new();
     if !f.unknown_findings.is_empty() {
         label_issues.push(format!(
@@ -300,7 +477,9 @@ pub fn report(
         findings,
         averages: avg,
         compare,
+        readers,
         label_issues,
+        subgroups: None,
     }
 }
 
@@ -350,7 +529,6 @@ impl FindingsReport {
                 let shown = |metric: &str| -> String {
                     let label = clic_compiler::schema::metrics::metric(metric).map(|d| d.label);
                     match metric {
-                        "ece" => format!("{} (point estimate)", f.ece),
                         "brier" => format!("{} (point estimate)", f.brier),
                         _ => f
                             .metrics

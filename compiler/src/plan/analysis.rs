@@ -33,6 +33,21 @@ pub struct Analysis {
     /// Non-inferiority margins to the compared version: metric, margin.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub noninferiority: BTreeMap<String, f64>,
+    /// The readers' reads of the same units (`compare with readers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readers: Option<ReadersSpec>,
+    /// Non-inferiority margins to the readers (their average): metric, margin.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub readers_noninferiority: BTreeMap<String, f64>,
+}
+
+/// The readers' reads of the reference set's units: a CSV of `reader`, the unit's key
+/// (`file`, `SOPInstanceUID` or `StudyInstanceUID`) and one column per finding, each cell
+/// a score in 0..1, a call (`positive`, `negative`) or empty (not read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadersSpec {
+    /// The CSV, relative to the manifest.
+    pub path: String,
 }
 
 impl Analysis {
@@ -288,11 +303,14 @@ pub(super) fn lower_claims(claims: &[ast::Node<ast::Claim>], spec: &mut super::M
                     .or_default()
                     .insert(name.node.clone(), fraction(value));
             }
-            ast::Claim::NonInferior { margins } => {
+            ast::Claim::NonInferior { readers, margins } => {
+                let to = if *readers {
+                    &mut spec.analysis.readers_noninferiority
+                } else {
+                    &mut spec.analysis.noninferiority
+                };
                 for (name, value) in margins {
-                    spec.analysis
-                        .noninferiority
-                        .insert(name.node.clone(), fraction(value));
+                    to.insert(name.node.clone(), fraction(value));
                 }
             }
         }

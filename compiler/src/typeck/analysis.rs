@@ -291,6 +291,25 @@ pub(super) fn check_unit(
     }
 }
 
+/// Readers are compared unit by unit, at the unit of analysis: a manifest of the
+/// one-finding short form says which (`unit image`), since its images are otherwise
+/// scored one by one without units.
+pub(super) fn check_readers(model: &Model, at: Loc, diags: &mut Vec<Diagnostic>) {
+    let findings = has(model, |s| matches!(s, ModelStmt::Findings { .. })).is_some();
+    let unit = has(model, |s| matches!(s, ModelStmt::Unit { .. })).is_some();
+    if !findings && !unit {
+        diags.push(
+            Diagnostic::new(
+                Code::E016,
+                "readers are compared with the model unit by unit, and the manifest declares neither findings nor a unit of analysis",
+                at,
+                "compared on which units?",
+            )
+            .with_help("declare the unit the readers read: `unit image` (its one finding is the column `finding` of the readers' CSV), or `unit study`"),
+        );
+    }
+}
+
 /// Checks the `claims` block against the manifest: short-form claims only without
 /// findings, finding claims only on declared findings, `macro`/`worst` over findings,
 /// non-inferiority only with a `compare` statement.
@@ -298,6 +317,8 @@ pub(super) fn check_claims(model: &Model, claims: &[Node<Claim>], diags: &mut Ve
     let findings = declared_findings(model);
     let several = has(model, |s| matches!(s, ModelStmt::Findings { .. })).is_some();
     let compare = has(model, |s| matches!(s, ModelStmt::Compare { .. })).is_some();
+    let readers = has(model, |s| matches!(s, ModelStmt::Readers { .. })).is_some();
+    let mut readers_margins_seen = false;
     let mut plain = Vec::new();
     let mut per_finding: BTreeMap<&str, Loc> = BTreeMap::new();
     let mut summary = Vec::new();
@@ -377,22 +398,43 @@ pub(super) fn check_claims(model: &Model, claims: &[Node<Claim>], diags: &mut Ve
                     value.clone(),
                 ));
             }
-            Claim::NonInferior { margins } => {
-                if !compare {
+            Claim::NonInferior {
+                readers: to_readers,
+                margins,
+            } => {
+                if *to_readers {
+                    if !readers {
+                        diags.push(
+                            Diagnostic::new(Code::E011, "non-inferior to readers, but the manifest names no readers' reads", c.loc, "compared with whom?")
+                                .with_help("name the readers' CSV (reader, unit, a score or call per finding): `compare with readers \"data/readers.csv\"`"),
+                        );
+                    }
+                    if readers_margins_seen {
+                        diags.push(Diagnostic::new(
+                            Code::E014,
+                            "a second `non-inferior to readers` block",
+                            c.loc,
+                            "merge it with the first",
+                        ));
+                    }
+                    readers_margins_seen = true;
+                } else if !compare {
                     diags.push(
                         Diagnostic::new(Code::E011, "non-inferior to released, but the manifest names no released version", c.loc, "compared with what?")
                             .with_help("name the version in the field: `compare with \"model/released.onnx\" sha256 \"...\" version \"1.0.0\"`"),
                     );
                 }
-                if margins_seen {
-                    diags.push(Diagnostic::new(
-                        Code::E014,
-                        "a second `non-inferior` block",
-                        c.loc,
-                        "merge it with the first",
-                    ));
+                if !*to_readers {
+                    if margins_seen {
+                        diags.push(Diagnostic::new(
+                            Code::E014,
+                            "a second `non-inferior` block",
+                            c.loc,
+                            "merge it with the first",
+                        ));
+                    }
+                    margins_seen = true;
                 }
-                margins_seen = true;
                 bounds(
                     margins,
                     &NONINFERIOR_METRICS,

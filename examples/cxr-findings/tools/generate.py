@@ -17,6 +17,7 @@ Layout written:
     ...
     data/reference/labels.csv            one row per study: StudyInstanceUID and 0/1 per finding
     data/training-patients.txt           the development (training) PatientIDs, one a line
+    data/readers.csv                     three synthetic readers' reads of the studies (tools/readers.py)
 
 The development studies (patients TRN-nnnnn) are not written: tools/make_models.py
 renders them in memory with the functions below, to set the models' calibration.
@@ -633,6 +634,10 @@ def main() -> int:
             f.write(r["study_uid"] + "," + ",".join(str(r[k]) for k in FINDINGS) + "\n")
     with open(data / "training-patients.txt", "w", newline="\n") as f:
         f.write("".join(p + "\n" for p in training_patients()))
+    # The readers' reads of the same studies (tools/readers.py), from their labels.
+    import readers
+
+    readers.write(data, [{"study_uid": r["study_uid"], **{k: r[k] for k in FINDINGS}} for r in rows])
     patients = {r["patient"] for r in rows}
     print(f"reference: {len(rows)} studies ({2 * len(rows)} images) of {len(patients)} patients")
     for k in FINDINGS:

@@ -17,11 +17,16 @@ Each example under examples/failing/<name>/ gets, from examples/cxr-findings/:
 - data/training-patients.txt: the passing example's training list;
 - docs/: the passing example's documents, byte for byte;
 - model/released.onnx: the released 1.0.0, byte for byte;
-- model/cxr-findings.onnx: for finding-below-claim the passing example's 2.0.0, byte
-  for byte; for worse-than-released a degraded 2.0.0 whose effusion feature also
+- model/cxr-findings.onnx: for finding-below-claim and worse-than-readers the passing
+  example's 2.0.0, byte for byte; for worse-than-released a degraded 2.0.0 whose effusion feature also
   reads the cardiac silhouette (the shortcut a model can learn because effusion is more
   frequent with cardiomegaly): its effusion AUC falls below the released one's by more
   than the non-inferiority margin, while every absolute claim is still met.
+
+- data/readers.csv (worse-than-readers only): an expert panel's reads of the 24
+  studies (examples/cxr-findings/tools/readers.py --experts), near-perfect calls and
+  cardiomegaly scores that separate the studies perfectly: the model's cardiomegaly AUC
+  falls short of theirs by more than the 0.05 margin to the readers.
 
 Then it scores each example with onnxruntime, prints its per-study metrics and checks
 its manifest's claims (the same lower bounds as tools/make_models.py prints), so that
@@ -47,7 +52,7 @@ FAILING = ROOT / "examples" / "failing"
 sys.path.insert(0, str(SOURCE / "tools"))
 import make_models as MM  # noqa: E402
 
-EXAMPLES = ["finding-below-claim", "worse-than-released"]
+EXAMPLES = ["finding-below-claim", "worse-than-released", "worse-than-readers"]
 PATIENTS = 14  # REF-0001 .. REF-0014
 
 # Each example's claims, as its model.clic states them (checked after the build).
@@ -61,10 +66,14 @@ VARIANT_CLAIMS = {
 CLAIMS = {
     "finding-below-claim": {**VARIANT_CLAIMS, "effusion": {"sensitivity": 0.60, "auc": 0.98}},
     "worse-than-released": VARIANT_CLAIMS,
+    "worse-than-readers": VARIANT_CLAIMS,
 }
 EXPECTED_FAILURES = {
     "finding-below-claim": ["effusion auc"],
     "worse-than-released": ["non-inferior effusion auc"],
+    # Every claim checked here holds: what fails is the margin to the readers, which clic
+    # checks (tests/failing_examples.rs).
+    "worse-than-readers": [],
 }
 
 # The degraded effusion feature: lung base minus mid-lung at 0.2 of its weight, plus the
@@ -130,6 +139,11 @@ def build(name: str, files: list[str], labels: str) -> None:
         onnx.save(degraded_model(), str(example / "model" / "cxr-findings.onnx"))
     else:
         shutil.copyfile(SOURCE / "model" / "cxr-findings.onnx", example / "model" / "cxr-findings.onnx")
+    if name == "worse-than-readers":
+        # An expert panel (tools/readers.py --experts) reads the subset's studies.
+        import readers
+
+        readers.write(example / "data", readers.read_labels(ref / "labels.csv"), experts=True)
 
 
 def evaluate(name: str) -> list[str]:

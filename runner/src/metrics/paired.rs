@@ -5,7 +5,7 @@
 //! patient-clustered bootstrap of [`super::cluster`] (whose differences are candidate −
 //! reference, as here) the last word on the intervals.
 
-mod special;
+pub(crate) mod special;
 
 use super::cluster::{Operating, PairedUnit};
 use super::rank::midranks;
@@ -222,6 +222,23 @@ pub fn mcnemar(b: u64, c: u64) -> McNemar {
         chi2,
         chi2_p_value,
     }
+}
+
+/// McNemar's two-sided mid-p value from the discordant counts: 2·P(X < m) + P(X = m)
+/// for X ~ Binomial(b + c, 1/2) and m = min(b, c), that is the exact p value (unclipped)
+/// less the probability of the observed split (M. W. Fagerland, S. Lydersen, P. Laake,
+/// "The McNemar test for binary matched-pairs data: mid-p and asymptotic are better than
+/// exact conditional", BMC Medical Research Methodology 13:91, 2013). 1 when b = c
+/// (and when b + c = 0).
+pub fn mcnemar_mid_p(b: u64, c: u64) -> f64 {
+    let n = b.saturating_add(c);
+    let m = b.min(c);
+    if 2 * u128::from(m) >= u128::from(n) {
+        return 1.0;
+    }
+    let exact = (std::f64::consts::LN_2 + special::ln_binomial_half_cdf(m, n)).exp();
+    let point = special::ln_binomial_half_pmf(m, n).exp();
+    (exact - point).clamp(0.0, 1.0)
 }
 
 /// McNemar's test of paired outcomes (candidate's, reference's), e.g. whether each

@@ -61,6 +61,10 @@ impl<'t> Parse<'t> {
         let t = inner.next()?;
         let threshold = Node::new(self.literal_of(&t)?, self.loc(&t));
         let meaning = self.string(inner.next()?);
+        let prevalence = match inner.next() {
+            Some(p) => self.prevalence_values(p),
+            None => Vec::new(),
+        };
         Some(Finding {
             name,
             tensor,
@@ -69,7 +73,19 @@ impl<'t> Parse<'t> {
             inclusive,
             threshold,
             meaning,
+            prevalence,
         })
+    }
+
+    /// The values of `prevalence 2%, 5%`, as written.
+    pub(super) fn prevalence_values(&mut self, pair: Pair<'t, Rule>) -> Vec<Node<Literal>> {
+        let mut out = Vec::new();
+        for v in pair.into_inner() {
+            if let Some(l) = self.literal_of(&v) {
+                out.push(Node::new(l, self.loc(&v)));
+            }
+        }
+        out
     }
 
     /// `unit study aggregate view ViewPosition "PA", "AP" else max`.
@@ -128,6 +144,14 @@ impl<'t> Parse<'t> {
         })
     }
 
+    /// `compare with readers "data/readers.csv"`.
+    pub(super) fn readers_stmt(&mut self, pair: Pair<'t, Rule>) -> Option<ModelStmt> {
+        let path = pair.into_inner().find(|p| p.as_rule() == Rule::string)?;
+        Some(ModelStmt::Readers {
+            path: self.string(path),
+        })
+    }
+
     /// `claims { ... }`.
     pub(super) fn claims_stmt(&mut self, pair: Pair<'t, Rule>) -> Option<ModelStmt> {
         let mut claims = Vec::new();
@@ -158,9 +182,14 @@ impl<'t> Parse<'t> {
                     let claims = inner.filter_map(|c| self.bound(c.into_inner())).collect();
                     Claim::Finding { finding, claims }
                 }
-                Rule::noninferior => Claim::NonInferior {
-                    margins: inner.filter_map(|m| self.bound(m.into_inner())).collect(),
-                },
+                Rule::noninferior => {
+                    // `released` or `readers` (the grammar demands one).
+                    let readers = inner.next().is_some_and(|p| p.as_str() == "readers");
+                    Claim::NonInferior {
+                        readers,
+                        margins: inner.filter_map(|m| self.bound(m.into_inner())).collect(),
+                    }
+                }
                 _ => continue,
             };
             claims.push(Node::new(claim, loc));

@@ -6,7 +6,7 @@
 
 /// The complementary error function, erfc(x) = 2/√π ∫ₓ^∞ e^(−t²) dt, for any x; 0 past
 /// x ≈ 27.2 (where it underflows), 2 below x ≈ −6.
-pub(super) fn erfc(x: f64) -> f64 {
+pub(crate) fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         return x;
     }
@@ -96,7 +96,7 @@ pub(super) fn ln_binomial_half_cdf(m: u64, n: u64) -> f64 {
 }
 
 /// ln P(X = x) for X ~ Binomial(n, 1/2), 0 <= x <= n (Loader 2000).
-fn ln_binomial_half_pmf(x: u64, n: u64) -> f64 {
+pub(super) fn ln_binomial_half_pmf(x: u64, n: u64) -> f64 {
     let nf = n as f64;
     if x == 0 || x == n {
         return -nf * std::f64::consts::LN_2;

@@ -87,6 +87,9 @@ pub struct Delta {
     pub method: String,
     /// The two-sided p value of "no difference"; none when the test is undefined.
     pub p_value: Option<f64>,
+    /// McNemar's two-sided mid-p value; none for another test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid_p_value: Option<f64>,
     /// Which test gave it.
     pub test: String,
 }
@@ -182,6 +185,7 @@ pub(super) fn compare(
                 high: b.high,
                 method: method.clone(),
                 p_value: d.test.and_then(|t| t.p_value),
+                mid_p_value: None,
                 test: "delong-paired (units as independent)".to_string(),
             }),
             (Some(d), _) => d.test.map(|t| Delta {
@@ -190,6 +194,7 @@ pub(super) fn compare(
                 high: t.high,
                 method: "delong-paired".to_string(),
                 p_value: t.p_value,
+                mid_p_value: None,
                 test: "delong-paired".to_string(),
             }),
             _ => None,
@@ -201,6 +206,7 @@ pub(super) fn compare(
                 high: b.high,
                 method: method.clone(),
                 p_value: Some(mc.exact_p_value),
+                mid_p_value: Some(paired::mcnemar_mid_p(mc.b, mc.c)),
                 test: "mcnemar-exact".to_string(),
             })
         };

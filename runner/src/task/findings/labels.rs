@@ -35,7 +35,8 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    fn parse(s: &str) -> Option<Self> {
+    /// The key a header names.
+    pub(super) fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "file" => KeyKind::File,
             "SOPInstanceUID" => KeyKind::Sop,
@@ -119,7 +120,7 @@ pub(super) fn cells(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// The key a row is stored under: the file as written, a UID's pseudonym.
-fn stored_key(kind: KeyKind, key: &str) -> String {
+pub(super) fn stored_key(kind: KeyKind, key: &str) -> String {
     match kind {
         KeyKind::File => key.to_string(),
         KeyKind::Sop | KeyKind::Study => {
