@@ -27,6 +27,7 @@ pub mod page;
 pub mod performance;
 pub mod quote;
 pub mod regulatory;
+pub mod prevalence;
 pub mod render;
 pub mod rows;
 pub mod sections;

@@ -109,6 +109,14 @@ pub struct Measured<'a> {
     pub brier: String,
     /// The expected calibration error, four decimals.
     pub ece: String,
+    /// The reference set's prevalence (`33.0%`), at which its PPV, NPV, accuracy and F1
+    /// hold.
+    pub prevalence: String,
+    /// PPV and NPV at each deployment prevalence the manifest declares.
+    pub at_prevalence: Vec<AtPrevalenceRow>,
+    /// Why there are none: no prevalence declared, or a class absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_prevalence_gap: Option<Filled>,
     /// The manifest's claims against the estimates.
     pub claims: Vec<ClaimView<'a>>,
     /// The subgroup tables.
@@ -181,11 +189,26 @@ pub struct RawEstimate {
 
 /// A row of the estimates table.
 #[derive(Debug, Serialize)]
+/// PPV and NPV at one deployment prevalence the manifest declares.
+#[derive(Debug, Clone, Serialize)]
+pub struct AtPrevalenceRow {
+    /// The prevalence, as the manifest writes it (`2%`).
+    pub prevalence: String,
+    /// Positive predictive value at it.
+    pub ppv: EstimateView,
+    /// Negative predictive value at it.
+    pub npv: EstimateView,
+}
+
 pub struct MetricRow {
     /// The metric's label.
     pub name: &'static str,
     /// Its estimate.
     #[serde(flatten)]
+    /// For a figure that depends on the prevalence (PPV, NPV, accuracy, F1): `at the
+    /// reference set's prevalence of 33.0%`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub estimate: EstimateView,
 }
 

@@ -23,12 +23,23 @@ pub fn method_name(m: &str) -> String {
             "DeLong (the normal interval passes the 0..1 bound and is cut there)".to_string()
         }
         "bootstrap-percentile" => "percentile bootstrap (seeded)".to_string(),
+        "bootstrap-basic" => {
+            "basic bootstrap (seeded; reflected percentiles, cut at 0)".to_string()
+        }
         "mover-wilson" => "MOVER over the Wilson intervals".to_string(),
         "cluster-bootstrap-percentile" => {
             "patient-clustered percentile bootstrap (seeded)".to_string()
         }
         "delong-paired" => "paired DeLong".to_string(),
-        other => other.to_string(),
+        "newcombe" => "Newcombe's hybrid score interval (method 10)".to_string(),
+        other => match other.strip_prefix("cluster-bootstrap+") {
+            // A subgroup's interval widened by the clustered bootstrap, bound by bound.
+            Some(base) => format!(
+                "the wider, bound by bound, of the patient-clustered percentile bootstrap (seeded) and {}",
+                method_name(base)
+            ),
+            None => other.to_string(),
+        },
     }
 }
 

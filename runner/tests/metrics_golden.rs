@@ -181,7 +181,7 @@ fn check_run(fixture: &str, cases: &[Scored], run: &Value) -> (f64, f64, f64) {
     }
 
     // Calibration.
-    loose.close("ece", m.ece, num(&run["ece"]), LOOSE);
+    loose.close("ece", m.ece.value, num(&run["ece"]), LOOSE);
     let bins = run["calibration"].as_array().expect("calibration");
     assert_eq!(m.calibration.len(), bins.len(), "{}: bins", c.what);
     for (got, want) in m.calibration.iter().zip(bins) {

@@ -226,12 +226,12 @@ pub const METRICS: &[MetricDef] = &[
         control: Some("mdr.performance.brier-claim"),
     }),
     metric!("ece" {
-        kind: Kind::Number,
+        kind: Kind::Proportion,
         bound: Bound::Upper,
-        interval: None,
+        interval: Some("bootstrap-basic"),
         shown: Shown::Decimal,
         label: "Expected calibration error (10 bins)",
-        doc: "Expected calibration error over 10 equal-width bins.",
+        doc: "Expected calibration error over 10 equal-width bins, with n and a seeded basic bootstrap 95% interval (2000 resamples of the cases, cut to 0..1; it corrects for the plug-in ECE's upward bias, so it may lie below the estimate). A claim on it is a ceiling on the estimate.",
         claim_doc: "The claimed expected calibration error (upper bound); none when not claimed.",
         subgroup: None,
         monitoring: Some("expected calibration error of the scores against the confirmed diagnoses (an upper bound: a reassessment is triggered when it exceeds the threshold)"),
@@ -311,12 +311,28 @@ const FINDING_HEAD: [(&str, &str, &str); 8] = [
     ),
 ];
 
-/// The record field every `Finding` has after its metrics.
-const FINDING_TAIL: [(&str, &str, &str); 1] = [(
-    "subgroups",
-    "List<Subgroup>",
-    "Its metrics per value of every DICOM attribute clic groups by (each Subgroup's `attribute` says which), over the units whose first image has that value.",
-)];
+/// The record fields every `Finding` has after its metrics.
+const FINDING_TAIL: [(&str, &str, &str); 3] = [
+    (
+        "subgroups",
+        "List<Subgroup>",
+        "Its metrics per value of every DICOM attribute clic groups by (each Subgroup's `attribute` says which), over the units whose first image has that value.",
+    ),
+    (
+        "prevalence",
+        "Proportion",
+        "Its prevalence in the reference set: positives / n with its Wilson 95% interval, the prevalence at which its PPV, NPV, accuracy and F1 hold.",
+    ),
+    (
+        "at_prevalence",
+        "List<AtPrevalence>",
+        "Its PPV and NPV at each deployment prevalence declared for it (its own `prevalence`, else the model's), in the order written; empty when none is declared or a class is absent.",
+    ),
+];
+
+/// The metrics whose value depends on the prevalence of the set they are computed on:
+/// reported as holding at the reference set's prevalence.
+pub const PREVALENCE_DEPENDENT: [&str; 4] = ["ppv", "npv", "accuracy", "f1"];
 
 const FINDING_LEN: usize = FINDING_HEAD.len() + METRICS.len() + FINDING_TAIL.len();
 
@@ -336,7 +352,12 @@ pub const FINDING_FIELDS: [(&str, &str, &str); FINDING_LEN] = {
         i += 1;
         j += 1;
     }
-    out[i] = FINDING_TAIL[0];
+    let mut k = 0;
+    while k < FINDING_TAIL.len() {
+        out[i] = FINDING_TAIL[k];
+        i += 1;
+        k += 1;
+    }
     out
 };
 

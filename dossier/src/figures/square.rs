@@ -113,8 +113,10 @@ pub fn calibration(m: &Metrics) -> String {
         _ => None,
     };
     let ece = format!(
-        "ECE {} (10 equal-width bins, weighted by n); Brier score {}",
-        fixed3(m.ece),
+        "ECE {} (95% CI {}-{}, basic bootstrap; 10 equal-width bins, weighted by n); Brier score {}",
+        fixed3(m.ece.value),
+        fixed3(m.ece.low),
+        fixed3(m.ece.high),
         fixed3(m.brier)
     );
     let bins: Vec<String> = m

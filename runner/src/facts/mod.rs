@@ -12,6 +12,7 @@ pub mod documents;
 pub mod findings;
 pub mod git;
 mod model;
+pub mod prevalence;
 pub mod reference;
 
 pub use artifact::ArtifactFacts;

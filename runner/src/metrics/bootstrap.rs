@@ -92,9 +92,15 @@ pub(super) fn splitmix64(state: &mut u64) -> u64 {
 pub(super) struct Xoshiro(pub(super) [u64; 4]);
 
 impl Xoshiro {
-    /// The generator of resample `b`.
+    /// The generator of resample `b` of the F1 bootstrap.
     fn for_resample(b: u64) -> Self {
-        let mut sm = SEED ^ b.wrapping_mul(0xd1b5_4a32_d192_ed03);
+        Self::seeded(SEED, b)
+    }
+
+    /// The generator of resample `b` of a bootstrap seeded with `seed`: xoshiro256**
+    /// whose state is four SplitMix64 outputs from `seed ^ (b * 0xd1b54a32d192ed03)`.
+    pub(super) fn seeded(seed: u64, b: u64) -> Self {
+        let mut sm = seed ^ b.wrapping_mul(0xd1b5_4a32_d192_ed03);
         Xoshiro([
             splitmix64(&mut sm),
             splitmix64(&mut sm),

@@ -3,7 +3,7 @@
 //! at the operating threshold, sensitivity, specificity, PPV, NPV and accuracy with
 //! Wilson 95% intervals, balanced accuracy with a MOVER-Wilson interval, F1 with a
 //! seeded percentile bootstrap interval, ROC AUC with a DeLong interval, the ROC curve, the Brier score, and calibration (ECE over 10
-//! equal-width bins, with the bins). PPV and NPV at a stated prevalence are in
+//! equal-width bins with a seeded percentile bootstrap interval, and the bins). PPV and NPV at a stated prevalence are in
 //! [`at_prevalence`].
 //!
 //! Everything is deterministic: cases are sorted (by score, then label) before any sum,
@@ -124,8 +124,10 @@ pub struct Metrics {
     pub auc: Option<Estimate>,
     /// Mean squared difference between score and label (0 with no cases).
     pub brier: f64,
-    /// Expected calibration error over 10 equal-width bins, weighted by bin size.
-    pub ece: f64,
+    /// Expected calibration error over 10 equal-width bins, weighted by bin size, with a
+    /// seeded percentile bootstrap interval (`calibration`'s module doc). Once a number:
+    /// evidence cached with it is not read back, so it is recomputed.
+    pub ece: Estimate,
     /// The ROC curve at every distinct score; empty when one class is absent.
     pub roc: Vec<RocPoint>,
     /// The non-empty calibration bins, lowest first.
@@ -230,7 +232,7 @@ pub fn compute(cases: &[Scored], threshold: f64, inclusive: bool) -> Metrics {
         f1: bootstrap::f1_estimate(tp, fp, tn, fn_),
         auc: rank::auc_delong(&sorted),
         brier: calibration::brier(&sorted),
-        ece,
+        ece: calibration::ece_estimate(&sorted, ece),
         roc: rank::roc_curve(&sorted),
         calibration,
     }

@@ -32,7 +32,7 @@ pub fn read<'a>(m: &'a Metrics, name: &str) -> Option<Reading<'a>> {
         "f1" => E(Some(&m.f1)),
         "auc" => E(m.auc.as_ref()),
         "brier" => N(m.brier),
-        "ece" => N(m.ece),
+        "ece" => E(Some(&m.ece)),
         _ => return None,
     })
 }

@@ -18,7 +18,8 @@ fn empty_input() {
     }
     assert_eq!((m.f1.low, m.f1.high), (0.0, 1.0));
     assert!(m.auc.is_none() && m.roc.is_empty() && m.calibration.is_empty());
-    assert_eq!((m.brier, m.ece), (0.0, 0.0));
+    assert_eq!((m.brier, m.ece.value), (0.0, 0.0));
+    assert_eq!((m.ece.low, m.ece.high), (0.0, 1.0));
     let json = serde_json::to_string(&m).unwrap();
     assert_eq!(serde_json::from_str::<Metrics>(&json).unwrap(), m);
 }
@@ -45,7 +46,7 @@ fn all_same_score() {
     assert_eq!(incl.roc.len(), 2);
     assert_eq!((incl.roc[1].fpr, incl.roc[1].tpr), (1.0, 1.0));
     assert_eq!(incl.calibration.len(), 1);
-    assert!((incl.ece - 0.1).abs() < 1e-15);
+    assert!((incl.ece.value - 0.1).abs() < 1e-15);
     // F1 is 0/0 when nothing is called positive and no positive is present.
     let none = compute(&cases(&[(false, 0.1), (false, 0.2)]), 0.5, true);
     assert_eq!(none.f1.value, 0.0);

@@ -126,6 +126,8 @@ pub(crate) fn spec(version: &str) -> ModelSpec {
         situation: None,
         safety_class: None,
         runtime: None,
+        prevalence: Default::default(),
+        robustness: None,
         artifact: ArtifactSpec {
             path: "model/classifier.onnx".into(),
             sha256: None,
