@@ -236,7 +236,12 @@ pub const FIGURES: [&str; 3] = [
 /// The files every dossier of this clic version lists in its record.
 pub fn required_outputs() -> Vec<&'static str> {
     let mut out: Vec<&str> = crate::render::DOCUMENTS.iter().map(|d| d.output).collect();
-    out.extend(["index.html", "results.json", SCANS_MANIFEST]);
+    out.extend([
+        "index.html",
+        "results.json",
+        crate::sbom::FILE,
+        SCANS_MANIFEST,
+    ]);
     out.sort_unstable();
     out
 }

@@ -29,4 +29,7 @@ pub struct Sources<'a> {
     pub read_limits: &'a clic_runner::budget::ReadLimits,
     /// The version of clic that makes the dossier (recorded in it).
     pub clic_version: &'a str,
+    /// What the model's graph declares (its opsets and operators, for the SBOM); none
+    /// when the artifact cannot be read.
+    pub graph: Option<&'a clic_runner::facts::artifact::onnx::OnnxInfo>,
 }

@@ -139,6 +139,11 @@ pub fn run(
         Ok(x) => x,
         Err(s) => return s,
     };
+    // The graph's opsets and operators for the SBOM; an unreadable artifact already
+    // failed its own checks, and the SBOM then lists the model without them.
+    let graph = clic_runner::facts::artifact::read_model(&dir.join(&spec.artifact.path))
+        .ok()
+        .and_then(|b| clic_runner::facts::artifact::onnx::read(&b).ok());
     let sources = Sources {
         plan,
         spec: &spec,
@@ -150,6 +155,7 @@ pub fn run(
         waivers_as_of: &as_of,
         read_limits: &budget.read,
         clic_version: env!("CARGO_PKG_VERSION"),
+        graph: graph.as_ref(),
     };
     let mut files = match dossier::assemble(&sources, &templates) {
         Ok(f) => f,

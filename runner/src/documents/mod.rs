@@ -27,7 +27,11 @@
 
 mod front_matter;
 mod markdown;
+pub mod risk;
 pub mod sections;
+pub mod significance;
+pub mod soup;
+pub mod tables;
 pub mod templates;
 
 pub use front_matter::FrontMatter;

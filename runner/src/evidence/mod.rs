@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 pub mod scope;
+pub mod verification;
 
 /// Version of the Evidence format.
 pub const EVIDENCE_FORMAT: u32 = 1;
@@ -180,6 +181,9 @@ pub fn run(plan: &Plan, facts: &mut dyn FactSource, options: &RunOptions) -> Evi
     let mut results = Vec::new();
     let mut not_run = Vec::new();
     let mut untouched = Vec::new();
+    // Checks that read the hazard matrix run last, over the others' results; each keeps
+    // its place in the plan's order.
+    let mut later = Vec::new();
     for check in &plan.checks {
         if check.stage > options.stage {
             not_run.push(check.id.clone());
@@ -193,11 +197,28 @@ pub fn run(plan: &Plan, facts: &mut dyn FactSource, options: &RunOptions) -> Evi
             untouched.push(check.id.clone());
             continue;
         }
+        if verification::deferred(check) {
+            later.push((results.len() + later.len(), check));
+            continue;
+        }
         let mut r = evaluate(check, facts);
         if let Some(w) = plan.waivers.iter().find(|w| w.control == check.id) {
             apply_waiver(&mut r, w, &options.today);
         }
         results.push(r);
+    }
+    let ids: Vec<String> = plan.checks.iter().map(|c| c.id.clone()).collect();
+    let mut resolved = Vec::new();
+    for (at, check) in later {
+        let mut source = verification::Resolving::new(facts, &ids, &results);
+        let mut r = evaluate(check, &mut source);
+        if let Some(w) = plan.waivers.iter().find(|w| w.control == check.id) {
+            apply_waiver(&mut r, w, &options.today);
+        }
+        resolved.push((at, r));
+    }
+    for (at, r) in resolved {
+        results.insert(at.min(results.len()), r);
     }
     let mut summary = Summary::default();
     for r in &results {

@@ -429,6 +429,16 @@ pub const FACTS: &[(&str, Read)] = &[
                 .collect(),
         )
     }),
+    ("artifact.operators", |r, _| {
+        Value::List(
+            r.info
+                .operators
+                .iter()
+                .cloned()
+                .map(Value::String)
+                .collect(),
+        )
+    }),
     ("artifact.deterministic", |r, _| {
         r.deterministic.map_or(Value::Null, Value::Bool)
     }),

@@ -30,6 +30,9 @@ pub struct OnnxInfo {
     pub custom_domains: BTreeSet<String>,
     /// Number of nodes in the main graph.
     pub nodes: usize,
+    /// The operators the main graph's nodes use, by `op_type`, sorted; an operator of a
+    /// domain other than the default ONNX one is written `domain:op_type`.
+    pub operators: BTreeSet<String>,
 }
 
 /// A graph input or output.
@@ -118,13 +121,27 @@ fn read_graph(bytes: &[u8], info: &mut OnnxInfo) -> Result<(), OnnxError> {
         match field?.pair() {
             (1, Value::Bytes(node)) => {
                 info.nodes += 1;
+                let (mut op, mut op_domain) = (String::new(), String::new());
                 for f in Fields::new(node) {
-                    if let (7, Value::Bytes(d)) = f?.pair() {
-                        let domain = text(d)?;
-                        if !STANDARD_DOMAINS.contains(&domain.as_str()) {
-                            info.custom_domains.insert(domain);
+                    match f?.pair() {
+                        (4, Value::Bytes(t)) => op = text(t)?,
+                        (7, Value::Bytes(d)) => {
+                            let domain = text(d)?;
+                            if !STANDARD_DOMAINS.contains(&domain.as_str()) {
+                                info.custom_domains.insert(domain.clone());
+                            }
+                            op_domain = domain;
                         }
+                        _ => {}
                     }
+                }
+                if !op.is_empty() {
+                    info.operators
+                        .insert(if matches!(op_domain.as_str(), "" | "ai.onnx") {
+                            op
+                        } else {
+                            format!("{op_domain}:{op}")
+                        });
                 }
             }
             (2, Value::Bytes(b)) => info.graph_name = text(b)?,
@@ -435,6 +452,11 @@ mod tests {
         assert_eq!(
             info.custom_domains.into_iter().collect::<Vec<_>>(),
             vec!["com.example".to_string()]
+        );
+        assert_eq!(
+            info.operators.into_iter().collect::<Vec<_>>(),
+            vec!["com.example:Relu".to_string()],
+            "an operator of another domain is named with it"
         );
     }
 
