@@ -51,6 +51,8 @@ pub struct Context<'a> {
     pub documents: Vec<DocumentRow>,
     /// Short texts from the documents.
     pub text: Texts,
+    /// The risk file's hazard ↔ risk control ↔ verification matrix (Annex II 5(b)).
+    pub risk_matrix: crate::risk_matrix::RiskMatrix,
     /// The regulatory sections (Annex II, III, IV, the GSPRs).
     pub regulatory: Regulatory<'a>,
     /// Every control with its result.

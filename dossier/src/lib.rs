@@ -29,7 +29,9 @@ pub mod quote;
 pub mod regulatory;
 pub mod prevalence;
 pub mod render;
+pub mod risk_matrix;
 pub mod rows;
+pub mod sbom;
 pub mod sections;
 pub mod shown;
 pub mod sources;
@@ -188,6 +190,7 @@ pub fn context<'a>(
         benchmark,
         documents: docs,
         text,
+        risk_matrix: risk_matrix::matrix(src.documents, src.plan, src.evidence),
         regulatory,
         controls,
         traceability,
@@ -280,6 +283,10 @@ pub fn assemble(
         waivers_as_of: src.waivers_as_of,
     };
     files.insert("results.json".to_string(), json_bytes(&run));
+    files.insert(
+        sbom::FILE.to_string(),
+        json_bytes(&sbom::document(src, &ctx.benchmark)),
+    );
     if let Ok(ev) = src.bench {
         files.insert(
             "benchmark.json".to_string(),
