@@ -630,3 +630,118 @@ fn a_declared_tolerance_without_the_declared_runtime_to_compare_with_fails_the_r
         "1.1(i) does not say why no equivalence is shown:\n{i}"
     );
 }
+
+/// The row of the GSPR checklist `md` whose anchor is `id`.
+fn gspr_row_of(md: &str, id: &str) -> String {
+    let anchor = format!("<a id=\"gspr-{id}\"></a>");
+    md.lines()
+        .find(|l| l.contains(&anchor))
+        .unwrap_or_else(|| panic!("no GSPR row {id}"))
+        .to_string()
+}
+
+/// The status of control `id` in a dossier's results.json.
+fn status_in(dossier: &Path, id: &str) -> String {
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dossier.join("results.json")).expect("results.json"),
+    )
+    .expect("JSON");
+    let all = results["results"].as_array().expect("a list of results");
+    all.iter()
+        .map(|r| &r["result"])
+        .find(|r| r["id"] == id)
+        .and_then(|r| r["status"].as_str())
+        .unwrap_or_else(|| panic!("no result for {id}"))
+        .to_string()
+}
+
+#[test]
+fn the_release_signature_is_verified_and_the_claims_precede_the_model() {
+    let dossier: &Path = &released().dossier;
+    for id in [
+        "ai_act.high_risk.cybersecurity",
+        "mdr.performance.claims-prespecified",
+        "mdr.technical_documentation.approved-before-release",
+    ] {
+        assert_eq!(status_in(dossier, id), "passed", "{id}");
+    }
+    for row in ["Annex-I-17.4", "Annex-I-18.8"] {
+        let r = gspr_row(row);
+        assert!(
+            r.contains("yes:"),
+            "{row} is not met on a verified signature:\n{r}"
+        );
+    }
+}
+
+#[test]
+fn a_signature_by_an_unlisted_key_and_claims_lowered_after_the_model_fail_the_release() {
+    let repo = release::repo();
+    let root = repo.path();
+    // The claims are lowered after the model was scored, in a signed commit of its own.
+    let manifest = std::fs::read_to_string(root.join("model.clic")).expect("manifest");
+    let lowered = manifest.replace("sensitivity 72%", "sensitivity 70%");
+    assert_ne!(lowered, manifest, "the example's sensitivity claim moved");
+    std::fs::write(root.join("model.clic"), lowered).expect("write");
+    release::commit_signed(root, &["model.clic"], "CR-2 Lower the sensitivity claim");
+    common::git(root, &["tag", "-f", "v1.4.0"]);
+    // The allowed signers file lists another key than the one that signed.
+    let other = root.join(".git/other-key");
+    release::keygen(&other, "ed25519", "");
+    std::fs::write(
+        release::allowed_signers(root),
+        format!(
+            "ra@example.com namespaces=\"git\" {}\n",
+            release::public_key(&other)
+        ),
+    )
+    .expect("write");
+    let out = tempfile::tempdir().expect("temp dir");
+    let dossier = out.path().join("d");
+    let run = clic()
+        .arg("dossier")
+        .arg(root)
+        .arg("--out")
+        .arg(&dossier)
+        .output()
+        .expect("clic runs");
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    assert_eq!(
+        status_in(&dossier, "ai_act.high_risk.cybersecurity"),
+        "failed"
+    );
+    assert_eq!(
+        status_in(&dossier, "mdr.performance.claims-prespecified"),
+        "failed"
+    );
+    let md = std::fs::read_to_string(dossier.join("gspr-checklist.md")).expect("checklist");
+    for row in ["Annex-I-17.4", "Annex-I-18.8"] {
+        let r = gspr_row_of(&md, row);
+        assert!(
+            r.contains("the release signature is not verified"),
+            "{row} shows as met on an unverified signature:\n{r}"
+        );
+    }
+}
+
+#[test]
+fn a_garbled_allowed_signers_file_is_a_coded_error_not_a_verdict() {
+    let repo = release::repo();
+    let root = repo.path();
+    std::fs::write(
+        release::allowed_signers(root),
+        "ra@example.com namespaces=\"git\" ssh-ed25519 not-a-key\n",
+    )
+    .expect("write");
+    let out = tempfile::tempdir().expect("temp dir");
+    let run = clic()
+        .arg("dossier")
+        .arg(root)
+        .arg("--out")
+        .arg(out.path().join("d"))
+        .output()
+        .expect("clic runs");
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    let t = text(&run).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(t.contains("clic::E031") && t.contains("line 1"), "{t}");
+}
