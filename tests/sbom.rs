@@ -6,7 +6,6 @@
 //! list's items and the crates of the build.
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
