@@ -51,6 +51,8 @@ pub struct Context<'a> {
     pub documents: Vec<DocumentRow>,
     /// Short texts from the documents.
     pub text: Texts,
+    /// The STARD 2015 and CLAIM checklists, item by item.
+    pub reporting: crate::reporting::Reporting,
     /// The risk file's hazard ↔ risk control ↔ verification matrix (Annex II 5(b)).
     pub risk_matrix: crate::risk_matrix::RiskMatrix,
     /// The regulatory sections (Annex II, III, IV, the GSPRs).

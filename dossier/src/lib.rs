@@ -19,16 +19,19 @@ pub mod claims;
 pub mod context;
 pub mod contexts;
 pub mod escape;
+pub mod evidenced;
 pub mod figures;
 pub mod fill;
 pub mod findings;
 pub mod integrity;
+pub mod justify;
 pub mod page;
 pub mod performance;
 pub mod quote;
 pub mod regulatory;
 pub mod prevalence;
 pub mod render;
+pub mod reporting;
 pub mod risk_matrix;
 pub mod rows;
 pub mod sbom;
@@ -164,6 +167,7 @@ pub fn context<'a>(
     let views = views::doc_views(src.documents);
     let docs = sections::documents(&views, &mut gaps);
     let text = sections::texts(&views, &mut gaps);
+    let reporting = reporting::checklists(src, &views, &benchmark, &mut gaps);
     let regulatory = sections::regulatory(src, &views, &benchmark, &mut gaps);
     let controls = context::controls(src.plan, src.evidence);
     let traceability = context::traceability(src.plan, src.evidence);
@@ -190,6 +194,7 @@ pub fn context<'a>(
         benchmark,
         documents: docs,
         text,
+        reporting,
         risk_matrix: risk_matrix::matrix(src.documents, src.plan, src.evidence),
         regulatory,
         controls,

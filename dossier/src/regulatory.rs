@@ -137,8 +137,29 @@ pub struct GsprRow<'a> {
     pub standards: String,
     /// The controls covering it, with their results.
     pub controls: Vec<CoveringControl<'a>>,
+    /// The document sections that hold its evidence, each with its document's version.
+    pub documents: Vec<GsprCitation>,
+    /// How its passing controls evidence it ([`crate::evidenced::Kind::label`]), `none`
+    /// when none passes, `—` for a heading or a requirement that does not apply.
+    pub evidence: &'static str,
     /// Whether it is met, in words.
     pub verdict: &'static str,
+}
+
+/// A section of a document that holds the evidence of a GSPR.
+#[derive(Debug, Clone, Serialize)]
+pub struct GsprCitation {
+    /// The document's path, as the manifest names it.
+    pub path: String,
+    /// Its version (front matter), or a marker when it records none.
+    pub version: Filled,
+    /// The section's heading, as the document writes it (as its template does when the
+    /// document lacks it).
+    pub section: String,
+    /// `written`, `empty` or `absent`.
+    pub state: &'static str,
+    /// What a control of the policies checks of it, in words.
+    pub checked: &'static str,
 }
 
 /// An item of AI Act Annex IV.

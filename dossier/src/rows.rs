@@ -18,6 +18,9 @@ pub struct GateStatus<'a> {
     pub counts: Counts,
     /// The results that block the release.
     pub blocking: Vec<Blocking<'a>>,
+    /// How the GSPRs that apply are evidenced: by measurement, a reviewed document or a
+    /// presence only ([`crate::evidenced`]).
+    pub evidenced: crate::evidenced::Evidenced,
 }
 
 /// The results by status.

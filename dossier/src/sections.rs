@@ -158,7 +158,7 @@ pub fn regulatory<'a>(
     Regulatory {
         annex_ii: crate::adapt::annex_ii(src, docs, benchmark, gaps),
         annex_iii: annex_iii(src, docs, benchmark, gaps),
-        gspr: gspr(src),
+        gspr: gspr(src, docs),
         ai_act: crate::adapt::ai_act(src, docs, benchmark, gaps),
         questionnaire,
         no_questionnaire,
@@ -182,14 +182,25 @@ fn questionnaire(docs: &[DocView]) -> Vec<Answer> {
         .collect()
 }
 
-/// The GSPR checklist: every requirement of the catalogue with the controls covering it.
-fn gspr<'a>(src: &Sources<'a>) -> Vec<GsprRow<'a>> {
+/// The GSPR checklist: every requirement of the catalogue with the controls covering it,
+/// the document sections that hold its evidence, how it is evidenced and a justification
+/// of its own ([`crate::justify`]).
+fn gspr<'a>(src: &Sources<'a>, docs: &[DocView]) -> Vec<GsprRow<'a>> {
     crate::adapt::gspr_items()
         .into_iter()
         .map(|g| {
-            let controls = controls_citing(src.plan, src.evidence, &|fw, clause| {
-                fw == "mdr" && covers(clause, &g.reference)
-            });
+            let cites = |fw: &str, clause: &str| fw == "mdr" && covers(clause, &g.reference);
+            let controls = controls_citing(src.plan, src.evidence, &cites);
+            let covering: Vec<crate::justify::Covering<'_>> = src
+                .plan
+                .checks
+                .iter()
+                .filter(|c| c.citations.iter().any(|x| cites(&x.framework, &x.clause)))
+                .map(|c| crate::justify::Covering {
+                    check: c,
+                    result: src.evidence.results.iter().find(|r| r.id == c.id),
+                })
+                .collect();
             // A requirement a signature-verifying control covers is met only when that
             // control passes (crate::signatures): a signature nobody verified, or
             // another control's pass, does not evidence it.
@@ -206,6 +217,23 @@ fn gspr<'a>(src: &Sources<'a>) -> Vec<GsprRow<'a>> {
                 (true, false, true) => "yes: a passing control covers it",
                 (true, false, false) => "OPEN: no covering control passes",
             };
+            let assessed = g.applies && !g.heading;
+            let (documents, missing) = if assessed {
+                crate::justify::citations(&g.reference, &covering, docs)
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let rationale = if assessed {
+                crate::justify::justification(&covering, &documents, &missing)
+            } else {
+                g.rationale
+            };
+            let evidence = if assessed {
+                crate::evidenced::of_requirement(src.plan, src.evidence, &g.reference)
+                    .map_or("none", crate::evidenced::Kind::label)
+            } else {
+                "—"
+            };
             GsprRow {
                 applies: if g.heading {
                     "—"
@@ -216,10 +244,12 @@ fn gspr<'a>(src: &Sources<'a>) -> Vec<GsprRow<'a>> {
                 },
                 reference: g.reference,
                 title: g.title,
-                rationale: g.rationale,
+                rationale,
                 method: g.method,
                 standards: g.standards,
                 controls,
+                documents,
+                evidence,
                 verdict,
             }
         })

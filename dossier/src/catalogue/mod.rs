@@ -17,6 +17,7 @@
 mod ai_act;
 pub mod fills;
 mod gspr;
+pub mod gspr_sections;
 mod mdr;
 #[cfg(test)]
 mod tests;
