@@ -5,7 +5,6 @@
 //! is refused before anything is read.
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 

@@ -39,6 +39,7 @@ pub mod sections;
 pub mod shown;
 pub mod sources;
 pub mod views;
+pub mod subgroups;
 pub mod write;
 
 use clic_compiler::plan::ModelSpec;
