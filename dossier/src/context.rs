@@ -569,6 +569,10 @@ pub fn benchmark<'a>(
         reason: None,
         measured: None,
         findings: None,
+        robustness: ev
+            .robustness
+            .as_ref()
+            .map(crate::performance::RobustnessView::of),
     };
     if let (Some(f), true) = (&ev.findings, !spec.analysis.findings.is_empty()) {
         let mut report = crate::findings::report(f, &spec.analysis.finding_claims);

@@ -30,6 +30,59 @@ pub struct Benchmark<'a> {
     /// Several findings per unit of analysis, when the manifest declares them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub findings: Option<crate::findings::FindingsReport>,
+    /// The robustness study, formatted, when the manifest declares one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robustness: Option<RobustnessView>,
+}
+
+/// The robustness study as the clinical performance report shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RobustnessView {
+    /// The largest drop of a metric, or why it is not known.
+    pub largest_drop: String,
+    /// The claimed bound.
+    pub max_drop: String,
+    /// One row per perturbation, every figure formatted.
+    pub rows: Vec<std::collections::BTreeMap<&'static str, String>>,
+}
+
+impl RobustnessView {
+    /// The view of a study.
+    pub fn of(r: &clic_runner::bench::robustness::Robustness) -> Self {
+        let value =
+            |v: Option<f64>| v.map_or_else(|| "not computed".to_string(), |v| format!("{v:.3}"));
+        let delta = |v: Option<f64>| {
+            v.map_or_else(
+                || "not computed".to_string(),
+                |v| format!("{:+.1} points", v * 100.0),
+            )
+        };
+        Self {
+            largest_drop: r.largest_drop.map_or_else(
+                || "not computed".to_string(),
+                |d| format!("{:.1} points", d * 100.0),
+            ),
+            max_drop: format!("{:.1} points", r.max_drop * 100.0),
+            rows: r
+                .rows
+                .iter()
+                .map(|p| {
+                    [
+                        ("perturbation", p.perturbation.clone()),
+                        ("units", p.units.to_string()),
+                        ("auc", value(p.auc)),
+                        ("delta_auc", delta(p.delta_auc)),
+                        ("sensitivity", value(p.sensitivity)),
+                        ("delta_sensitivity", delta(p.delta_sensitivity)),
+                        ("specificity", value(p.specificity)),
+                        ("delta_specificity", delta(p.delta_specificity)),
+                    ]
+                    .into_iter()
+                    .collect()
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Benchmark<'_> {
@@ -43,6 +96,7 @@ impl Benchmark<'_> {
             reason: Some(reason),
             measured: None,
             findings: None,
+            robustness: None,
         }
     }
 }
@@ -121,6 +175,8 @@ pub struct Measured<'a> {
     pub claims: Vec<ClaimView<'a>>,
     /// The subgroup tables.
     pub subgroups: Vec<SubgroupTable>,
+    /// How many subgroup comparisons were made and what multiplicity adjustment applies.
+    pub multiplicity: String,
     /// The figure files the report may show.
     pub figures: Vec<String>,
     /// Whether there is a ROC figure.
@@ -187,8 +243,6 @@ pub struct RawEstimate {
     pub high: f64,
 }
 
-/// A row of the estimates table.
-#[derive(Debug, Serialize)]
 /// PPV and NPV at one deployment prevalence the manifest declares.
 #[derive(Debug, Clone, Serialize)]
 pub struct AtPrevalenceRow {
@@ -200,15 +254,17 @@ pub struct AtPrevalenceRow {
     pub npv: EstimateView,
 }
 
+/// A row of the estimates table.
+#[derive(Debug, Serialize)]
 pub struct MetricRow {
     /// The metric's label.
     pub name: &'static str,
-    /// Its estimate.
-    #[serde(flatten)]
     /// For a figure that depends on the prevalence (PPV, NPV, accuracy, F1): `at the
     /// reference set's prevalence of 33.0%`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Its estimate.
+    #[serde(flatten)]
     pub estimate: EstimateView,
 }
 
@@ -276,6 +332,25 @@ pub struct SubgroupTable {
     pub attribute: &'static str,
     /// Its values with labelled, scored scans.
     pub groups: Vec<SubgroupRow>,
+    /// Assessable comparisons of its groups against the rest (the Holm family's size).
+    pub comparisons: u64,
+    /// Comparisons of its groups that are not assessable.
+    pub not_assessable: u64,
+}
+
+/// A subgroup's difference from the rest of the scans in one metric, as shown.
+#[derive(Debug, Serialize)]
+pub struct DifferenceView {
+    /// The difference in points with its 95% interval, or why there is none; a group
+    /// too small to judge says so.
+    pub shown: String,
+    /// Whether the group is large enough to be judged on the metric.
+    pub assessable: bool,
+    /// The interval's method, in words.
+    pub method: String,
+    /// The Holm-adjusted one-sided p value of lagging by 5 points (four decimals), `—`
+    /// where not assessable.
+    pub p_holm: String,
 }
 
 /// One subgroup: its counts and every metric the registry computes per subgroup, under
@@ -293,6 +368,9 @@ pub struct SubgroupRow {
     /// The metrics, by the registry's name.
     #[serde(flatten)]
     pub metrics: BTreeMap<&'static str, SubgroupMetric>,
+    /// Its differences from the rest of the scans, by metric (sensitivity, specificity,
+    /// accuracy).
+    pub vs_rest: BTreeMap<&'static str, DifferenceView>,
 }
 
 /// A metric of a subgroup.

@@ -264,8 +264,15 @@ const SUBGROUP_HEAD: [(&str, &str, &str); 5] = [
     ("negatives", "Number", "Negative scans in the group."),
 ];
 
+/// The record field every `Subgroup` has after its metrics.
+const SUBGROUP_TAIL: (&str, &str, &str) = (
+    "vs_rest",
+    "SubgroupComparison",
+    "The group against the rest of the units (every other group of the attribute): the difference of its sensitivity, specificity and accuracy, with its 95% interval, whether the group is large enough to be judged, and the non-inferiority p values.",
+);
+
 const SUBGROUP_LEN: usize = {
-    let (mut n, mut i) = (SUBGROUP_HEAD.len(), 0);
+    let (mut n, mut i) = (SUBGROUP_HEAD.len() + 1, 0);
     while i < METRICS.len() {
         if METRICS[i].subgroup.is_some() {
             n += 1;
@@ -276,7 +283,7 @@ const SUBGROUP_LEN: usize = {
 };
 
 /// The fields of the `Subgroup` record: its head, then every metric computed per
-/// subgroup, in registry order.
+/// subgroup, in registry order, then its comparison with the rest.
 pub const SUBGROUP_FIELDS: [(&str, &str, &str); SUBGROUP_LEN] = {
     let mut out = [("", "", ""); SUBGROUP_LEN];
     let mut i = 0;
@@ -292,6 +299,7 @@ pub const SUBGROUP_FIELDS: [(&str, &str, &str); SUBGROUP_LEN] = {
         }
         j += 1;
     }
+    out[i] = SUBGROUP_TAIL;
     out
 };
 

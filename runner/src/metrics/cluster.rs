@@ -34,6 +34,7 @@
 
 mod prepared;
 mod resample;
+pub mod subgroups;
 
 use prepared::Prepared;
 use resample::{draw, run};

@@ -18,6 +18,7 @@ pub mod paired;
 mod prevalence;
 mod rank;
 pub mod registry;
+pub mod subgroup;
 
 pub use prevalence::{at_prevalence, AtPrevalence};
 

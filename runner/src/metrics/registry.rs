@@ -4,6 +4,7 @@
 //! registry row and its arm in [`read`] are the whole of a metric outside its computation.
 //! (The figures plot sensitivity and specificity by name: they are drawings of those two.)
 
+use super::subgroup::Difference;
 use super::{proportion_value, Estimate, Metrics};
 use clic_compiler::plan::Value;
 use clic_compiler::schema::metrics::{Kind, MetricDef, METRICS};
@@ -73,9 +74,10 @@ pub fn fact(m: &Metrics, name: &str) -> Option<Value> {
     METRICS.iter().find(|d| d.name == name).map(|d| value(m, d))
 }
 
-/// A `Subgroup` record: the attribute and its value, the counts, and every metric the
-/// registry computes per subgroup.
-pub fn subgroup(attribute: &str, group: &str, m: &Metrics) -> Value {
+/// A `Subgroup` record: the attribute and its value, the counts, every metric the
+/// registry computes per subgroup, and `vs_rest`, its differences from the rest of the
+/// units ([`super::subgroup`]), one `RestDifference` per metric compared.
+pub fn subgroup(attribute: &str, group: &str, m: &Metrics, vs_rest: &[Difference]) -> Value {
     let mut fields: BTreeMap<String, Value> = BTreeMap::new();
     fields.insert("attribute".into(), Value::String(attribute.to_string()));
     fields.insert("value".into(), Value::String(group.to_string()));
@@ -89,7 +91,36 @@ pub fn subgroup(attribute: &str, group: &str, m: &Metrics) -> Value {
     for def in METRICS.iter().filter(|d| d.subgroup.is_some()) {
         fields.insert(def.name.into(), value(m, def));
     }
+    let compared: BTreeMap<String, Value> = vs_rest
+        .iter()
+        .map(|d| (d.metric.name().to_string(), difference_value(d)))
+        .collect();
+    fields.insert("vs_rest".into(), Value::Record(compared));
     Value::Record(fields)
+}
+
+/// A `RestDifference` record: the difference, its interval (none where undefined), the
+/// rest's estimate, whether it is assessable, the p values and the family's size.
+pub fn difference_value(d: &Difference) -> Value {
+    let opt = |x: Option<f64>| x.map_or(Value::Null, Value::Number);
+    let mut r: BTreeMap<String, Value> = BTreeMap::new();
+    r.insert("value".into(), opt(d.value));
+    let ci = d.value.map_or(Value::Null, |_| {
+        let mut ci = BTreeMap::new();
+        ci.insert("low".to_string(), Value::Number(d.low));
+        ci.insert("high".to_string(), Value::Number(d.high));
+        ci.insert("method".to_string(), Value::String(d.method.clone()));
+        Value::Record(ci)
+    });
+    r.insert("ci95".into(), ci);
+    r.insert("rest".into(), opt(d.rest));
+    r.insert("rest_n".into(), Value::Number(d.rest_n as f64));
+    r.insert("assessable".into(), Value::Bool(d.assessable));
+    r.insert("p_noninferior".into(), opt(d.p_noninferior));
+    r.insert("p_holm".into(), opt(d.p_holm));
+    r.insert("family".into(), Value::Number(d.family as f64));
+    r.insert("margin".into(), Value::Number(super::subgroup::MARGIN));
+    Value::Record(r)
 }
 
 /// Whether a reading meets a claim of `bound` on its metric, as the standard claim
@@ -153,7 +184,7 @@ mod tests {
             assert_eq!(fact(&m, k).as_ref(), Some(v), "{k}");
         }
         assert!(fact(&m, "by").is_none());
-        let Value::Record(g) = subgroup("Modality", "CR", &m) else {
+        let Value::Record(g) = subgroup("Modality", "CR", &m, &[]) else {
             panic!("not a record")
         };
         let declared: Vec<&str> = clic_compiler::schema::metrics::SUBGROUP_FIELDS

@@ -99,15 +99,22 @@ impl Prepared {
     /// `None` where the weighted class it needs is empty. `scratch` is reused between
     /// calls. Every sum is of integers, so the result is exact up to the final division.
     pub(super) fn statistics(&self, mult: &[u32], scratch: &mut Vec<u64>) -> [Option<f64>; 3] {
-        let (mut p, mut tp, mut n, mut tn) = (0u64, 0u64, 0u64, 0u64);
+        let c = self.cells(mult);
+        [ratio(c.tp, c.p), ratio(c.tn, c.n), self.auc(mult, scratch)]
+    }
+
+    /// The weighted 2x2 table: positives, true positives, negatives, true negatives,
+    /// each unit weighing `mult[its cluster]`.
+    pub(super) fn cells(&self, mult: &[u32]) -> Cells {
+        let mut out = Cells::default();
         for c in &self.counts {
             let w = u64::from(mult[c.cluster as usize]);
-            p += w * u64::from(c.positives);
-            tp += w * u64::from(c.true_positives);
-            n += w * u64::from(c.negatives);
-            tn += w * u64::from(c.true_negatives);
+            out.p += w * u64::from(c.positives);
+            out.tp += w * u64::from(c.true_positives);
+            out.n += w * u64::from(c.negatives);
+            out.tn += w * u64::from(c.true_negatives);
         }
-        [ratio(tp, p), ratio(tn, n), self.auc(mult, scratch)]
+        out
     }
 
     /// The weighted AUC: sum over positives of weight × (weighted negatives below + 1/2
@@ -138,6 +145,19 @@ impl Prepared {
     }
 }
 
-fn ratio(num: u64, den: u64) -> Option<f64> {
+/// A weighted 2x2 table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Cells {
+    /// Weighted positives.
+    pub p: u64,
+    /// Weighted true positives.
+    pub tp: u64,
+    /// Weighted negatives.
+    pub n: u64,
+    /// Weighted true negatives.
+    pub tn: u64,
+}
+
+pub(super) fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }

@@ -33,6 +33,44 @@ pub(super) fn run<F>(clusters: u32, resampling: Resampling, eval: F) -> Vec<Opti
 where
     F: Fn(&[u32], &mut Vec<u64>) -> Vec<Option<f64>> + Sync,
 {
+    let (observed, samples) = samples(clusters, resampling, eval);
+    observed
+        .iter()
+        .zip(&samples)
+        .map(|(value, v)| interval(*value, v, resampling))
+        .collect()
+}
+
+/// The percentile interval of one position: its observed value and its resampled values
+/// in ascending order; none when either is missing.
+pub(super) fn interval(
+    value: Option<f64>,
+    sorted: &[f64],
+    resampling: Resampling,
+) -> Option<Interval> {
+    let value = value?;
+    if sorted.is_empty() {
+        return None;
+    }
+    Some(Interval {
+        value,
+        low: percentile(sorted, 0.025),
+        high: percentile(sorted, 0.975),
+        resamples: resampling.resamples,
+        used: u32::try_from(sorted.len()).unwrap_or(u32::MAX),
+    })
+}
+
+/// Evaluates `eval` on the observed data and on every resample: the observed row, and
+/// per position the resampled values where defined, in ascending order.
+pub(super) fn samples<F>(
+    clusters: u32,
+    resampling: Resampling,
+    eval: F,
+) -> (Vec<Option<f64>>, Vec<Vec<f64>>)
+where
+    F: Fn(&[u32], &mut Vec<u64>) -> Vec<Option<f64>> + Sync,
+{
     let observed = eval(&vec![1; clusters as usize], &mut Vec::new());
     let rows: Vec<Vec<Option<f64>>> = (0..resampling.resamples)
         .into_par_iter()
@@ -44,23 +82,12 @@ where
             },
         )
         .collect();
-    observed
-        .iter()
-        .enumerate()
-        .map(|(s, value)| {
-            let value = (*value)?;
+    let sorted = (0..observed.len())
+        .map(|s| {
             let mut v: Vec<f64> = rows.iter().filter_map(|row| row[s]).collect();
-            if v.is_empty() {
-                return None;
-            }
             v.sort_by(f64::total_cmp);
-            Some(Interval {
-                value,
-                low: percentile(&v, 0.025),
-                high: percentile(&v, 0.975),
-                resamples: resampling.resamples,
-                used: u32::try_from(v.len()).unwrap_or(u32::MAX),
-            })
+            v
         })
-        .collect()
+        .collect();
+    (observed, sorted)
 }
