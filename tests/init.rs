@@ -244,6 +244,8 @@ fn ci_scaffolds_cache_clic_keyed_on_its_version_and_explain_the_repository_varia
                     let download = run.find("sha256sum -c").expect("the checksum is checked");
                     assert!(download < run.find("cargo install").expect("fallback"));
                     assert!(run.contains("--tag \"v$CLIC_VERSION\""), "{run}");
+                    // The shared S3 cache, which the shard jobs use, is an optional feature.
+                    assert!(run.contains("--features full"), "{run}");
                 }
             }
         }

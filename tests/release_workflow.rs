@@ -133,7 +133,7 @@ fn the_release_workflow_builds_linux_and_macos_and_packs_with_the_script() {
         .collect();
     assert!(
         runs.iter().any(|r| r
-            .contains("cargo build --release --locked --bin clic --target ${{ matrix.target }}")),
+            .contains("cargo build --release --locked --features full --bin clic --target ${{ matrix.target }}")),
         "{runs:?}"
     );
     assert!(

@@ -22,9 +22,11 @@
 //! The evidence does not depend on where an entry came from: a run with the remote gives
 //! the same bytes as a run without.
 
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-use object_store::path::Path as ObjectPath;
-use object_store::{ClientConfigKey, ObjectStore, PutPayload, RetryConfig};
+//!
+//! The client is built with the `s3` cargo feature (release binaries have it; a plain
+//! `cargo install --path .` leaves it out, which saves a sixth of the cold build). Without
+//! it a configured remote is a warning and the run is local, as for an unreachable one.
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -136,8 +138,7 @@ pub fn shared() -> Option<Arc<Remote>> {
 /// An S3-compatible bucket holding per-scan entries, and what this run did with it.
 pub struct Remote {
     location: Location,
-    store: Box<dyn ObjectStore>,
-    runtime: tokio::runtime::Runtime,
+    client: client::Client,
     /// Off after the first failure: the run goes on locally.
     off: AtomicBool,
     fetched: AtomicU64,
@@ -153,35 +154,25 @@ impl std::fmt::Debug for Remote {
     }
 }
 
+/// What a read of one entry found.
+#[cfg_attr(
+    not(feature = "s3"),
+    expect(dead_code, reason = "without the `s3` feature there is no client to read")
+)]
+enum Fetch {
+    Bytes(Vec<u8>),
+    Missing,
+    TooLarge,
+}
+
 impl Remote {
     /// A client for `location`, configured from the AWS environment variables, with
     /// clic's bounds on time. Makes no request.
     pub fn open(location: Location) -> Result<Remote, String> {
-        let store = AmazonS3Builder::from_env()
-            .with_bucket_name(&location.bucket)
-            .with_config(
-                AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
-                format!("{}s", CONNECT_TIMEOUT.as_secs()),
-            )
-            .with_config(
-                AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
-                format!("{}s", REQUEST_TIMEOUT.as_secs()),
-            )
-            .with_retry(RetryConfig {
-                max_retries: 1,
-                retry_timeout: REQUEST_TIMEOUT,
-                ..RetryConfig::default()
-            })
-            .build()
-            .map_err(|e| e.to_string())?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = client::Client::open(&location)?;
         Ok(Remote {
             location,
-            store: Box::new(store),
-            runtime,
+            client,
             off: AtomicBool::new(false),
             fetched: AtomicU64::new(0),
             stored: AtomicU64::new(0),
@@ -194,20 +185,19 @@ impl Remote {
         &self.location
     }
 
-    fn path(&self, relative: &str) -> ObjectPath {
+    fn path(&self, relative: &str) -> String {
         if self.location.prefix.is_empty() {
-            ObjectPath::from(relative)
+            relative.to_string()
         } else {
-            ObjectPath::from(format!("{}/{relative}", self.location.prefix))
+            format!("{}/{relative}", self.location.prefix)
         }
     }
 
-    fn fail(&self, what: &str, relative: &str, e: &object_store::Error) {
+    fn fail(&self, what: &str, relative: &str, why: &str) {
         if !self.off.swap(true, Ordering::Relaxed) {
             eprintln!(
-                "warning: the shared cache `{}` failed to {what} `{relative}` ({}); this run computes without it",
+                "warning: the shared cache `{}` failed to {what} `{relative}` ({why}); this run computes without it",
                 self.location,
-                one_line(e)
             );
         }
     }
@@ -218,23 +208,15 @@ impl Remote {
         if self.off.load(Ordering::Relaxed) {
             return None;
         }
-        let path = self.path(relative);
-        let got = self.runtime.block_on(async {
-            let result = self.store.get(&path).await?;
-            if result.meta.size > max {
-                return Ok(None);
-            }
-            result.bytes().await.map(|b| Some(b.to_vec()))
-        });
-        match got {
-            Ok(Some(bytes)) => Some(bytes),
-            Ok(None) => {
+        match self.client.get(&self.path(relative), max) {
+            Ok(Fetch::Bytes(bytes)) => Some(bytes),
+            Ok(Fetch::TooLarge) => {
                 self.reject(relative, "it is larger than any entry clic writes");
                 None
             }
-            Err(object_store::Error::NotFound { .. }) => None,
-            Err(e) => {
-                self.fail("read", relative, &e);
+            Ok(Fetch::Missing) => None,
+            Err(why) => {
+                self.fail("read", relative, &why);
                 None
             }
         }
@@ -245,16 +227,11 @@ impl Remote {
         if self.off.load(Ordering::Relaxed) {
             return;
         }
-        let path = self.path(relative);
-        let payload = PutPayload::from(bytes.to_vec());
-        match self
-            .runtime
-            .block_on(async { self.store.put(&path, payload).await })
-        {
-            Ok(_) => {
+        match self.client.put(&self.path(relative), bytes) {
+            Ok(()) => {
                 self.stored.fetch_add(1, Ordering::Relaxed);
             }
-            Err(e) => self.fail("write", relative, &e),
+            Err(why) => self.fail("write", relative, &why),
         }
     }
 
@@ -303,11 +280,103 @@ impl Remote {
     }
 }
 
-/// An object store error on one line (they can span several, with the request's body).
-fn one_line(e: &object_store::Error) -> String {
-    let text = e.to_string();
-    let line = text.lines().next().unwrap_or_default();
-    line.chars().take(300).collect()
+/// The object store client (`object_store` over S3, driven on a one-thread tokio runtime).
+#[cfg(feature = "s3")]
+mod client {
+    use super::{Fetch, Location, CONNECT_TIMEOUT, REQUEST_TIMEOUT};
+    use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+    use object_store::path::Path as ObjectPath;
+    use object_store::{ClientConfigKey, ObjectStore, PutPayload, RetryConfig};
+
+    pub(super) struct Client {
+        store: Box<dyn ObjectStore>,
+        runtime: tokio::runtime::Runtime,
+    }
+
+    impl Client {
+        pub(super) fn open(location: &Location) -> Result<Client, String> {
+            let store = AmazonS3Builder::from_env()
+                .with_bucket_name(&location.bucket)
+                .with_config(
+                    AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+                    format!("{}s", CONNECT_TIMEOUT.as_secs()),
+                )
+                .with_config(
+                    AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
+                    format!("{}s", REQUEST_TIMEOUT.as_secs()),
+                )
+                .with_retry(RetryConfig {
+                    max_retries: 1,
+                    retry_timeout: REQUEST_TIMEOUT,
+                    ..RetryConfig::default()
+                })
+                .build()
+                .map_err(|e| e.to_string())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            Ok(Client {
+                store: Box::new(store),
+                runtime,
+            })
+        }
+
+        pub(super) fn get(&self, path: &str, max: u64) -> Result<Fetch, String> {
+            let path = ObjectPath::from(path);
+            let got = self.runtime.block_on(async {
+                let result = self.store.get(&path).await?;
+                if result.meta.size > max {
+                    return Ok(None);
+                }
+                result.bytes().await.map(|b| Some(b.to_vec()))
+            });
+            match got {
+                Ok(Some(bytes)) => Ok(Fetch::Bytes(bytes)),
+                Ok(None) => Ok(Fetch::TooLarge),
+                Err(object_store::Error::NotFound { .. }) => Ok(Fetch::Missing),
+                Err(e) => Err(one_line(&e)),
+            }
+        }
+
+        pub(super) fn put(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+            let path = ObjectPath::from(path);
+            let payload = PutPayload::from(bytes.to_vec());
+            self.runtime
+                .block_on(async { self.store.put(&path, payload).await })
+                .map(|_| ())
+                .map_err(|e| one_line(&e))
+        }
+    }
+
+    /// An object store error on one line (they can span several, with the request's body).
+    fn one_line(e: &object_store::Error) -> String {
+        let text = e.to_string();
+        let line = text.lines().next().unwrap_or_default();
+        line.chars().take(300).collect()
+    }
+}
+
+/// Without the `s3` feature: no client, and a remote that was asked for says why.
+#[cfg(not(feature = "s3"))]
+mod client {
+    use super::{Fetch, Location};
+
+    pub(super) enum Client {}
+
+    impl Client {
+        pub(super) fn open(_: &Location) -> Result<Client, String> {
+            Err("this clic was built without the `s3` feature: install it with `cargo install --path . --locked --features s3`, or use a release binary".into())
+        }
+
+        pub(super) fn get(&self, _: &str, _: u64) -> Result<Fetch, String> {
+            match *self {}
+        }
+
+        pub(super) fn put(&self, _: &str, _: &[u8]) -> Result<(), String> {
+            match *self {}
+        }
+    }
 }
 
 #[cfg(test)]

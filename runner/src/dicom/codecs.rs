@@ -43,6 +43,12 @@ pub(crate) struct CodecError(String);
 
 const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 const JPEG_LS: &[&str] = &["1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"];
+/// JPEG XL Lossless, JPEG XL JPEG Recompression, JPEG XL (the `jpegxl` feature decodes them).
+const JPEG_XL: &[&str] = &[
+    "1.2.840.10008.1.2.4.110",
+    "1.2.840.10008.1.2.4.111",
+    "1.2.840.10008.1.2.4.112",
+];
 // The encapsulated syntaxes the guard checks before decoding, listed once there.
 use super::guard::{JPEG, JPEG_2000, RLE_LOSSLESS};
 
@@ -145,6 +151,12 @@ fn decode(obj: &Object, frame: u32) -> Result<DecodedPixelData<'_>, CodecError> 
         }
     }
     if !syntax.can_decode_all() {
+        if JPEG_XL.contains(&ts) {
+            return Err(unsupported(
+                ": this clic was built without JPEG XL (install it with `--features jpegxl`, \
+                 or use a release binary)",
+            ));
+        }
         return Err(unsupported(": no decoder for it is built into clic"));
     }
     let bits_allocated = uint(obj, tags::BITS_ALLOCATED).unwrap_or(0);
