@@ -81,10 +81,24 @@ fn edit(dir: &Path, rel: &str, f: impl Fn(String) -> String) {
 fn the_example_verifies_every_hazard_and_its_soup_list_matches() {
     let report = check(&example());
     let r = result(&report, MATRIX);
-    assert_eq!(r["status"], "passed", "{r}");
     let hazards = verified(r);
     assert_eq!(hazards.len(), 6, "H1-H6: {hazards:?}");
-    assert!(hazards.iter().all(|(_, v)| *v), "{hazards:?}");
+    let not: Vec<&str> = hazards
+        .iter()
+        .filter(|(_, v)| !v)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    // H6 is verified by the parity controls alone; where they are waived, so is this
+    // control, for H6 only (examples/chest-xray-triage/waivers.clic).
+    let parity = result(&report, "performance.subgroups.sex-parity")["status"] == "passed"
+        || result(&report, "performance.subgroups.age-parity")["status"] == "passed";
+    if parity {
+        assert!(not.is_empty(), "{hazards:?}");
+        assert_eq!(r["status"], "passed", "{r}");
+    } else {
+        assert_eq!(not, vec!["H6"], "{hazards:?}");
+        assert_eq!(r["status"], "waived", "{r}");
+    }
     let s = result(&report, SOUP);
     assert_eq!(s["status"], "passed", "{s}");
 }
