@@ -5,7 +5,6 @@
 //! without them, a failure under CI.
 #![expect(
     clippy::expect_used,
-    clippy::panic,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
