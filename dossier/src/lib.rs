@@ -27,9 +27,9 @@ pub mod integrity;
 pub mod justify;
 pub mod page;
 pub mod performance;
+pub mod prevalence;
 pub mod quote;
 pub mod regulatory;
-pub mod prevalence;
 pub mod render;
 pub mod reporting;
 pub mod risk_matrix;
@@ -37,14 +37,14 @@ pub mod rows;
 pub mod sbom;
 pub mod sections;
 pub mod shown;
+pub mod signatures;
 pub mod sources;
-pub mod views;
 pub mod subgroups;
+pub mod views;
 pub mod write;
 
 use clic_compiler::plan::ModelSpec;
 use clic_runner::bench::BenchEvidence;
-pub mod signatures;
 use context::Gaps;
 use contexts::{
     Appendix, Context, GapReport, Page, PageDocument, ResultEntry, Results, ScansManifest, Sorted,
