@@ -157,7 +157,10 @@ impl std::fmt::Debug for Remote {
 /// What a read of one entry found.
 #[cfg_attr(
     not(feature = "s3"),
-    expect(dead_code, reason = "without the `s3` feature there is no client to read")
+    expect(
+        dead_code,
+        reason = "without the `s3` feature there is no client to read"
+    )
 )]
 enum Fetch {
     Bytes(Vec<u8>),
