@@ -221,7 +221,9 @@ fn machine(secret_of: Option<&Path>) -> tempfile::TempDir {
     // and row per scan, and the counts below are those of the scans as stored.
     let manifest = dir.path().join("model.clic");
     let text = std::fs::read_to_string(&manifest).expect("manifest");
-    let start = text.find("  robustness {").expect("the example's robustness block");
+    let start = text
+        .find("  robustness {")
+        .expect("the example's robustness block");
     let end = start + text[start..].find("\n  }\n").expect("its end") + "\n  }\n".len();
     std::fs::write(&manifest, format!("{}{}", &text[..start], &text[end..])).expect("write");
     if let Some(from) = secret_of {
