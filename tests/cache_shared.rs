@@ -217,15 +217,7 @@ fn bench(project: &Path, args: &[&str], envs: &[(&'static str, String)]) -> (Str
 fn machine(secret_of: Option<&Path>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     common::copy_tree(&example(), dir.path());
-    // Without its robustness study: each declared perturbation adds its own read, tensor
-    // and row per scan, and the counts below are those of the scans as stored.
-    let manifest = dir.path().join("model.clic");
-    let text = std::fs::read_to_string(&manifest).expect("manifest");
-    let start = text
-        .find("  robustness {")
-        .expect("the example's robustness block");
-    let end = start + text[start..].find("\n  }\n").expect("its end") + "\n  }\n".len();
-    std::fs::write(&manifest, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    common::without_robustness(dir.path());
     if let Some(from) = secret_of {
         std::fs::create_dir_all(dir.path().join(".clic")).expect("mkdir");
         std::fs::copy(from.join(".clic/secret"), dir.path().join(".clic/secret")).expect("secret");

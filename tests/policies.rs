@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Every module of the library, as a `use` line names it.
-const MODULES: [&str; 7] = [
+const MODULES: [&str; 8] = [
     "mdr",
     "ai_act",
     "iec62304",
@@ -21,6 +21,8 @@ const MODULES: [&str; 7] = [
     "gdpr",
     "dicom_deid",
     "performance",
+    // Opt-in (Holm's adjustment of the subgroup comparisons), in no other module.
+    "multiplicity",
 ];
 
 /// A model repository with a manifest that has no policy of its own, and the example's model.

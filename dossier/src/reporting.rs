@@ -249,7 +249,12 @@ fn excerpt(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let flat = flat.trim_start_matches("**Answer:**").trim().to_string();
+    // Inline code marks (`prob`) are the document's Markdown, not its words: the cell
+    // shows the quote as text, where they would read as stray backticks.
+    let flat = flat
+        .trim_start_matches("**Answer:**")
+        .trim()
+        .replace('`', "");
     if flat.chars().count() <= QUOTED {
         return flat;
     }
@@ -349,7 +354,7 @@ fn derived(d: D, src: &Sources<'_>, b: &Benchmark<'_>) -> Option<(String, String
             let met = m.claims.iter().filter(|c| c.met).count();
             Some((
                 format!(
-                    "Design: the locked model scored on the reference set `{}` ({} scans of {} patients; {} positive, {} negative by the reference standard). Methods: the manifest's operating point ({}) and claims; 95% intervals as listed. Results: {}. Conclusion: {} of {} claims met.",
+                    "Design: the locked model scored on the reference set {} ({} scans of {} patients; {} positive, {} negative by the reference standard). Methods: the manifest's operating point ({}) and claims; 95% intervals as listed. Results: {}. Conclusion: {} of {} claims met.",
                     spec.reference.as_ref().map_or("", |r| r.path.as_str()),
                     m.crosstab.n, ds.patients, m.crosstab.positives, m.crosstab.negatives,
                     m.threshold,

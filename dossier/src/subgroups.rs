@@ -122,18 +122,18 @@ fn statement(
         .filter(|r| r.id.starts_with("multiplicity.subgroups."))
         .collect();
     let adjustment = if holm.is_empty() {
-        "The policy `multiplicity.subgroups`, which holds every comparison to its Holm-adjusted p value, is not in force.".to_string()
+        "The policy multiplicity.subgroups, which holds every comparison to its Holm-adjusted p value, is not in force.".to_string()
     } else {
         let passed = holm
             .iter()
             .all(|r| matches!(r.status, Status::Passed | Status::Skipped));
         format!(
-            "The policy `multiplicity.subgroups` is in force and holds every comparison to its Holm-adjusted p value: {}.",
+            "The policy multiplicity.subgroups is in force and holds every comparison to its Holm-adjusted p value: {}.",
             if passed { "it passes" } else { "it does **not** pass" }
         )
     };
     format!(
-        "Each group is compared with the rest of the {units} (group − rest), on sensitivity, specificity and accuracy; the 95% interval of the difference ({method}) is the parity controls' evidence, which pass a group when the lower end is above −{margin:.0} points. {made} assessable comparisons were made over {attributes} attributes; {thin} more were not assessable (a group needs {MIN_UNITS} {units}, and {MIN_POSITIVES} positives for the sensitivity or {MIN_NEGATIVES} negatives for the specificity) and are no evidence either way: the subgroup-evidence controls report them. The parity gate requires every assessable comparison it reads to pass, an intersection-union test whose error does not grow with the number of comparisons, so no adjustment applies to it; each comparison's Holm-adjusted one-sided p value of lagging by {margin:.0} points, over the comparisons of its attribute, is in the evidence (`p_holm`) for reading a group's result on its own. {adjustment}",
+        "Each group is compared with the rest of the {units} (group − rest), on sensitivity, specificity and accuracy; the 95% interval of the difference ({method}) is the parity controls' evidence, which pass a group when the lower end is above −{margin:.0} points. {made} assessable comparisons were made over {attributes} attributes; {thin} more were not assessable (a group needs {MIN_UNITS} {units}, and {MIN_POSITIVES} positives for the sensitivity or {MIN_NEGATIVES} negatives for the specificity) and are no evidence either way: the subgroup-evidence controls report them. The parity gate requires every assessable comparison it reads to pass, an intersection-union test whose error does not grow with the number of comparisons, so no adjustment applies to it; each comparison's Holm-adjusted one-sided p value of lagging by {margin:.0} points, over the comparisons of its attribute, is in the evidence (p_holm) for reading a group's result on its own. {adjustment}",
         margin = subgroup::MARGIN * 100.0,
     )
 }

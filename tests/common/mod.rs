@@ -70,6 +70,19 @@ pub fn example_copy() -> tempfile::TempDir {
     dir
 }
 
+/// Takes the robustness study out of the manifest of the example's copy in `dir`: each
+/// declared perturbation adds its own read, tensor and row per scan, which tests counting
+/// the scans' own cache entries leave out.
+pub fn without_robustness(dir: &Path) {
+    let manifest = dir.join("model.clic");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let start = text
+        .find("  robustness {")
+        .expect("the example's robustness block");
+    let end = start + text[start..].find("\n  }\n").expect("its end") + "\n  }\n".len();
+    std::fs::write(&manifest, format!("{}{}", &text[..start], &text[end..])).expect("write");
+}
+
 /// Runs git in `dir` with a fixed identity and date and no user or system configuration
 /// (so commits, and the dossiers made of them, are the same on every machine); panics
 /// when it fails.

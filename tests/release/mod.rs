@@ -83,12 +83,13 @@ pub fn repo() -> tempfile::TempDir {
     )
     .expect("copy");
     std::fs::copy(src.join("model.clic"), root.join("model.clic")).expect("copy");
+    std::fs::copy(src.join("waivers.clic"), root.join("waivers.clic")).expect("copy");
     std::fs::write(root.join(".gitignore"), ".clic/\nout*/\n").expect("write");
     git(root, &["init", "-q", "-b", "main"]);
     trust_key(root);
     commit_signed(
         root,
-        &["model.clic", "docs", ".gitignore"],
+        &["model.clic", "waivers.clic", "docs", ".gitignore"],
         "CR-1 Specify 1.4.0: the manifest with its claims, and the documents",
     );
     commit_signed(

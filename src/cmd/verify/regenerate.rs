@@ -151,6 +151,8 @@ pub fn run(repo: &Path, dir: &Path, record: &Record, tree: &Tree) -> Result<Outc
         .clone(&url, &clone_dir)
         .map_err(|e| git_error(repo, "clone", &e))?;
     checkout(&clone, oid).map_err(|e| git_error(repo, "check out the recorded commit of", &e))?;
+    trust_as(&source, &workdir, &clone)
+        .map_err(|e| git_error(repo, "configure the clone of", &e))?;
     let out = tmp.path().join("dossier");
     let (fail_on, as_of, limits) = run_options(dir, tree);
     let exe = std::env::current_exe().map_err(|e| {
@@ -233,6 +235,34 @@ pub fn run(repo: &Path, dir: &Path, record: &Record, tree: &Tree) -> Result<Outc
         only_given,
         only_rebuilt,
     })
+}
+
+/// The keys that decide whether a signature is verified (`git.*.signature.verified`) are
+/// the verifier's own configuration, not the repository's content: a clone has none of
+/// them, so the regenerated dossier would read every signature as unverified. `clone` takes
+/// `source`'s allowed signers and revocation files, as absolute paths.
+fn trust_as(
+    source: &git2::Repository,
+    workdir: &Path,
+    clone: &git2::Repository,
+) -> Result<(), git2::Error> {
+    let from = source.config()?;
+    let mut to = clone.config()?.open_level(git2::ConfigLevel::Local)?;
+    for name in ["gpg.ssh.allowedSignersFile", "gpg.ssh.revocationFile"] {
+        let Ok(path) = from.get_path(name) else {
+            continue;
+        };
+        if path.as_os_str().is_empty() {
+            continue;
+        }
+        let path = if path.is_absolute() {
+            path
+        } else {
+            workdir.join(path)
+        };
+        to.set_str(name, &path.to_string_lossy())?;
+    }
+    Ok(())
 }
 
 /// HEAD of `clone` detached at `oid`, the work tree checked out to match.
