@@ -20,3 +20,4 @@ pub mod pseudonym;
 pub mod stats;
 pub mod task;
 pub mod testing;
+pub mod volume;

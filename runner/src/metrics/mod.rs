@@ -10,14 +10,17 @@
 //! so the result does not depend on input order, and the bootstrap has a fixed seed.
 //! Golden values from scikit-learn and statsmodels are in `runner/tests/data/metrics`.
 
+pub mod agreement;
 mod balanced;
 mod bootstrap;
 mod calibration;
 pub mod cluster;
+pub mod distance;
 pub mod paired;
 mod prevalence;
 mod rank;
 pub mod registry;
+pub mod segmentation;
 pub mod subgroup;
 
 pub use prevalence::{at_prevalence, AtPrevalence};
