@@ -188,7 +188,7 @@ pub enum ModelStmt {
     /// `prevalence 2%, 5%` — the prevalence(s) of the target condition where the device
     /// is deployed, at which PPV and NPV are reported beside the reference set's own.
     Prevalence(Vec<Node<Literal>>),
-    /// `robustness { jpeg quality 75 noise 2% rotate 5 degrees drop at most 3% }` — the
+    /// `robustness { jpeg quality 75 jpeg2000 ratio 10 noise 2% rotate 5 degrees drop at most 3% }` — the
     /// benchmark re-scored under perturbations, and the largest drop claimed.
     Robustness(Vec<Node<RobustnessItem>>),
 }
@@ -198,6 +198,8 @@ pub enum ModelStmt {
 pub enum RobustnessItem {
     /// `jpeg quality 75`.
     Jpeg(Literal),
+    /// `jpeg2000 ratio 10`.
+    Jpeg2000(Literal),
     /// `noise 2%`.
     Noise(Literal),
     /// `rotate 5 degrees`.

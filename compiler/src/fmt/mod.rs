@@ -341,6 +341,9 @@ impl Printer<'_> {
                         RobustnessItem::Jpeg(q) => {
                             format!("jpeg quality {}", expr::literal_text(q))
                         }
+                        RobustnessItem::Jpeg2000(r) => {
+                            format!("jpeg2000 ratio {}", expr::literal_text(r))
+                        }
                         RobustnessItem::Noise(f) => format!("noise {}", expr::literal_text(f)),
                         RobustnessItem::Rotate(d) => {
                             format!("rotate {} degrees", expr::literal_text(d))

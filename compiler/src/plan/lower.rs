@@ -337,6 +337,11 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                             // Typeck admits whole numbers in 1..=100 only.
                             quality: literal_fraction(q).clamp(1.0, 100.0) as u32,
                         }),
+                        ast::RobustnessItem::Jpeg2000(ratio) => {
+                            r.perturbations.push(Perturbation::Jpeg2000 {
+                                ratio: literal_fraction(ratio),
+                            })
+                        }
                         ast::RobustnessItem::Noise(f) => {
                             r.perturbations.push(Perturbation::Noise {
                                 fraction: literal_fraction(f),

@@ -434,6 +434,12 @@ pub enum Perturbation {
         /// The encoder's quality.
         quality: u32,
     },
+    /// `jpeg2000 ratio 10`: through a lossy JPEG 2000 round trip at this compression ratio
+    /// (uncompressed size over compressed size, > 1).
+    Jpeg2000 {
+        /// The compression ratio.
+        ratio: f64,
+    },
     /// `noise 2%`: Gaussian noise of this standard deviation, as a fraction of the stored
     /// range, seeded by the scan's digest.
     Noise {
@@ -448,10 +454,12 @@ pub enum Perturbation {
 }
 
 impl Perturbation {
-    /// As the manifest writes it: `jpeg quality 75`, `noise 2%`, `rotate 5 degrees`.
+    /// As the manifest writes it: `jpeg quality 75`, `jpeg2000 ratio 10`, `noise 2%`,
+    /// `rotate 5 degrees`.
     pub fn label(&self) -> String {
         match self {
             Perturbation::Jpeg { quality } => format!("jpeg quality {quality}"),
+            Perturbation::Jpeg2000 { ratio } => format!("jpeg2000 ratio {ratio}"),
             Perturbation::Noise { fraction } => format!("noise {}%", fraction * 100.0),
             Perturbation::Rotate { degrees } => format!("rotate {degrees} degrees"),
         }

@@ -246,6 +246,7 @@ impl<'t> Parse<'t> {
                     items.push(Node::new(
                         match kind {
                             Rule::perturb_jpeg => RobustnessItem::Jpeg(lit),
+                            Rule::perturb_j2k => RobustnessItem::Jpeg2000(lit),
                             Rule::perturb_noise => RobustnessItem::Noise(lit),
                             Rule::perturb_rotate => RobustnessItem::Rotate(lit),
                             _ => RobustnessItem::MaxDrop(lit),

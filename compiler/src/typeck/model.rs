@@ -358,7 +358,8 @@ fn is_semver(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A `robustness` block: a JPEG quality is a whole number in 1..=100, noise a percentage
+/// A `robustness` block: a JPEG quality is a whole number in 1..=100, a JPEG 2000
+/// compression ratio a finite number above 1, noise a percentage
 /// of at most 50%, a rotation within ±45 degrees, the claimed drop in 0..1; at least one
 /// perturbation, and at most one `drop at most`.
 fn check_robustness(items: &[Node<RobustnessItem>], diags: &mut Vec<Diagnostic>) {
@@ -377,6 +378,15 @@ fn check_robustness(items: &[Node<RobustnessItem>], diags: &mut Vec<Diagnostic>)
                     v.fract() == 0.0 && (1.0..=100.0).contains(&v),
                     "a JPEG quality",
                     "write a whole number from 1 (smallest file) to 100 (best quality)",
+                )
+            }
+            RobustnessItem::Jpeg2000(r) => {
+                perturbations += 1;
+                let v = value(r);
+                (
+                    v.is_finite() && v > 1.0,
+                    "a JPEG 2000 compression ratio",
+                    "write the compression ratio (uncompressed size over compressed size), a finite number above 1: `jpeg2000 ratio 10`",
                 )
             }
             RobustnessItem::Noise(f) => {
@@ -433,7 +443,9 @@ fn check_robustness(items: &[Node<RobustnessItem>], diags: &mut Vec<Diagnostic>)
                     first.loc,
                     "nothing to re-score under",
                 )
-                .with_help("add `jpeg quality 75`, `noise 2%` or `rotate 5 degrees`"),
+                .with_help(
+                    "add `jpeg quality 75`, `jpeg2000 ratio 10`, `noise 2%` or `rotate 5 degrees`",
+                ),
             );
         }
     }

@@ -23,6 +23,9 @@ pub fn apply(image: &Image, p: &Perturbation, seed: &str) -> Result<Image, Strin
     let (samples, offset) = image.samples();
     let out: Vec<i32> = match p {
         Perturbation::Jpeg { quality } => jpeg(image, *quality)?,
+        Perturbation::Jpeg2000 { ratio } => return Err(format!(
+            "`jpeg2000 ratio {ratio}`: JPEG 2000 recompression is not supported by this runner yet"
+        )),
         Perturbation::Noise { fraction } => {
             let (lo, hi) = image.sample_range();
             let sigma = fraction * (f64::from(hi) - f64::from(lo));
