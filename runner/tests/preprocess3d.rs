@@ -361,3 +361,163 @@ fn a_manifest_block_ends_on_the_model_grid() {
     assert_eq!(out.geometry.spacing, [2.0, 2.0, 4.0]);
     assert!(out.data.iter().all(|v| v.is_finite()));
 }
+
+/// Axes as rows: a signed permutation of LPS turned by a rotation (any angle).
+fn axes(perm: usize, signs: u8, axis: [f64; 3], degrees: f64) -> [[f64; 3]; 3] {
+    let orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    let norm = (axis[0].powi(2) + axis[1].powi(2) + axis[2].powi(2)).sqrt();
+    let k = if norm < 1e-3 {
+        [0.0, 0.0, 1.0]
+    } else {
+        axis.map(|c| c / norm)
+    };
+    let (s, c) = degrees.to_radians().sin_cos();
+    // Rodrigues: R v = v cos + (k x v) sin + k (k . v)(1 - cos).
+    let rotate = |v: [f64; 3]| {
+        let cross = [
+            k[1] * v[2] - k[2] * v[1],
+            k[2] * v[0] - k[0] * v[2],
+            k[0] * v[1] - k[1] * v[0],
+        ];
+        let dot = k[0] * v[0] + k[1] * v[1] + k[2] * v[2];
+        [0, 1, 2].map(|i| v[i] * c + cross[i] * s + k[i] * dot * (1.0 - c))
+    };
+    [0, 1, 2].map(|a| {
+        let mut v = [0.0; 3];
+        v[orders[perm][a]] = if signs >> a & 1 == 1 { -1.0 } else { 1.0 };
+        rotate(v)
+    })
+}
+
+fn code(index: usize) -> String {
+    let orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    let letters = [['L', 'R'], ['P', 'A'], ['S', 'I']];
+    orders[index % 6]
+        .iter()
+        .enumerate()
+        .map(|(slot, &w)| letters[w][(index / 6) >> slot & 1])
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any orthonormal axes, any code: orient then `labels_to` gives the map back, and the
+    /// oriented axes are the input's, permuted and flipped.
+    #[test]
+    fn orient_round_trips_on_any_axes(
+        perm in 0usize..6, signs in 0u8..8,
+        axis in proptest::array::uniform3(-1.0f64..1.0), degrees in 0.0f64..180.0,
+        size in proptest::array::uniform3(1usize..6),
+        spacing in proptest::array::uniform3(0.3f64..4.0),
+        origin in proptest::array::uniform3(-300.0f64..300.0),
+        target in 0usize..48,
+    ) {
+        let geometry = Geometry { size, spacing, origin, direction: axes(perm, signs, axis, degrees) };
+        let n = geometry.voxels();
+        let labels: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+        let volume = Volume { geometry: geometry.clone(), data: labels.iter().map(|&v| f32::from(v)).collect() };
+        let orientation = Orientation::parse(&code(target)).expect("a generated code");
+        let model = apply(volume, &[Step::Orient(orientation)], LIMIT).expect("orient");
+        let mut sorted = model.data.clone();
+        sorted.sort_by(f32::total_cmp);
+        let mut original: Vec<f32> = labels.iter().map(|&v| f32::from(v)).collect();
+        original.sort_by(f32::total_cmp);
+        proptest::prop_assert_eq!(sorted, original);
+        let dot = |a: &[f64; 3], b: &[f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+        for (o, letter) in code(target).chars().enumerate() {
+            let d = &model.geometry.direction[o];
+            let a = (0..3)
+                .find(|&a| dot(d, &geometry.direction[a]).abs() > 1.0 - 1e-12)
+                .expect("an input axis, flipped or not");
+            proptest::prop_assert_eq!(model.geometry.size[o], size[a]);
+            proptest::prop_assert_eq!(model.geometry.spacing[o], spacing[a]);
+            let (w, sign) = match letter {
+                'L' => (0, 1.0),
+                'R' => (0, -1.0),
+                'P' => (1, 1.0),
+                'A' => (1, -1.0),
+                'S' => (2, 1.0),
+                _ => (2, -1.0),
+            };
+            proptest::prop_assert!(d[w] * sign >= 0.0, "axis {} {:?} toward {}", o, d, letter);
+        }
+        let model = Volume { geometry: model.geometry, data: model.data.iter().map(|&v| v as u8).collect() };
+        let back = labels_to(&model, &geometry);
+        proptest::prop_assert_eq!(back.data, labels);
+    }
+
+    /// Crop or pad keeps every kept voxel where it was in the patient: carried back, the
+    /// kept voxels are the source's and the rest background.
+    #[test]
+    fn crop_or_pad_keeps_positions(
+        perm in 0usize..6, signs in 0u8..8,
+        axis in proptest::array::uniform3(-1.0f64..1.0), degrees in 0.0f64..180.0,
+        size in proptest::array::uniform3(1usize..8),
+        target in proptest::array::uniform3(1usize..10),
+        spacing in proptest::array::uniform3(0.3f64..4.0),
+    ) {
+        let geometry = Geometry { size, spacing, origin: [1.0, -2.0, 3.0], direction: axes(perm, signs, axis, degrees) };
+        let labels: Vec<u8> = (0..geometry.voxels()).map(|i| (i % 200 + 1) as u8).collect();
+        let volume = Volume { geometry: geometry.clone(), data: labels.iter().map(|&v| f32::from(v)).collect() };
+        let model = apply(volume, &[Step::CropOrPad { size: target, fill: 0.0 }], LIMIT).expect("crop or pad");
+        proptest::prop_assert_eq!(model.geometry.size, target);
+        let kept: usize = (0..3).map(|a| size[a].min(target[a])).product();
+        proptest::prop_assert_eq!(model.data.iter().filter(|&&v| v > 0.0).count(), kept);
+        let model = Volume { geometry: model.geometry, data: model.data.iter().map(|&v| v as u8).collect() };
+        let back = labels_to(&model, &geometry);
+        for (b, l) in back.data.iter().zip(&labels) {
+            proptest::prop_assert!(*b == 0 || b == l);
+        }
+        proptest::prop_assert_eq!(back.data.iter().filter(|&&v| v > 0).count(), kept);
+    }
+
+    /// Resampling to the volume's own spacing changes nothing; a constant stays constant.
+    #[test]
+    fn resample_identity_and_constant(
+        size in proptest::array::uniform3(1usize..7),
+        spacing in proptest::array::uniform3(0.3f64..4.0),
+        new in proptest::array::uniform3(0.3f64..4.0),
+        linear in proptest::bool::ANY,
+    ) {
+        let interpolation = if linear { Interpolation::Linear } else { Interpolation::Nearest };
+        let geometry = Geometry { size, spacing, origin: [0.0; 3], direction: axes(0, 0, [0.0; 3], 0.0) };
+        let data: Vec<f32> = (0..geometry.voxels()).map(|i| (i * 37 % 101) as f32).collect();
+        let volume = Volume { geometry, data };
+        let same = apply(volume.clone(), &[Step::Resample { spacing, interpolation }], LIMIT).expect("same");
+        proptest::prop_assert_eq!(&same, &volume);
+        let constant = Volume { data: vec![-7.5; volume.data.len()], ..volume };
+        let out = apply(constant, &[Step::Resample { spacing: new, interpolation }], LIMIT).expect("resample");
+        proptest::prop_assert!(out.data.iter().all(|&v| v == -7.5));
+        proptest::prop_assert_eq!(out.geometry.origin, [0.0; 3]);
+    }
+}
+
+/// A model grid whose geometry is degenerate maps to background, without a panic.
+#[test]
+fn labels_to_from_a_degenerate_grid_is_background() {
+    let target = small().geometry;
+    let mut geometry = target.clone();
+    geometry.spacing = [0.0, f64::NAN, 1.0];
+    let labels = Volume {
+        geometry,
+        data: vec![1u8; 3],
+    };
+    let out = labels_to(&labels, &target);
+    assert_eq!(out.data.len(), target.voxels());
+    assert!(out.data.iter().all(|&v| v == 0));
+}

@@ -13,9 +13,10 @@
 //! - `Orient` permutes and flips the axes so that x, y and z point to the code's
 //!   directions, each output axis taking the input axis closest to it (nibabel's
 //!   `io_orientation` + `ornt_transform`); the geometry moves with the voxels exactly;
-//! - `CropOrPad` is MONAI's `ResizeWithPadOrCrop` (`SpatialPad` with `method='symmetric'`,
-//!   then `CenterSpatialCrop`): per axis, a pad of `floor((target - n) / 2)` before, or a
-//!   crop starting at `floor(n / 2) - floor(target / 2)`; the origin follows;
+//! - `CropOrPad` is MONAI's `ResizeWithPadOrCrop` (`CenterSpatialCrop`, then `SpatialPad`
+//!   with `method='symmetric'`): per axis, a crop starting at `floor(n / 2) -
+//!   floor(target / 2)` (one more than `floor((n - target) / 2)` when `n` is even and
+//!   `target` odd), or a pad of `floor((target - n) / 2)` before; the origin follows;
 //! - `ZScore` is `(x - mean) / std` over the whole volume (population std), zeros for a
 //!   constant volume; `Normalize` is `(x - mean) / std` with given ones.
 //!

@@ -14,11 +14,12 @@ References, independent of the Rust code:
   round, half to even), origin unchanged.
 - orient: nibabel.orientations io_orientation, axcodes2ornt, ornt_transform,
   apply_orientation and inv_ornt_aff on the RAS affine (LPS flipped in x and y).
-- crop or pad: MONAI ResizeWithPadOrCrop = SpatialPad(method='symmetric') then
-  CenterSpatialCrop, written out from MONAI's monai/transforms/croppad/array.py at
+- crop or pad: MONAI ResizeWithPadOrCrop = CenterSpatialCrop then
+  SpatialPad(method='symmetric'), written out from MONAI's monai/transforms/croppad/array.py at
   Project-MONAI/MONAI d388d1c6fec8cb3a0eebee5b5a0b9776ca59ca83 (MONAI needs torch, not
-  installed): pad (w // 2, w - w // 2) with w = max(t - n, 0); crop centre n // 2, start
-  max(centre - t // 2, 0); the affine moved by the crop start minus the pad before.
+  installed): crop centre n // 2, start max(centre - t // 2, 0), end start + t; then pad
+  (w // 2, w - w // 2) with w = max(t - n, 0); the affine moved by the crop start minus
+  the pad before.
 - zscore: (x - mean) / std with numpy's mean and std (ddof=0) in float64.
 - window: DICOM PS3.3 C.11.2.1.2.1 linear, clamp((x - (c - 0.5)) / (w - 1) + 0.5, 0, 1).
 - labels_to: each target voxel centre through the affines into the model grid, the index
@@ -92,11 +93,12 @@ def orient(arr, spacing, origin, direction, code):
 
 
 def monai_pad_or_crop(arr, target, fill, spacing, origin, direction):
+    # ResizeWithPadOrCrop.__call__: self.padder(self.cropper(img)).
+    starts = [max(n // 2 - t // 2, 0) for n, t in zip(arr.shape, target)]
+    arr = arr[tuple(slice(s, s + t) for s, t in zip(starts, target))]
     widths = [max(t - n, 0) for n, t in zip(arr.shape, target)]
     pads = [(w // 2, w - w // 2) for w in widths]
     arr = np.pad(arr, pads, mode="constant", constant_values=fill)
-    starts = [max(n // 2 - t // 2, 0) for n, t in zip(arr.shape, target)]
-    arr = arr[tuple(slice(s, s + t) for s, t in zip(starts, target))]
     shift = np.array([s - p[0] for s, p in zip(starts, pads)], float)
     aff = affine(spacing, origin, direction)
     new_origin = aff[:3, :3] @ shift + aff[:3, 3]
