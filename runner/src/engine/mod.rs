@@ -296,8 +296,12 @@ pub type OutputShapes = Vec<(String, String, Vec<i64>)>;
 struct Job {
     input: String,
     shape: Vec<usize>,
+    /// Every input's values, in order: `input`'s first, then each of `more`'s.
     data: Vec<f32>,
     output: Option<String>,
+    /// The further inputs of a model with several (one per series of a multi-sequence
+    /// study), each with its shape; their values follow `input`'s in `data`.
+    more: Vec<(String, Vec<usize>)>,
 }
 
 type JobResult = Result<(Output, OutputShapes), EngineError>;
@@ -498,14 +502,36 @@ impl Model {
         data: Vec<f32>,
         output: Option<&str>,
     ) -> Result<(Output, OutputShapes), EngineError> {
+        self.run_inputs(vec![(input.to_string(), shape.to_vec(), data)], output)
+    }
+
+    /// Runs one batch of a model with several inputs, each given by name with its shape
+    /// and row-major values, as [`Model::run_tensor`] runs one.
+    pub fn run_inputs(
+        &mut self,
+        inputs: Vec<(String, Vec<usize>, Vec<f32>)>,
+        output: Option<&str>,
+    ) -> Result<(Output, OutputShapes), EngineError> {
+        let mut inputs = inputs.into_iter();
+        let Some((input, shape, mut data)) = inputs.next() else {
+            return Err(EngineError::Run(
+                "a run needs at least one input".to_string(),
+            ));
+        };
+        let mut more = Vec::new();
+        for (name, shape, values) in inputs {
+            more.push((name, shape));
+            data.extend(values);
+        }
         let worker = self.worker.as_ref().ok_or_else(|| {
             EngineError::Run("the model was stopped after an earlier failure".to_string())
         })?;
         let job = Job {
-            input: input.to_string(),
-            shape: shape.to_vec(),
+            input,
+            shape,
             data,
             output: output.map(str::to_string),
+            more,
         };
         if worker.jobs.send(job).is_err() {
             self.worker = None;
@@ -554,26 +580,36 @@ fn run_once(
     options: &ort::session::RunOptions,
     job: Job,
 ) -> JobResult {
-    let dims: Vec<i64> = job
-        .shape
-        .iter()
-        .map(|&d| i64::try_from(d).unwrap_or(i64::MAX))
-        .collect();
-    let tensor = ort::value::Tensor::from_array((dims, job.data))
-        .map_err(|e| EngineError::Run(e.to_string()))?;
-    let outputs = session
-        .run_with_options(ort::inputs![job.input.as_str() => tensor], options)
-        .map_err(|e| {
-            let said = e.to_string();
-            // ONNX Runtime reports a failed allocation as an error of the run: in a worker
-            // under a memory limit, that is the model asking for more than the limit.
-            match sandbox::LIMIT.get() {
-                Some(&limit) if sandbox::is_out_of_memory(&said) => {
-                    sandbox::out_of_memory(limit, &said)
-                }
-                _ => EngineError::Run(said),
+    let mut named = Vec::with_capacity(1 + job.more.len());
+    let mut data = job.data.into_iter();
+    for (name, shape) in std::iter::once((job.input, job.shape)).chain(job.more) {
+        let len = shape.iter().product::<usize>();
+        let values: Vec<f32> = data.by_ref().take(len).collect();
+        if values.len() != len {
+            return Err(EngineError::Run(format!(
+                "the input `{name}` has {} values for its shape {shape:?}",
+                values.len()
+            )));
+        }
+        let dims: Vec<i64> = shape
+            .iter()
+            .map(|&d| i64::try_from(d).unwrap_or(i64::MAX))
+            .collect();
+        let tensor = ort::value::Tensor::from_array((dims, values))
+            .map_err(|e| EngineError::Run(e.to_string()))?;
+        named.push((name, ort::session::SessionInputValue::from(tensor)));
+    }
+    let outputs = session.run_with_options(named, options).map_err(|e| {
+        let said = e.to_string();
+        // ONNX Runtime reports a failed allocation as an error of the run: in a worker
+        // under a memory limit, that is the model asking for more than the limit.
+        match sandbox::LIMIT.get() {
+            Some(&limit) if sandbox::is_out_of_memory(&said) => {
+                sandbox::out_of_memory(limit, &said)
             }
-        })?;
+            _ => EngineError::Run(said),
+        }
+    })?;
     let mut shapes = Vec::new();
     for (name, value) in outputs.iter() {
         let (ty, shape) = match value.dtype() {

@@ -81,6 +81,9 @@ struct RunHeader {
     input: String,
     shape: Vec<usize>,
     output: Option<String>,
+    /// A model's further inputs with their shapes; their values follow `input`'s.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more: Vec<(String, Vec<usize>)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -430,6 +433,7 @@ fn feed(mut stdin: ChildStdin, jobs: &mpsc::Receiver<Job>) {
             input: job.input,
             shape: job.shape,
             output: job.output,
+            more: job.more,
         };
         if write_frame(&mut stdin, RUN, &header, Payload::Floats(&job.data)).is_err() {
             break;
@@ -527,7 +531,8 @@ pub fn serve(memory: &str) -> i32 {
         ) else {
             return 2;
         };
-        let sent = match model.run_tensor(&run.input, &run.shape, data, run.output.as_deref()) {
+        let inputs = split_inputs(run.input, run.shape, run.more, data);
+        let sent = match inputs.and_then(|i| model.run_inputs(i, run.output.as_deref())) {
             Ok((out, shapes)) => answer(
                 &mut stdout,
                 &Answer::Ran {
@@ -545,9 +550,65 @@ pub fn serve(memory: &str) -> i32 {
     0
 }
 
+/// The inputs of a run frame: each input's values cut from the frame's, by its shape.
+fn split_inputs(
+    input: String,
+    shape: Vec<usize>,
+    more: Vec<(String, Vec<usize>)>,
+    data: Vec<f32>,
+) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, EngineError> {
+    let mut out = Vec::with_capacity(1 + more.len());
+    let mut rest = data.as_slice();
+    for (name, shape) in std::iter::once((input, shape)).chain(more) {
+        let len = shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n <= rest.len())
+            .ok_or_else(|| {
+                EngineError::Run(format!(
+                    "the input `{name}` of shape {shape:?} has more values than the frame holds"
+                ))
+            })?;
+        let (head, tail) = rest.split_at(len);
+        out.push((name, shape, head.to_vec()));
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(EngineError::Run(format!(
+            "the frame holds {} values past its inputs'",
+            rest.len()
+        )));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_of_several_inputs_is_cut_by_their_shapes_and_a_short_or_long_one_refused() {
+        let data: Vec<f32> = (0..10).map(|i| i as f32).collect();
+        let more = vec![("dwi".to_string(), vec![1, 4])];
+        let cut = split_inputs("flair".to_string(), vec![2, 3], more.clone(), data.clone())
+            .expect("fits");
+        assert_eq!(cut[0].2, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(
+            (cut[1].0.as_str(), cut[1].2.clone()),
+            ("dwi", vec![6.0, 7.0, 8.0, 9.0])
+        );
+        assert!(split_inputs(
+            "flair".to_string(),
+            vec![2, 3],
+            more.clone(),
+            data[..9].to_vec()
+        )
+        .is_err());
+        let mut long = data;
+        long.push(1.0);
+        assert!(split_inputs("flair".to_string(), vec![2, 3], more, long).is_err());
+        assert!(split_inputs("x".to_string(), vec![usize::MAX, 3], Vec::new(), vec![0.0]).is_err());
+    }
 
     #[test]
     fn frames_round_trip_and_refuse_what_is_over_the_limits() {
@@ -560,6 +621,7 @@ mod tests {
                 input: "image".to_string(),
                 shape: vec![2, 1],
                 output: Some("prob".to_string()),
+                more: Vec::new(),
             },
             Payload::Floats(&values),
         )
