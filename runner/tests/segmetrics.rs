@@ -4,6 +4,7 @@
 //! against brute force.
 #![expect(clippy::expect_used, clippy::panic, reason = "tests fail loudly")]
 
+use clic_compiler::plan::Value;
 use clic_runner::metrics::agreement::{agreement, AgreementError, IccUndefined, Pair};
 use clic_runner::metrics::cluster::Resampling;
 use clic_runner::metrics::distance::{squared_distance_transform, surface};
@@ -13,7 +14,6 @@ use clic_runner::metrics::segmentation::{
 use clic_runner::stats::{f_quantile, t_quantile};
 use clic_runner::volume::{Geometry, Volume};
 use proptest::prelude::*;
-use serde_json::Value;
 use std::path::Path;
 
 /// Against the float64 re-implementation of MONAI's definitions.
@@ -21,17 +21,19 @@ const F64: f64 = 1e-9;
 /// Against MONAI itself, whose distances are float32.
 const F32_REL: f64 = 2e-6;
 
-fn golden() -> Value {
+type Json = serde_json::Value;
+
+fn golden() -> Json {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/segmetrics/golden.json");
     let text = std::fs::read_to_string(&path).expect("golden file");
     serde_json::from_str(&text).expect("golden JSON")
 }
 
-fn num(v: &Value) -> f64 {
+fn num(v: &Json) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
-fn opt(v: &Value) -> Option<f64> {
+fn opt(v: &Json) -> Option<f64> {
     v.as_f64()
 }
 
@@ -50,7 +52,7 @@ fn close_opt(what: &str, got: Option<f64>, want: Option<f64>, tol: f64) {
     }
 }
 
-fn geometry(case: &Value) -> Geometry {
+fn geometry(case: &Json) -> Geometry {
     let size: Vec<usize> = case["size"]
         .as_array()
         .expect("size")
@@ -71,7 +73,7 @@ fn geometry(case: &Value) -> Geometry {
     }
 }
 
-fn mask(case: &Value, key: &str, voxels: usize) -> Vec<bool> {
+fn mask(case: &Json, key: &str, voxels: usize) -> Vec<bool> {
     let mut m = vec![false; voxels];
     for i in case[key].as_array().expect("indices") {
         m[i.as_u64().expect("index") as usize] = true;
@@ -79,7 +81,7 @@ fn mask(case: &Value, key: &str, voxels: usize) -> Vec<bool> {
     m
 }
 
-fn case_metrics(case: &Value) -> CaseMetrics {
+fn case_metrics(case: &Json) -> CaseMetrics {
     let g = geometry(case);
     let r = mask(case, "reference", g.voxels());
     let p = mask(case, "prediction", g.voxels());
@@ -206,6 +208,16 @@ fn the_empty_cases_are_typed_and_never_nan() {
     assert_eq!(s.rvd.as_ref().expect("rvd").n, n - 2);
     let json = serde_json::to_string(&s).expect("json");
     assert!(!json.contains("NaN"), "{json}");
+    let facts = s.fact_fields();
+    assert_eq!(facts["empty_both"], Value::Number(1.0));
+    let Value::Record(dice) = &facts["dice"] else {
+        panic!("dice is not a record: {:?}", facts["dice"]);
+    };
+    assert_eq!(dice["n"], Value::Number((n - 1) as f64));
+    assert!(matches!(&dice["ci95"], Value::Record(ci) if ci.contains_key("method")));
+    let only_empty = [cases[5].clone()];
+    let none = summarize_structure(&only_empty, Resampling::default()).expect("summary");
+    assert_eq!(none.fact_fields()["hd95"], Value::Null);
 }
 
 #[test]
@@ -288,7 +300,7 @@ fn agreement_matches_pingouin_and_scipy() {
             })
             .collect();
         let a = agreement(&pairs, Resampling::default()).expect("agreement");
-        let pair = |v: &Value| (num(&v[0]), num(&v[1]));
+        let pair = |v: &Json| (num(&v[0]), num(&v[1]));
         for (key, got) in [
             ("bias", a.bias),
             ("sd", a.sd),
@@ -362,6 +374,15 @@ fn degenerate_agreement_is_typed() {
     assert_eq!((shifted.bias_ci95.low, shifted.bias_ci95.high), (2.0, 2.0));
     let json = serde_json::to_string(&shifted).expect("json");
     assert!(!json.contains("NaN"), "{json}");
+    let Value::Record(facts) = shifted.fact_value() else {
+        panic!("not a record");
+    };
+    assert_eq!(
+        (&facts["icc"], &facts["icc_ci95"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(facts["loa_high"], Value::Number(2.0));
+    assert_eq!(facts.len(), 12);
 }
 
 #[test]

@@ -20,8 +20,9 @@
 
 use super::bootstrap::percentile;
 use super::cluster::{Resampling, METHOD};
-use super::segmentation::{per_cluster, resampled, Ci95};
+use super::segmentation::{per_cluster, record, resampled, Ci95};
 use crate::stats::{f_quantile, t_quantile};
+use clic_compiler::plan::Value;
 use serde::{Deserialize, Serialize};
 
 /// The multiplier of the SD in the limits of agreement (Bland and Altman's 1.96).
@@ -107,6 +108,31 @@ impl Agreement {
     /// The larger of |loa_low| and |loa_high| (the `volume_loa` claim's estimate).
     pub fn loa_max_abs(&self) -> f64 {
         self.loa_low.abs().max(self.loa_high.abs())
+    }
+
+    /// The clic `Agreement` record of the shared design: `n`, `bias`, `bias_ci95`,
+    /// `loa_low`, `loa_high`, `loa_low_ci95`, `loa_high_ci95`, `icc` and `icc_ci95`
+    /// (null when the ICC is undefined), `rmse`, `rmse_ci95`, `reference_mean_ml` (the
+    /// reference mean, named for volumes in mL).
+    pub fn fact_value(&self) -> Value {
+        let (icc, icc_ci95) = match &self.icc {
+            Ok(i) => (Value::Number(i.value), i.ci95.fact_value()),
+            Err(_) => (Value::Null, Value::Null),
+        };
+        record([
+            ("n", Value::Number(self.n as f64)),
+            ("bias", Value::Number(self.bias)),
+            ("bias_ci95", self.bias_ci95.fact_value()),
+            ("loa_low", Value::Number(self.loa_low)),
+            ("loa_high", Value::Number(self.loa_high)),
+            ("loa_low_ci95", self.loa_low_ci95.fact_value()),
+            ("loa_high_ci95", self.loa_high_ci95.fact_value()),
+            ("icc", icc),
+            ("icc_ci95", icc_ci95),
+            ("rmse", Value::Number(self.rmse)),
+            ("rmse_ci95", self.rmse_ci95.fact_value()),
+            ("reference_mean_ml", Value::Number(self.reference_mean)),
+        ])
     }
 }
 
