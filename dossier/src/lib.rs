@@ -36,6 +36,7 @@ pub mod risk_matrix;
 pub mod rows;
 pub mod sbom;
 pub mod sections;
+pub mod segmentation;
 pub mod shown;
 pub mod signatures;
 pub mod sources;

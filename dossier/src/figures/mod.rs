@@ -11,6 +11,8 @@
 //! Inputs the metrics cannot draw (one class only, no cases, one calibration bin, no
 //! subgroup) give a figure with a note that says why, never a panic or a missing file.
 
+pub mod bland_altman;
+pub mod distribution;
 mod forest;
 mod square;
 mod svg;
