@@ -106,7 +106,8 @@ impl Step {
 pub enum PreprocessError {
     /// The voxel values do not fill the geometry.
     #[error(
-        "the volume has {found} values where its geometry of {size:?} voxels needs {expected}"
+        "the volume has {found} values where its geometry of {} x {} x {} voxels needs {expected}",
+        .size[0], .size[1], .size[2]
     )]
     DataLength {
         /// The geometry's size (x, y, z).
@@ -166,7 +167,7 @@ fn count(voxels: f64) -> String {
 }
 
 /// What went wrong in one step, before the step's place is known.
-pub(super) enum StepError {
+enum StepError {
     Parameter(String),
     TooLarge(f64),
 }
@@ -303,7 +304,7 @@ fn check(volume: &Volume<f32>) -> Result<(), PreprocessError> {
 
 /// The voxels of a grid of `size`, refused above `limit` (computed in f64 so a hostile
 /// size cannot overflow).
-pub(super) fn within(size: [f64; 3], limit: usize) -> Result<[usize; 3], StepError> {
+fn within(size: [f64; 3], limit: usize) -> Result<[usize; 3], StepError> {
     let voxels = size.iter().product::<f64>();
     if !voxels.is_finite() || voxels > limit as f64 {
         return Err(StepError::TooLarge(voxels));
