@@ -33,8 +33,8 @@ Design notes
   splenomegaly follow-up, what volumetry is for). Each *study* is one series with its
   own scanner, pixel spacing, slice spacing and count, table position, noise and a
   slightly different organ density.
-* Intensities in HU: air -1000, fat -100, soft tissue 30 +- 5, liver 55-68, spleen
-  104-118, bone 450, with partial volume (12 sub-samples a voxel) and Gaussian noise
+* Intensities in HU: air -1000, fat -100, soft tissue 8-18, liver 54-64, spleen
+  106-120, bone 450, with partial volume (12 sub-samples a voxel) and Gaussian noise
   (sigma 10-16 HU by scanner). Stored as unsigned 12-bit values, RescaleSlope 1,
   RescaleIntercept -1024.
 * The reference masks are the generator's truth: a voxel is an organ's when its centre
@@ -166,7 +166,7 @@ def study_params(rng: np.random.Generator, patient: dict, k: int) -> dict:
         # the body centre relative to the field of view's centre (table position, centring)
         "shift": np.array([rng.uniform(-9, 9), rng.uniform(-12, 6), rng.uniform(-12, 12)]),
         "z_table": round(float(rng.uniform(-420, -360)), 1),
-        "tissue": float(rng.uniform(16, 26)),
+        "tissue": float(rng.uniform(8, 18)),
         "liver_hu": float(rng.uniform(54, 64)),
         "spleen_hu": float(rng.uniform(106, 120)),
         "spleen_growth": spleen_growth,
@@ -362,7 +362,8 @@ def write_single_frames(case: dict, folder: Path, geo: dict, hu: np.ndarray, rev
         ds.InstanceNumber = number
         ds.ImagePositionPatient = ipp(geo, k)
         ds.ImageOrientationPatient = iop(geo)
-        ds.SliceLocation = ds_str(float(ipp(geo, k)[2]) if True else 0.0)
+        ds.SliceLocation = ipp(geo, k)[2]
+        ds.AcquisitionNumber = 1
         ds.PixelSpacing = [ds_str(geo["spacing"][1], 2), ds_str(geo["spacing"][0], 2)]
         pixel_attrs(ds)
         ds.RescaleIntercept = "-1024"
@@ -407,8 +408,16 @@ def write_enhanced(case: dict, folder: Path, geo: dict, hu: np.ndarray) -> Path:
         delattr(ds, kw)
     ds.ImageType = ["ORIGINAL", "PRIMARY", "VOLUME", "NONE"]
     ds.InstanceNumber = 1
-    ds.ContentDate = "19000101"  # Type 1 in the functional groups module: a dummy (Annex E: D)
+    # Dates are Type 1 here (ContentDate, AcquisitionDateTime): this object keeps dummy
+    # ones, shifted to 1900-01-01, and says so (Retain Longitudinal Temporal Information
+    # with Modified Dates, 113107; LongitudinalTemporalInformationModified MODIFIED).
+    ds.ContentDate = "19000101"
     ds.ContentTime = "000000"
+    ds.AcquisitionDateTime = "19000101000000"
+    typed(ds, AcquisitionDuration="500")
+    ds.DeidentificationMethodCodeSequence.append(
+        code_item("113107", "DCM", "Retain Longitudinal Temporal Information Modified Dates Option"))
+    ds.LongitudinalTemporalInformationModified = "MODIFIED"
     ds.ContentQualification = "PRODUCT"
     ds.DeviceSerialNumber = "0000"  # Type 1 in Enhanced General Equipment: a dummy
     ds.SoftwareVersions = "1.0"
@@ -466,9 +475,12 @@ def write_enhanced(case: dict, folder: Path, geo: dict, hu: np.ndarray) -> Path:
     shared.IrradiationEventIdentificationSequence = Sequence([irr])
     at = Dataset()
     at.AcquisitionType = "SEQUENCED"
+    at.ConstantVolumeFlag = "NO"
+    at.FluoroscopyFlag = "NO"
     shared.CTAcquisitionTypeSequence = Sequence([at])
     ad = Dataset()
     ad.DataCollectionDiameter = "500"
+    ad.TableHeight = "150"
     ad.GantryDetectorTilt = "0"
     typed(ad, TotalCollimationWidth=ds_str(geo["spacing"][2], 2))
     typed(ad, SingleCollimationWidth=ds_str(geo["spacing"][2], 2))
@@ -479,12 +491,15 @@ def write_enhanced(case: dict, folder: Path, geo: dict, hu: np.ndarray) -> Path:
     geo_item.DistanceSourceToDetector = "1040"
     typed(geo_item, DistanceSourceToDataCollectionCenter="570")
     shared.CTGeometrySequence = Sequence([geo_item])
+    td = Dataset()
+    typed(td, TableSpeed="0")
+    typed(td, TableFeedPerRotation="0")
+    shared.CTTableDynamicsSequence = Sequence([td])
     rec = Dataset()
     rec.ReconstructionAlgorithm = "FILTER_BACK_PROJ"
     rec.ConvolutionKernel = case["study"]["scanner"].kernel
     rec.ConvolutionKernelGroup = "SOFT_TISSUE"
     rec.ReconstructionDiameter = ds_str(MATRIX * geo["spacing"][0], 1)
-    typed(rec, ReconstructionFieldOfView=[ds_str(MATRIX * geo["spacing"][1], 1), ds_str(MATRIX * geo["spacing"][0], 1)])
     typed(rec, ReconstructionPixelSpacing=[ds_str(geo["spacing"][1], 2), ds_str(geo["spacing"][0], 2)])
     typed(rec, ReconstructionAngle="360")
     rec.ImageFilter = "NONE"

@@ -15,12 +15,15 @@ Graph, node by node:
      (a per-volume affine normalisation, z-score or another, is undone exactly).
   2. s = Conv(hu), a 3 x 3 x 3 mean (weights 1/27, zero padding): noise down ~5x.
   3. Intensity bands as tents, min(a, b) = a - Relu(a - b):
-        liver  = min(s - 32, 85 - s)      (liver 54-64 HU; tissue 16-26; spleen 106-120)
+        liver  = min(s - 29, 85 - s)      (liver 54-64 HU; tissue 8-18; spleen 106-120)
         spleen = min(s - 45, 220 - s)
   4. The spleen's zone: zn = Clip((MaxPool3x3x3(s) - 95) / 5, 0, 1), within one voxel of
-     spleen-dense tissue (the spleen is small at 6 mm: half its voxels are edge voxels).
+     spleen-dense tissue (the spleen is small at 6 mm: half its voxels are edge voxels),
+     times 1 - Clip((MaxPool7x7x7(s) - 200) / 20, 0, 1): not within three voxels of bone,
+     whose smoothed rim is as dense.
      The liver's exclusion: yn = Clip((MaxPool5x5x5(s) - 95) / 5, 0, 1), within two
-     voxels of it (the spleen's smoothed rim passes through the liver band).
+     voxels of it (the spleen's smoothed rim passes through the liver band), also
+     times 1 - g7 (near the spine the bone gate below does it).
   5. A bone gate: g = Clip((MaxPool5x5x5(s) - 200) / 20, 0, 1): within two voxels of
      bone, the smoothed edge of the spine passes through both bands; g suppresses it.
   6. logits = [0, 0.1 liver - 100 g - 5 yn, 0.1 spleen - 100 g + 5 zn - 5] (Concat, axis 1).
@@ -44,7 +47,7 @@ HERE = Path(__file__).resolve().parent.parent
 OUT = HERE / "model" / "ct-organs.onnx"
 D, H, W = 32, 56, 56
 
-LIVER = (32.0, 85.0)
+LIVER = (29.0, 85.0)
 SPLEEN = (45.0, 220.0)
 ZONE = 95.0  # the spleen's zone: within one voxel of a voxel above 95 HU
 ZONE_W = 5.0
@@ -97,14 +100,23 @@ def build() -> onnx.ModelProto:
         n("MaxPool", ["s"], ["s3"], kernel_shape=[3, 3, 3], pads=[1, 1, 1, 1, 1, 1], strides=[1, 1, 1]),
         n("Sub", ["s3", "zone"], ["z_d"]),
         n("Mul", ["z_d", "zone_s"], ["z_s"]),
-        n("Clip", ["z_s", "zero", "one"], ["zn"]),
+        n("Clip", ["z_s", "zero", "one"], ["zn_raw"]),
+        # not where bone is within three voxels: the spine's rim is dense too
+        n("MaxPool", ["s"], ["s7"], kernel_shape=[7, 7, 7], pads=[3, 3, 3, 3, 3, 3], strides=[1, 1, 1]),
+        n("Sub", ["s7", "bone"], ["b7_d"]),
+        n("Mul", ["b7_d", "bone_w"], ["b7_s"]),
+        n("Clip", ["b7_s", "zero", "one"], ["g7"]),
+        n("Mul", ["zn_raw", "g7"], ["zn_bone"]),
+        n("Sub", ["zn_raw", "zn_bone"], ["zn"]),
         n("Mul", ["zn", "zone_w"], ["zn5"]),
         n("Mul", ["l_t", "scale"], ["l_s"]),
         n("Sub", ["l_s", "g100"], ["l_g"]),
         # the liver is kept two voxels away from spleen-dense tissue (the spleen's rim)
         n("Sub", ["smax", "zone"], ["y_d"]),
         n("Mul", ["y_d", "zone_s"], ["y_s"]),
-        n("Clip", ["y_s", "zero", "one"], ["yn"]),
+        n("Clip", ["y_s", "zero", "one"], ["yn_raw"]),
+        n("Mul", ["yn_raw", "g7"], ["yn_bone"]),
+        n("Sub", ["yn_raw", "yn_bone"], ["yn"]),
         n("Mul", ["yn", "zone_w"], ["yn5"]),
         n("Sub", ["l_g", "yn5"], ["liver"]),
         n("Mul", ["p_t", "scale"], ["p_s"]),
@@ -142,7 +154,10 @@ def mirror(ct: np.ndarray) -> np.ndarray:
         smax = ndimage.maximum_filter(s, size=5, mode="constant", cval=-np.inf)
         g = np.clip((smax - BONE) / 20.0, 0, 1)
         zn = np.clip((ndimage.maximum_filter(s, size=3, mode="constant", cval=-np.inf) - ZONE) / 5.0, 0, 1)
+        g7 = np.clip((ndimage.maximum_filter(s, size=7, mode="constant", cval=-np.inf) - BONE) / 20.0, 0, 1)
+        zn = zn - zn * g7
         yn = np.clip((smax - ZONE) / 5.0, 0, 1)
+        yn = yn - yn * g7
         out.append(np.stack([np.zeros_like(s), SCALE * lt - 100 * g - ZONE_W * yn,
                              SCALE * pt - 100 * g + ZONE_W * zn - ZONE_W]))
     return np.stack(out)

@@ -25,6 +25,7 @@
 //! non-UTF-8 file and malformed front matter are errors ([`DocumentError`]), which clic
 //! reports as invalid input (`clic::E023`, exit status 2).
 
+pub mod consistency;
 mod front_matter;
 mod markdown;
 pub mod risk;

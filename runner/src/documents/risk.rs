@@ -10,6 +10,16 @@
 //!   (`` `mdr.performance.sensitivity-claim` ``, `` `mdr.performance.*` `` for every
 //!   control of a policy) and says in words what else verifies it (`IFU review`).
 //!
+//! A risk control is **information for safety** (ISO 14971 7.1 c, MDR Annex I 4 c) when
+//! the first word of its risk control cell is `Information` or `IFU` (`Information: the
+//! IFU warns ...`, `IFU warning`; emphasis allowed), or when the table's optional **IFU column** (a header beginning
+//! with `ifu` or `disclosed`: `IFU statement`, `disclosed in the IFU`) holds something
+//! for its row. That column says how the IFU discloses the residual risk: the statement
+//! it makes, in double quotes (`"The absence of a flag does not exclude a
+//! pneumothorax"`; several quoted statements are each required), or unquoted as the
+//! whole cell. Without a statement, the IFU discloses the hazard by naming its id.
+//! [`super::consistency`] checks the IFU against these.
+//!
 //! A hazard no row names has no risk control; a row naming a hazard the hazards table
 //! lacks is kept as a hazard of its own, with no description, so that nothing it claims
 //! is lost.
@@ -38,6 +48,10 @@ pub struct RiskControl {
     pub reviews: Vec<String>,
     /// The verification cell as written.
     pub verification: String,
+    /// Whether it is information for safety: the IFU must disclose it.
+    pub information: bool,
+    /// The statements its IFU column quotes (what the IFU must say); empty without one.
+    pub ifu: Vec<String>,
 }
 
 impl Hazard {
@@ -81,6 +95,48 @@ fn controls_columns(t: &Table) -> Option<(usize, usize, usize)> {
     (hazard != control && control != verification).then_some((hazard, control, verification))
 }
 
+/// The risk control table's IFU column: a header beginning with `ifu` or `disclosed`.
+fn ifu_column(t: &Table) -> Option<usize> {
+    t.column(|h| h.starts_with("ifu") || h.starts_with("disclosed"))
+}
+
+/// Whether a risk control cell states information for safety: its first word (after
+/// any emphasis marks) is `Information` or `IFU`.
+fn is_information(cell: &str) -> bool {
+    let word: String = cell
+        .trim_start_matches(['*', '_', ' '])
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    word.eq_ignore_ascii_case("information") || word.eq_ignore_ascii_case("ifu")
+}
+
+/// The statements an IFU cell quotes: its double-quoted phrases, or the whole cell
+/// when it quotes none; nothing for an empty cell or a dash.
+pub fn statements(cell: &str) -> Vec<String> {
+    let cell = cell.trim();
+    if cell.is_empty()
+        || cell
+            .chars()
+            .all(|c| matches!(c, '-' | '\u{2013}' | '\u{2014}'))
+    {
+        return Vec::new();
+    }
+    let straight = cell.replace(['\u{201c}', '\u{201d}'], "\"");
+    let quoted: Vec<String> = straight
+        .split('"')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, s)| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if quoted.is_empty() {
+        vec![cell.to_string()]
+    } else {
+        quoted
+    }
+}
+
 /// The hazard ids a cell lists: `H1`, `H1, H3`, `H1 and H2`.
 fn ids(cell: &str) -> Vec<String> {
     cell.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
@@ -109,12 +165,16 @@ pub fn hazards(body: &str) -> Vec<Hazard> {
     if let Some((t, (hazard, control, verification))) =
         all.iter().find_map(|t| controls_columns(t).map(|c| (t, c)))
     {
+        let ifu = ifu_column(t).filter(|&i| i != hazard && i != control && i != verification);
         for r in &t.rows {
+            let statements = ifu.map(|i| statements(&r[i])).unwrap_or_default();
             let rc = RiskControl {
                 control: r[control].clone(),
                 verified_by: code_spans(&r[verification]),
                 reviews: phrases(&r[verification]),
                 verification: r[verification].clone(),
+                information: is_information(&r[control]) || !statements.is_empty(),
+                ifu: statements,
             };
             for id in ids(&r[hazard]) {
                 match out.iter_mut().find(|h| h.id == id) {
@@ -163,6 +223,30 @@ mod tests {
         assert_eq!(h[0].reviews(), vec!["release review"]);
         assert!(h[1].controls.is_empty(), "H2 has no risk control");
         assert_eq!(h[2].hazard, "", "H9 only the control table names");
+    }
+
+    #[test]
+    fn information_for_safety_by_its_wording_or_its_ifu_column() {
+        let file = "| hazard | risk control | verification | IFU statement |\n|---|---|---|---|\n| H1 | **Information:** the IFU warns | IFU review | \"Read every study.\"; \u{201c}A flag is no diagnosis\u{201d} |\n| H2 | Protection: a gate | `a.b` | |\n| H3 | Design: refuse other images | test | Other images are refused. |\n| H4 | information for safety | review | - |\n";
+        let h = hazards(file);
+        let c = |i: usize| &h[i].controls[0];
+        assert!(c(0).information);
+        assert_eq!(
+            c(0).ifu,
+            vec!["Read every study.", "A flag is no diagnosis"]
+        );
+        assert!(!c(1).information, "a protection with no IFU statement");
+        assert!(c(2).information, "an IFU statement makes it information");
+        assert_eq!(c(2).ifu, vec!["Other images are refused."]);
+        assert!(
+            c(3).information && c(3).ifu.is_empty(),
+            "a dash is no statement"
+        );
+        // Without an IFU column, only the wording counts.
+        let h = hazards(FILE);
+        assert!(!h[0].controls[0].information);
+        assert!(h[0].controls[1].information, "an `IFU warning`");
+        assert!(!is_information("IFUs elsewhere") && !is_information("Informal review"));
     }
 
     #[test]

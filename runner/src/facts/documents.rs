@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 pub const ALL: &str = "documents.all";
 
 /// The facts read from what the documents hold (their tables), beside the records.
-pub const CONTENTS: [&str; 8] = [
+pub const CONTENTS: [&str; 9] = [
+    "documents.consistency.ifu_missing_risks",
     "documents.purpose.significance",
     "documents.purpose.situation",
     "documents.risk.hazards",
@@ -89,6 +90,23 @@ impl DocumentsFacts {
                 crate::documents::significance::situation(body)
             };
             return Ok(strings(&found));
+        }
+        if path == "documents.consistency.ifu_missing_risks" {
+            // The risk file's information for safety against the IFU's safety sections.
+            let risk = match doc_of("risk_management") {
+                Some(d) if d.error.is_none() => d.body.as_str(),
+                Some(d) => return record(d),
+                None => "",
+            };
+            let ifu = match doc_of("ifu") {
+                Some(d) if d.error.is_some() => return record(d),
+                Some(d) if d.declared && d.exists => Some(d.body.as_str()),
+                _ => None,
+            };
+            let hazards = crate::documents::risk::hazards(risk);
+            return Ok(strings(&crate::documents::consistency::ifu_missing_risks(
+                &hazards, ifu,
+            )));
         }
         if path == "documents.risk.hazards" {
             let body = match doc_of("risk_management") {
