@@ -1,8 +1,8 @@
 //! Time of the 3D preprocessing of one real-size CT: a 512 x 512 x 300 volume at
 //! 0.75 x 0.75 x 1.0 mm resampled to 1.5 mm isotropic (256 x 256 x 200), linear and
 //! nearest, on all of rayon's threads and on one; then the model's 1.5 mm label map
-//! carried back onto the 512 x 512 x 300 grid (`labels_to`), an orientation to RAS and a
-//! crop to 192 x 192 x 160. Prints the median of each. Run with
+//! carried back onto the 512 x 512 x 300 grid (`labels_to`), whole and cropped to
+//! 96 x 96 x 64, an orientation to RAS and a crop to 192 x 192 x 160. Prints the median of each. Run with
 //! `cargo bench --workspace --bench preprocess3d` (a `[[bench]]` with `harness = false`).
 #![expect(
     clippy::expect_used,
@@ -96,6 +96,24 @@ fn main() {
     let back = time(5, &labels, |l| labels_to(&l, &target).data.len());
     println!(
         "labels_to 256x256x200 -> 512x512x300: {:.1} ms on {threads} threads",
+        back.as_secs_f64() * 1e3
+    );
+    let cropped = apply(
+        model.clone(),
+        &[Step::CropOrPad {
+            size: [96, 96, 64],
+            fill: -1000.0,
+        }],
+        LIMIT,
+    )
+    .expect("crop");
+    let small = Volume {
+        geometry: cropped.geometry.clone(),
+        data: cropped.data.iter().map(|&v| u8::from(v > 0.0)).collect(),
+    };
+    let back = time(5, &small, |l| labels_to(&l, &target).data.len());
+    println!(
+        "labels_to 96x96x64 (a crop of the 1.5 mm grid) -> 512x512x300: {:.1} ms on {threads} threads",
         back.as_secs_f64() * 1e3
     );
     let ras = vec![Step::Orient(Orientation::parse("RAS").expect("code"))];
