@@ -179,6 +179,18 @@ def summary(values: list[float], patients: list[str]) -> dict:
             "ci95": {"low": lo, "high": hi, "method": "patient-clustered percentile bootstrap, 2000 resamples"}}
 
 
+def icc_a1(p: np.ndarray, r: np.ndarray) -> float:
+    """ICC(A,1) of McGraw and Wong (1996), two raters: the formula, for the bootstrap."""
+    x = np.stack([r, p], axis=1)
+    n, k = x.shape
+    grand = x.mean()
+    msr = k * ((x.mean(axis=1) - grand) ** 2).sum() / (n - 1)
+    msc = n * ((x.mean(axis=0) - grand) ** 2).sum() / (k - 1)
+    sse = ((x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + grand) ** 2).sum()
+    mse = sse / ((n - 1) * (k - 1))
+    return float((msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n))
+
+
 def agreement(pred: list[float], ref: list[float], patients: list[str]) -> dict:
     import pandas as pd
     import pingouin as pg
@@ -206,6 +218,8 @@ def agreement(pred: list[float], ref: list[float], patients: list[str]) -> dict:
         "loa_abs_max_ci95_bootstrap": boot(lambda idx: float(max(abs(d[idx].mean() - 1.96 * d[idx].std(ddof=1)),
                                                                  abs(d[idx].mean() + 1.96 * d[idx].std(ddof=1))))),
         "icc": float(icc2["ICC"]), "icc_ci95_F": ci,
+        "icc_formula": icc_a1(p, r),
+        "icc_ci95_bootstrap": cluster_bootstrap(d, patients, lambda idx: icc_a1(p[idx], r[idx])),
         "rmse": float(np.sqrt(np.mean(d ** 2))),
         "reference_mean_ml": float(r.mean()),
     }
@@ -304,7 +318,8 @@ def main() -> int:
             v = s["volume"]
             print(f"    volume: bias {v['bias']:.1f} mL, LoA {v['loa_low']:.1f} to {v['loa_high']:.1f} "
                   f"(max {v['loa_abs_max']:.1f}, CI {v['loa_abs_max_ci95_bootstrap'][0]:.1f}-"
-                  f"{v['loa_abs_max_ci95_bootstrap'][1]:.1f}), ICC {v['icc']:.3f} {v['icc_ci95_F']}, "
+                  f"{v['loa_abs_max_ci95_bootstrap'][1]:.1f}), ICC {v['icc']:.3f} {v['icc_ci95_F']} "
+                  f"(bootstrap {v['icc_ci95_bootstrap'][0]:.3f}-{v['icc_ci95_bootstrap'][1]:.3f}), "
                   f"RMSE {v['rmse']:.1f}")
     return 0
 
