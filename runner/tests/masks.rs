@@ -468,3 +468,53 @@ fn hostile_segs_are_errors_not_panics() {
         other => panic!("want not-a-SEG, got {other:?}"),
     }
 }
+
+/// The example's reference masks (24 series: DICOM SEG by highdicom and two NIfTI, one
+/// series with a flipped in-plane orientation, one Enhanced CT), each read onto its
+/// series as `volume::series` assembles it: the reference volumes agree with those
+/// MONAI's pipeline computed from the same masks (`model/reference-metrics.json`).
+#[test]
+fn the_examples_reference_masks_read_onto_their_series() {
+    use clic_runner::budget::ReadLimits;
+    use clic_runner::volume::series::{assemble, read_folder};
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ct-segmentation");
+    let metrics: Value = serde_json::from_str(
+        &std::fs::read_to_string(example.join("model/reference-metrics.json")).expect("metrics"),
+    )
+    .expect("JSON");
+    let reference = example.join("data/reference");
+    let cases = metrics["reference"]["cases"].as_array().expect("cases");
+    assert!(!cases.is_empty());
+    let limits = ReadLimits::default();
+    for case in cases {
+        let folder = reference.join(case["folder"].as_str().expect("folder"));
+        let (headers, errors) = read_folder(&folder, &limits).expect("folder");
+        assert!(errors.is_empty(), "{errors:?}");
+        let series = assemble(&headers)
+            .into_iter()
+            .find_map(|s| {
+                s.ok()
+                    .filter(|s| s.uid == case["series"].as_str().expect("uid"))
+            })
+            .expect("the case's series assembles");
+        let slices: Vec<String> = series
+            .slices
+            .iter()
+            .map(|s| s.sop_instance_uid.clone())
+            .collect();
+        let mask = reference.join(case["mask"].as_str().expect("mask"));
+        let masks = read_reference(&mask, &STRUCTURES, &series.geometry, &slices, LIMIT)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (s, m) in STRUCTURES.iter().zip(&masks) {
+            let ml =
+                m.data.iter().filter(|&&v| v).count() as f64 * m.geometry.voxel_volume() / 1000.0;
+            let want = case[s.name]["volume_ref_ml"].as_f64().expect("volume");
+            assert!(
+                (ml - want).abs() <= 1e-6 * want.max(1.0),
+                "{} {}: {ml} mL, MONAI's reference {want} mL",
+                mask.display(),
+                s.name
+            );
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! DICOM Segmentation objects (Segmentation Storage, PS3.3 A.51), BINARY and FRACTIONAL,
 //! read onto the source series: each frame is one segment on one source slice, found by
 //! the frame's ReferencedSOPInstanceUID (DerivationImageSequence / SourceImageSequence)
-//! when it names a slice of the source, else by its ImagePositionPatient along the
-//! source's slice normal.
+//! when it names one slice of the source, else by its ImagePositionPatient along the
+//! source's slice normal (so the frames of an enhanced multi-frame source, which share one
+//! SOPInstanceUID, are placed by position).
 //!
 //! The file is opened as every scan is ([`crate::dicom`]): a regular file within the size
 //! limit, its element stream checked before dicom-rs parses it. Pixel data must be
@@ -205,11 +206,15 @@ pub(super) fn read_seg(
         )));
     }
     let shared = first(obj, tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE);
-    let slice_of: HashMap<&str, usize> = source_slices
-        .iter()
-        .enumerate()
-        .map(|(k, uid)| (trim(uid), k))
-        .collect();
+    // A UID of several slices (the frames of an enhanced multi-frame source) places no
+    // frame by itself: those frames are placed by position.
+    let mut slice_of: HashMap<&str, Option<usize>> = HashMap::new();
+    for (k, uid) in source_slices.iter().enumerate() {
+        slice_of
+            .entry(trim(uid))
+            .and_modify(|v| *v = None)
+            .or_insert(Some(k));
+    }
     let mut out: Vec<Volume<bool>> = structures
         .iter()
         .map(|_| Volume {
@@ -434,13 +439,13 @@ impl Frame<'_> {
     }
 
     /// The index of the source slice the frame lies on.
-    fn slice(&self, slice_of: &HashMap<&str, usize>) -> Result<usize, MaskError> {
+    fn slice(&self, slice_of: &HashMap<&str, Option<usize>>) -> Result<usize, MaskError> {
         let s = self.source;
         let position = self.position();
         let references = self.references();
         let by_uid = references
             .iter()
-            .find_map(|u| slice_of.get(u.as_str()).copied());
+            .find_map(|u| slice_of.get(u.as_str()).copied().flatten());
         if let Some(k) = by_uid {
             if let Some(p) = position {
                 let want = s.world(0.0, 0.0, k as f64);
@@ -455,7 +460,8 @@ impl Frame<'_> {
             frame: self.number,
             reason,
         };
-        if !references.is_empty() && !slice_of.is_empty() {
+        let known = references.iter().any(|u| slice_of.contains_key(u.as_str()));
+        if !known && !references.is_empty() && !slice_of.is_empty() {
             return Err(unmatched(format!(
                 "it is derived from {}, not a slice of the source series",
                 references
