@@ -191,6 +191,111 @@ pub enum ModelStmt {
     /// `robustness { jpeg quality 75 jpeg2000 ratio 10 noise 2% rotate 5 degrees drop at most 3% }` — the
     /// benchmark re-scored under perturbations, and the largest drop claimed.
     Robustness(Vec<Node<RobustnessItem>>),
+    /// `input "ct" series where modality CT, ... { resample 2 x 2 x 4 mm linear ... }` —
+    /// a series the model reads as a volume, and the volume's preprocessing.
+    SeriesInput {
+        /// Input tensor name (the input's name).
+        tensor: Node<String>,
+        /// The `where` conditions, in source order.
+        conditions: Vec<Node<SeriesCond>>,
+        /// The volume's preprocessing, in order.
+        steps: Vec<Node<VolumeStep>>,
+    },
+    /// `segmentation "mask" argmax { liver channel 1 ... }` — the mask output of a
+    /// segmentation model and how it becomes a label map.
+    Segmentation {
+        /// Output tensor name.
+        tensor: Node<String>,
+        /// How the output becomes a label map.
+        rule: Node<SegRule>,
+        /// The structures, in source order.
+        structures: Vec<Node<SegStructure>>,
+    },
+    /// `quantify volume of liver, spleen` — the structures whose volume is compared
+    /// with the reference's.
+    Quantify(Vec<Node<String>>),
+}
+
+/// A condition of a series input's `where`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeriesCond {
+    /// `modality CT`: one accepted modality (several conditions: any of them).
+    Modality(Node<String>),
+    /// `description matches "(?i)abdomen"`: a regex on SeriesDescription.
+    Description(Node<String>),
+    /// `image type ORIGINAL`: a value ImageType must hold.
+    ImageType(Node<String>),
+    /// `slices 16 to 600`: the number of slices, as written.
+    Slices {
+        /// The fewest slices.
+        min: Node<Literal>,
+        /// The most slices.
+        max: Node<Literal>,
+    },
+}
+
+/// A preprocessing step of a series input's volume.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VolumeStep {
+    /// A step shared with the 2D input: `rescale from dicom`, `rescale slope .. intercept
+    /// ..`, `clip A to B`, `window center C width W`, `normalize mean M std S`.
+    Prep(PrepStep),
+    /// `resample 2 x 2 x 4 mm linear`: the target spacing x, y, z in mm, as written.
+    Resample {
+        /// Spacing x, y, z, as written.
+        spacing: [String; 3],
+        /// `linear` or `nearest`.
+        interpolation: String,
+    },
+    /// `orient LPS`: the orientation code, as written.
+    Orient(String),
+    /// `crop or pad 64 x 64 x 24 fill -200`: target size x, y, z (centred) and the fill.
+    CropOrPad {
+        /// Size x, y, z, as written.
+        size: [String; 3],
+        /// The value of added voxels, as written.
+        fill: String,
+    },
+    /// `normalize zscore`: per volume.
+    NormalizeZscore,
+}
+
+/// How a segmentation output becomes a label map.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SegRule {
+    /// `argmax`: over channels, channel 0 the background.
+    Argmax,
+    /// `sigmoid threshold 0.5`: each channel on its own.
+    Sigmoid(Literal),
+    /// `labelmap`: the output is a label map.
+    LabelMap,
+}
+
+/// One structure of a `segmentation` block: `liver channel 1` or `liver label 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegStructure {
+    /// Its name.
+    pub name: Node<String>,
+    /// Whether it is written with `label` (else `channel`).
+    pub label: bool,
+    /// Its channel or label value, as written.
+    pub index: Node<Literal>,
+}
+
+/// One claim of a finding's or a structure's block: `sensitivity 85%`,
+/// `hd95 at most 6 mm`, `nsd 0.9 at 2 mm`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopedClaim {
+    /// The metric.
+    pub name: Node<String>,
+    /// Where `at most` is written before the value, if it is.
+    pub at_most: Option<Node<()>>,
+    /// The bound.
+    pub value: Node<Literal>,
+    /// Its unit after it (`mm`, `ml`), if written.
+    pub unit: Option<Node<String>>,
+    /// `at 2 mm` after the value: the tolerance (nsd).
+    pub tolerance: Option<Node<Literal>>,
 }
 
 /// One statement of a `robustness` block, with its number as written.
@@ -218,12 +323,13 @@ pub enum Claim {
         /// The bound.
         value: Node<Literal>,
     },
-    /// `effusion { sensitivity 85% auc 0.9 }`: a finding's own claims.
+    /// `effusion { sensitivity 85% auc 0.9 }`: a finding's own claims, or a structure's
+    /// (`liver { dice 0.9 hd95 at most 6 mm }`).
     Finding {
-        /// The finding.
+        /// The finding or structure.
         finding: Node<String>,
-        /// Its claims: metric, bound.
-        claims: Vec<(Node<String>, Node<Literal>)>,
+        /// Its claims.
+        claims: Vec<Node<ScopedClaim>>,
     },
     /// `macro auc 0.9`, `worst sensitivity 80%`: a claim over the findings.
     Summary {

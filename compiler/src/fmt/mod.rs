@@ -5,7 +5,7 @@
 mod comments;
 mod expr;
 
-pub use expr::expr_text;
+pub use expr::{expr_text, literal_text};
 
 use crate::ast::*;
 use crate::diagnostics::Diagnostic;
@@ -198,6 +198,72 @@ impl Printer<'_> {
                         p.line(&text);
                     },
                 );
+            }
+            ModelStmt::SeriesInput {
+                tensor,
+                conditions,
+                steps,
+            } => {
+                let conds: Vec<String> = conditions
+                    .iter()
+                    .map(|c| match &c.node {
+                        SeriesCond::Modality(m) => format!("modality {}", m.node),
+                        SeriesCond::Description(d) => {
+                            format!("description matches {}", quote(&d.node))
+                        }
+                        SeriesCond::ImageType(v) => format!("image type {}", v.node),
+                        SeriesCond::Slices { min, max } => format!(
+                            "slices {} to {}",
+                            expr::literal_text(&min.node),
+                            expr::literal_text(&max.node)
+                        ),
+                    })
+                    .collect();
+                let conds = if conds.is_empty() {
+                    String::new()
+                } else {
+                    format!(" where {}", conds.join(", "))
+                };
+                self.block(
+                    &format!("input {} series{conds}", quote(&tensor.node)),
+                    end,
+                    steps,
+                    |s| s.loc,
+                    |p, s| {
+                        let text = volume_step_text(&s.node);
+                        p.line(&text);
+                    },
+                );
+            }
+            ModelStmt::Segmentation {
+                tensor,
+                rule,
+                structures,
+            } => {
+                let rule = match &rule.node {
+                    SegRule::Argmax => "argmax".to_string(),
+                    SegRule::LabelMap => "labelmap".to_string(),
+                    SegRule::Sigmoid(t) => format!("sigmoid threshold {}", expr::literal_text(t)),
+                };
+                self.block(
+                    &format!("segmentation {} {rule}", quote(&tensor.node)),
+                    end,
+                    structures,
+                    |s| s.loc,
+                    |p, s| {
+                        let kind = if s.node.label { "label" } else { "channel" };
+                        let text = format!(
+                            "{} {kind} {}",
+                            s.node.name.node,
+                            expr::literal_text(&s.node.index.node)
+                        );
+                        p.line(&text);
+                    },
+                );
+            }
+            ModelStmt::Quantify(names) => {
+                let names: Vec<&str> = names.iter().map(|n| n.node.as_str()).collect();
+                self.line(&format!("quantify volume of {}", names.join(", ")));
             }
             ModelStmt::Output {
                 tensor,
@@ -528,6 +594,41 @@ fn bound_text((name, value): &(Node<String>, Node<Literal>)) -> String {
     format!("{} {}", name.node, expr::literal_text(&value.node))
 }
 
+/// One claim of a finding's or structure's block: `hd95 at most 6 mm`, `nsd 0.9 at 2 mm`.
+fn scoped_claim_text(c: &ScopedClaim) -> String {
+    let mut out = c.name.node.clone();
+    if c.at_most.is_some() {
+        out.push_str(" at most");
+    }
+    out.push(' ');
+    out.push_str(&expr::literal_text(&c.value.node));
+    if let Some(u) = &c.unit {
+        out.push(' ');
+        out.push_str(&u.node);
+    }
+    if let Some(t) = &c.tolerance {
+        out.push_str(&format!(" at {} mm", expr::literal_text(&t.node)));
+    }
+    out
+}
+
+/// One step of a series input's block.
+fn volume_step_text(s: &VolumeStep) -> String {
+    match s {
+        VolumeStep::Prep(p) => prep_text(p),
+        VolumeStep::Resample {
+            spacing: [x, y, z],
+            interpolation,
+        } => format!("resample {x} x {y} x {z} mm {interpolation}"),
+        VolumeStep::Orient(code) => format!("orient {code}"),
+        VolumeStep::CropOrPad {
+            size: [x, y, z],
+            fill,
+        } => format!("crop or pad {x} x {y} x {z} fill {fill}"),
+        VolumeStep::NormalizeZscore => "normalize zscore".to_string(),
+    }
+}
+
 /// One claim of a `claims` block, on one line.
 fn claim_text(c: &Claim) -> String {
     match c {
@@ -538,7 +639,7 @@ fn claim_text(c: &Claim) -> String {
             bound_text(&(name.clone(), value.clone()))
         ),
         Claim::Finding { finding, claims } => {
-            let inner: Vec<String> = claims.iter().map(bound_text).collect();
+            let inner: Vec<String> = claims.iter().map(|c| scoped_claim_text(&c.node)).collect();
             format!("{} {{ {} }}", finding.node, inner.join(" "))
         }
         Claim::NonInferior { readers, margins } => {

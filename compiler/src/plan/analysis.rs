@@ -279,12 +279,22 @@ pub(super) fn lower_unit(
 }
 
 /// The claims of a `claims` block, each where the spec keeps it.
-pub(super) fn lower_claims(claims: &[ast::Node<ast::Claim>], spec: &mut super::ModelSpec) {
+pub(super) fn lower_claims(
+    claims: &[ast::Node<ast::Claim>],
+    structures: &[&str],
+    spec: &mut super::ModelSpec,
+) {
     let fraction = |v: &ast::Node<Literal>| literal_fraction(&v.node);
     for c in claims {
         match &c.node {
             ast::Claim::Metric { name, value } => {
                 spec.claims.insert(name.node.clone(), fraction(value));
+            }
+            ast::Claim::Finding { finding, claims }
+                if structures.contains(&finding.node.as_str()) =>
+            {
+                spec.structure_claims
+                    .extend(super::volume::lower_structure_claims(&finding.node, claims));
             }
             ast::Claim::Finding { finding, claims } => {
                 let entry = spec
@@ -292,8 +302,8 @@ pub(super) fn lower_claims(claims: &[ast::Node<ast::Claim>], spec: &mut super::M
                     .finding_claims
                     .entry(finding.node.clone())
                     .or_default();
-                for (name, value) in claims {
-                    entry.insert(name.node.clone(), fraction(value));
+                for c in claims {
+                    entry.insert(c.node.name.node.clone(), fraction(&c.node.value));
                 }
             }
             ast::Claim::Summary { kind, name, value } => {

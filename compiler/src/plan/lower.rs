@@ -122,6 +122,10 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
         training_patients: None,
         claims: BTreeMap::new(),
         analysis: Default::default(),
+        series_inputs: Vec::new(),
+        segmentation: None,
+        quantify: Vec::new(),
+        structure_claims: Vec::new(),
         documents: BTreeMap::new(),
         policies: Vec::new(),
         source: source_loc(sources, m.node.name.loc),
@@ -265,7 +269,33 @@ fn model_spec(m: &Node<ast::Model>, program: &Program, sources: &SourceMap) -> M
                 })
             }
             ModelStmt::Training(t) => spec.training_patients = Some(t.node.clone()),
-            ModelStmt::Claims(claims) => super::analysis::lower_claims(claims, &mut spec),
+            ModelStmt::Claims(claims) => {
+                let structures: Vec<&str> = m
+                    .node
+                    .stmts
+                    .iter()
+                    .filter_map(|s| match &s.node {
+                        ModelStmt::Segmentation { structures, .. } => Some(structures),
+                        _ => None,
+                    })
+                    .flatten()
+                    .map(|s| s.node.name.node.as_str())
+                    .collect();
+                super::analysis::lower_claims(claims, &structures, &mut spec);
+            }
+            ModelStmt::SeriesInput {
+                tensor,
+                conditions,
+                steps,
+            } => spec
+                .series_inputs
+                .push(super::volume::lower_series_input(tensor, conditions, steps)),
+            ModelStmt::Segmentation { .. } => {
+                spec.segmentation = super::volume::lower_segmentation(&stmt.node);
+            }
+            ModelStmt::Quantify(names) => {
+                spec.quantify = names.iter().map(|n| n.node.clone()).collect();
+            }
             ModelStmt::Findings { tensor, findings } => {
                 spec.analysis.findings = super::analysis::lower_findings(tensor, findings);
                 for f in findings.iter().filter(|f| !f.node.prevalence.is_empty()) {

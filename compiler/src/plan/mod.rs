@@ -9,6 +9,11 @@ pub use analysis::{
 };
 pub use lower::{sha256_hex, to_hex};
 mod value;
+mod volume;
+pub use volume::{
+    Interpolation3, SegmentationRule, SegmentationSpec, SeriesInputSpec, StructureClaim,
+    StructureSpec, VolumeStep,
+};
 
 pub use crate::ast::{CmpOp, QuantKind};
 pub(crate) use lower::lower;
@@ -112,12 +117,59 @@ pub struct ModelSpec {
     /// left out of the Plan for the one-finding short form.
     #[serde(default, skip_serializing_if = "Analysis::is_default")]
     pub analysis: Analysis,
+    /// The series inputs (`input "ct" series ...`), in the manifest's order; empty for a
+    /// model of single images.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series_inputs: Vec<SeriesInputSpec>,
+    /// The segmentation output and its structures; none unless the manifest has a
+    /// `segmentation` block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segmentation: Option<SegmentationSpec>,
+    /// The structures whose volume is compared with the reference's (`quantify volume
+    /// of liver, spleen`), in the manifest's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quantify: Vec<String>,
+    /// The claims on structures (`claims { liver { dice 0.9 hd95 at most 6 mm } }`), in
+    /// the manifest's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub structure_claims: Vec<StructureClaim>,
     /// Documents by kind: path.
     pub documents: BTreeMap<String, String>,
     /// Policies in force, sorted.
     pub policies: Vec<String>,
     /// Where the manifest is.
     pub source: SourceLoc,
+}
+
+impl ModelSpec {
+    /// Whether the model segments volumes (its manifest has a `segmentation` block).
+    #[must_use]
+    pub fn is_segmentation(&self) -> bool {
+        self.segmentation.is_some()
+    }
+
+    /// Whether the model reads series (volumes) rather than single images.
+    #[must_use]
+    pub fn reads_series(&self) -> bool {
+        !self.series_inputs.is_empty()
+    }
+
+    /// The names of the segmentation's structures, in the manifest's order; empty
+    /// without a `segmentation` block.
+    #[must_use]
+    pub fn structures(&self) -> Vec<&str> {
+        self.segmentation
+            .iter()
+            .flat_map(|s| s.structures.iter().map(|st| st.name.as_str()))
+            .collect()
+    }
+
+    /// The claims on one structure, in the manifest's order.
+    pub fn claims_on<'a>(&'a self, structure: &'a str) -> impl Iterator<Item = &'a StructureClaim> {
+        self.structure_claims
+            .iter()
+            .filter(move |c| c.structure == structure)
+    }
 }
 
 /// The artifact.

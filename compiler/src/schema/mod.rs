@@ -4,6 +4,7 @@
 //! one row each in the metric registry ([`metrics`]).
 
 pub mod metrics;
+pub mod segmentation;
 mod table;
 
 pub use metrics::CLAIMS;

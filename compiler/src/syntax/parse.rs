@@ -15,6 +15,7 @@ mod expr;
 mod outputs;
 mod prep;
 mod recover;
+mod volume;
 
 /// Parses one file. Returns the items that parsed and a diagnostic for every region that did not.
 pub fn parse_module(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -220,6 +221,9 @@ impl<'t> Parse<'t> {
             Rule::unit_stmt => return self.unit_stmt(pair),
             Rule::compare_stmt => return self.compare_stmt(pair),
             Rule::readers_stmt => return self.readers_stmt(pair),
+            Rule::series_input_stmt => return self.series_input_stmt(pair),
+            Rule::segmentation_stmt => return self.segmentation_stmt(pair),
+            Rule::quantify_stmt => return self.quantify_stmt(pair),
             Rule::prevalence_stmt => {
                 return Some(ModelStmt::Prevalence(self.prevalence_values(pair)))
             }

@@ -345,7 +345,43 @@ pub(super) fn check_claims(model: &Model, claims: &[Node<Claim>], diags: &mut Ve
                 }
                 plain.push((name.clone(), value.clone()));
             }
+            Claim::Finding { finding, claims }
+                if super::volume::is_structure(model, &finding.node) =>
+            {
+                if let Some(first) = per_finding.insert(finding.node.as_str(), finding.loc) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::E014,
+                            format!("structure `{}` has two claims blocks", finding.node),
+                            finding.loc,
+                            "second time",
+                        )
+                        .with_label(first, "first time")
+                        .with_help("merge them into one block"),
+                    );
+                }
+                super::volume::check_structure_claims(model, finding, claims, diags);
+            }
             Claim::Finding { finding, claims } => {
+                let structures = super::volume::declared_structures(model);
+                if !structures.is_empty() && !findings.contains_key(finding.node.as_str()) {
+                    let names: Vec<&str> = structures.keys().copied().collect();
+                    let d = Diagnostic::new(
+                        Code::E016,
+                        format!(
+                            "claims on `{}`, which the manifest does not declare as a structure",
+                            finding.node
+                        ),
+                        finding.loc,
+                        "not a structure",
+                    );
+                    diags.push(match did_you_mean(&finding.node, names.iter().copied()) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help(format!("the structures are {}", names.join(", "))),
+                    });
+                    continue;
+                }
+                let claims = &super::volume::plain_finding_claims(finding, claims, diags);
                 if !findings.contains_key(finding.node.as_str()) {
                     let names: Vec<&str> = findings.keys().copied().collect();
                     let mut d = Diagnostic::new(

@@ -5,6 +5,7 @@ mod analysis;
 mod constant;
 mod items;
 mod model;
+mod volume;
 
 pub(crate) use items::check_program;
 

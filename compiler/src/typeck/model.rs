@@ -121,9 +121,23 @@ pub(super) fn check_model(model: &Node<Model>, diags: &mut Vec<Diagnostic>) {
                     }
                 }
             }
+            ModelStmt::SeriesInput {
+                conditions, steps, ..
+            } => super::volume::check_series_input(conditions, steps, diags),
+            ModelStmt::Segmentation {
+                rule, structures, ..
+            } => {
+                once(&mut seen, "segmentation", stmt, diags);
+                super::volume::check_segmentation(rule, structures, stmt.loc, diags);
+            }
+            ModelStmt::Quantify(names) => {
+                once(&mut seen, "quantify", stmt, diags);
+                super::volume::check_quantify(&model.node, names, diags);
+            }
             ModelStmt::Use(_) | ModelStmt::Override { .. } => {}
         }
     }
+    super::volume::check_model_volumes(&model.node, diags);
     missing(
         &seen,
         &["version", "purpose", "class", "artifact"],

@@ -141,6 +141,10 @@ pub(crate) fn spec(version: &str) -> ModelSpec {
         training_patients: Some("data/training.csv".into()),
         claims: BTreeMap::new(),
         analysis: Default::default(),
+        series_inputs: Vec::new(),
+        segmentation: None,
+        quantify: Vec::new(),
+        structure_claims: Vec::new(),
         documents: BTreeMap::from([("ifu".to_string(), "docs/ifu.md".to_string())]),
         policies: Vec::new(),
         source: SourceLoc {

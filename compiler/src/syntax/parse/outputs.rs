@@ -179,7 +179,7 @@ impl<'t> Parse<'t> {
                     let Some(finding) = inner.next().map(|f| self.text_node(&f)) else {
                         continue;
                     };
-                    let claims = inner.filter_map(|c| self.bound(c.into_inner())).collect();
+                    let claims = inner.filter_map(|c| self.scoped_claim(c)).collect();
                     Claim::Finding { finding, claims }
                 }
                 Rule::noninferior => {

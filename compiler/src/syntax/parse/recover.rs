@@ -57,6 +57,8 @@ pub(super) fn unknown_statement(
             "runtime",
             "robustness",
             "prevalence",
+            "segmentation",
+            "quantify",
             "use",
         ],
         Rule::probe_control_stmt => &["cites", "severity", "stage", "applies", "expect", "help"],
