@@ -1,5 +1,6 @@
-//! DICOM Segmentation objects (Segmentation Storage, PS3.3 A.51), BINARY and FRACTIONAL,
-//! read onto the source series: each frame is one segment on one source slice, found by
+//! DICOM Segmentation objects (Segmentation Storage, PS3.3 A.51: BINARY and FRACTIONAL;
+//! Label Map Segmentation Storage: LABELMAP, 8 or 16 bits) read onto the source series:
+//! each frame is one segment (a LABELMAP frame: all) on one source slice, found by
 //! the frame's ReferencedSOPInstanceUID (DerivationImageSequence / SourceImageSequence)
 //! when it names one slice of the source, else by its ImagePositionPatient along the
 //! source's slice normal (so the frames of an enhanced multi-frame source, which share one
@@ -21,6 +22,8 @@ use std::path::Path;
 
 /// Segmentation Storage.
 const SEGMENTATION_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.66.4";
+/// Label Map Segmentation Storage (PS3.3 2024c).
+const LABEL_MAP_SEGMENTATION_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.66.7";
 const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
 
 type Obj = InMemDicomObject;
@@ -74,9 +77,23 @@ impl Segment {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
+    /// One bit a pixel, the frames one continuous bit stream.
     Binary,
-    /// Fractional, with its MaximumFractionalValue.
+    /// One byte a pixel, with the MaximumFractionalValue.
     Fractional(u64),
+    /// Label Map Segmentation (2024): each pixel the number of its segment, in 1 or 2
+    /// bytes; a frame holds every segment of its slice.
+    Labelmap(usize),
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Binary => "BINARY",
+            Self::Fractional(_) => "FRACTIONAL",
+            Self::Labelmap(_) => "LABELMAP",
+        }
+    }
 }
 
 /// Reads a DICOM SEG onto the source geometry: one mask per structure.
@@ -109,9 +126,10 @@ pub(super) fn read_seg(
     let obj: &Obj = &loaded.obj;
     let sop_class = text(obj, tags::SOP_CLASS_UID)
         .unwrap_or_else(|| trim(&loaded.obj.meta().media_storage_sop_class_uid).to_owned());
-    if sop_class != SEGMENTATION_STORAGE {
+    if sop_class != SEGMENTATION_STORAGE && sop_class != LABEL_MAP_SEGMENTATION_STORAGE {
         return Err(bad(format!(
-            "its SOP class is `{sop_class}`, not Segmentation Storage ({SEGMENTATION_STORAGE})"
+            "its SOP class is `{sop_class}`, not Segmentation Storage ({SEGMENTATION_STORAGE}) \
+             or Label Map Segmentation Storage ({LABEL_MAP_SEGMENTATION_STORAGE})"
         )));
     }
     if trim(&loaded.obj.meta().transfer_syntax) == EXPLICIT_VR_BE {
@@ -124,6 +142,7 @@ pub(super) fn read_seg(
     let wanted = match_structures(path, structures, &segments)?;
     check_references(path, obj, source_slices)?;
 
+    let bits = uint(obj, tags::BITS_ALLOCATED).unwrap_or(0);
     let kind = match text(obj, tags::SEGMENTATION_TYPE).as_deref() {
         Some("BINARY") => Kind::Binary,
         Some("FRACTIONAL") => {
@@ -134,22 +153,27 @@ pub(super) fn read_seg(
                 })?;
             Kind::Fractional(max)
         }
+        Some("LABELMAP") => Kind::Labelmap(if bits == 16 { 2 } else { 1 }),
         Some(other) => {
             return Err(bad(format!(
-                "SegmentationType `{other}` is not read (BINARY or FRACTIONAL)"
+                "SegmentationType `{other}` is not read (BINARY, FRACTIONAL or LABELMAP)"
             )))
         }
         None => return Err(bad("it has no SegmentationType".to_owned())),
     };
-    let bits = uint(obj, tags::BITS_ALLOCATED).unwrap_or(0);
-    let want_bits = if kind == Kind::Binary { 1 } else { 8 };
-    if bits != want_bits {
+    let bits_ok = match kind {
+        Kind::Binary => bits == 1,
+        Kind::Fractional(_) => bits == 8,
+        Kind::Labelmap(_) => bits == 8 || bits == 16,
+    };
+    if !bits_ok {
         return Err(bad(format!(
-            "BitsAllocated is {bits}; a {} SEG has {want_bits}",
-            if kind == Kind::Binary {
-                "BINARY"
-            } else {
-                "FRACTIONAL"
+            "BitsAllocated is {bits}; a {} SEG has {}",
+            kind.name(),
+            match kind {
+                Kind::Binary => "1",
+                Kind::Fractional(_) => "8",
+                Kind::Labelmap(_) => "8 or 16",
             }
         )));
     }
@@ -186,10 +210,10 @@ pub(super) fn read_seg(
         }
         None => return Err(bad("it has no PixelData".to_owned())),
     };
-    let need = if kind == Kind::Binary {
-        total.div_ceil(8)
-    } else {
-        total
+    let need = match kind {
+        Kind::Binary => total.div_ceil(8),
+        Kind::Fractional(_) => total,
+        Kind::Labelmap(bytes) => total.saturating_mul(bytes as u64),
     };
     if (pixels.len() as u64) < need {
         return Err(bad(format!(
@@ -232,23 +256,29 @@ pub(super) fn read_seg(
         };
         frame.check_plane()?;
         let k = frame.slice(&slice_of)?;
-        let segment = first(group, tags::SEGMENT_IDENTIFICATION_SEQUENCE)
-            .and_then(|s| uint(s, tags::REFERENCED_SEGMENT_NUMBER))
-            .ok_or_else(|| {
-                bad(format!(
-                    "frame {} has no SegmentIdentificationSequence / ReferencedSegmentNumber",
+        // A label map frame holds every segment; the others name theirs.
+        let segment = if let Kind::Labelmap(_) = kind {
+            None
+        } else {
+            let n = first(group, tags::SEGMENT_IDENTIFICATION_SEQUENCE)
+                .and_then(|s| uint(s, tags::REFERENCED_SEGMENT_NUMBER))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "frame {} has no SegmentIdentificationSequence / ReferencedSegmentNumber",
+                        f + 1
+                    ))
+                })?;
+            if !segments.iter().any(|s| s.number == n) {
+                return Err(bad(format!(
+                    "frame {} is of segment {n}, which the SegmentSequence does not describe",
                     f + 1
-                ))
-            })?;
-        if !segments.iter().any(|s| s.number == segment) {
-            return Err(bad(format!(
-                "frame {} is of segment {segment}, which the SegmentSequence does not describe",
-                f + 1
-            )));
-        }
+                )));
+            }
+            Some(n)
+        };
         let start = f * per_frame;
-        for (s, vol) in out.iter_mut().enumerate() {
-            if wanted.get(s) != Some(&segment) {
+        for (vol, &number) in out.iter_mut().zip(&wanted) {
+            if segment.is_some_and(|n| n != number) {
                 continue;
             }
             // INVARIANT: k < nz (Frame::slice), so the slice is inside `data`; the pixel
@@ -261,6 +291,10 @@ pub(super) fn read_seg(
                     Kind::Fractional(max) => {
                         pixels.get(g).is_some_and(|&v| 2 * u64::from(v) >= max)
                     }
+                    Kind::Labelmap(1) => pixels.get(g).is_some_and(|&v| u64::from(v) == number),
+                    Kind::Labelmap(_) => pixels
+                        .get(2 * g..2 * g + 2)
+                        .is_some_and(|b| u64::from(u16::from_le_bytes([b[0], b[1]])) == number),
                 };
                 *voxel |= on;
             }

@@ -190,6 +190,25 @@ def nifti_fixtures(geom):
     nib.save(img, str(HERE / "labels-nifti2.nii"))
     cases["labels-nifti2.nii"] = {"expect": "ok"}
 
+    # Big-endian int16.
+    img = nib.Nifti1Image(xyz.astype(">i2"), ras_affine(geom), header=nib.Nifti1Header(endianness=">"))
+    img.set_sform(ras_affine(geom), code=1)
+    nib.save(img, str(HERE / "labels-bigendian.nii"))
+    assert nib.load(str(HERE / "labels-bigendian.nii")).header.endianness == ">"
+    cases["labels-bigendian.nii"] = {"expect": "ok"}
+
+    # The i and j axes swapped and j reversed (stored [y, x, z], y running up), gzipped.
+    a = ras_affine(geom)
+    swapped = np.eye(4)
+    swapped[:3, 0] = -a[:3, 1]
+    swapped[:3, 1] = a[:3, 0]
+    swapped[:3, 2] = a[:3, 2]
+    swapped[:3, 3] = a[:3, 3] + a[:3, 1] * (ROWS - 1)
+    data = xyz.transpose(1, 0, 2)[::-1, :, :]  # voxel (i, j) = source (x = j, y = ROWS-1-i)
+    img = nib.Nifti1Image(np.ascontiguousarray(data), swapped)
+    write_gzip(HERE / "labels-transposed.nii.gz", img.to_bytes())
+    cases["labels-transposed.nii.gz"] = {"expect": "ok"}
+
     # On a wrong geometry: shifted 1.5 mm along the rows; slices 3 mm apart.
     shifted = ras_affine(geom)
     shifted[:3, 3] += np.array([-1, -1, 1]) * ROW_DIR * 1.5
@@ -275,6 +294,9 @@ def shuffle_binary_frames(seg, order):
 def stored_frames(seg):
     """The frames as stored: BINARY bits unpacked from the whole stream, LSB first."""
     n = int(seg.NumberOfFrames)
+    if seg.SegmentationType == "LABELMAP":
+        dtype = np.uint8 if seg.BitsAllocated == 8 else np.dtype("<u2")
+        return np.frombuffer(seg.PixelData, dtype=dtype)[: n * ROWS * COLS].reshape(n, ROWS, COLS)
     if seg.SegmentationType == "BINARY":
         raw = np.frombuffer(seg.PixelData, dtype=np.uint8)
         bits = np.unpackbits(raw, bitorder="little")[: n * ROWS * COLS]
@@ -290,15 +312,22 @@ def expected_seg(seg):
     iop = shared.PlaneOrientationSequence[0].ImageOrientationPatient
     spacing = shared.PixelMeasuresSequence[0].PixelSpacing
     points = {}
+    labelmap = seg.SegmentationType == "LABELMAP"
+    numbers = [int(s.SegmentNumber) for s in seg.SegmentSequence]
     for f, item in enumerate(seg.PerFrameFunctionalGroupsSequence):
-        number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
         ipp = item.PlanePositionSequence[0].ImagePositionPatient
         transform = hd.spatial.PixelToReferenceTransformer(
             image_position=ipp, image_orientation=iop, pixel_spacing=spacing
         )
-        rc = np.argwhere(frames[f])
-        if len(rc):
-            points.setdefault(number, []).append(transform(rc[:, ::-1]))
+        if labelmap:
+            on = {number: frames[f] == number for number in numbers}
+        else:
+            number = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+            on = {number: frames[f]}
+        for number, mask in on.items():
+            rc = np.argwhere(mask)
+            if len(rc):
+                points.setdefault(number, []).append(transform(rc[:, ::-1]))
     out = {}
     for number, chunks in points.items():
         p = np.concatenate(chunks)
@@ -341,6 +370,19 @@ def seg_fixtures():
     save(seg, "seg-fractional.dcm")
     got = expected_seg(pydicom.dcmread(HERE / "seg-fractional.dcm"))
     cases["seg-fractional.dcm"] = {
+        "expect": "ok",
+        "frames": int(seg.NumberOfFrames),
+        "structures": {"liver": got[1], "spleen": got[2]},
+    }
+
+    # LABELMAP (Label Map Segmentation Storage): one 8-bit frame a slice, the segment numbers.
+    labelmap = np.zeros((SLICES, ROWS, COLS), dtype=np.uint8)
+    labelmap[LIVER] = 1
+    labelmap[SPLEEN] = 2
+    seg = make_seg(CT, labelmap, hd.seg.SegmentationTypeValues.LABELMAP, "labelmap", second_label="spleen")
+    save(seg, "seg-labelmap.dcm")
+    got = expected_seg(pydicom.dcmread(HERE / "seg-labelmap.dcm"))
+    cases["seg-labelmap.dcm"] = {
         "expect": "ok",
         "frames": int(seg.NumberOfFrames),
         "structures": {"liver": got[1], "spleen": got[2]},
