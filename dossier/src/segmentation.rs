@@ -502,6 +502,41 @@ fn agreement_view(k: usize, name: &str, a: &AgreementReport) -> AgreementView {
     }
 }
 
+impl SegmentationView {
+    /// The performance in one paragraph, for the summaries of Annex II and AI Act Annex
+    /// IV: per structure each claim with its estimate, interval and verdict (a structure
+    /// without claims gives its metrics' means).
+    pub fn summary(&self) -> String {
+        let lines: Vec<String> = self
+            .structures
+            .iter()
+            .map(|s| {
+                let parts: Vec<String> = if s.claims.is_empty() {
+                    s.metrics
+                        .iter()
+                        .map(|m| format!("{} {} (n {})", m.label, m.mean, m.n))
+                        .collect()
+                } else {
+                    s.claims
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{} claimed {}, measured {} (95% CI {}), {}",
+                                c.label, c.claimed, c.estimate, c.ci, c.verdict
+                            )
+                        })
+                        .collect()
+                };
+                format!("{} ({} cases): {}", s.name, s.cases, parts.join("; "))
+            })
+            .collect();
+        format!(
+            "On the reference set, per structure: {}. See the clinical performance report.",
+            lines.join(". ")
+        )
+    }
+}
+
 /// The section's context.
 pub fn view(report: &SegmentationReport) -> SegmentationView {
     let method = if report.interval_method.trim().is_empty() {

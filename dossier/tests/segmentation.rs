@@ -6,9 +6,7 @@
 //! After an intended change to the figures or the partial, regenerate the snapshots and
 //! review their diff: `UPDATE_SNAPSHOTS=1 cargo test --workspace --test segmentation`.
 #![expect(
-    clippy::expect_used,
     clippy::panic,
-    clippy::unwrap_used,
     reason = "a test that cannot set up its fixture should fail loudly"
 )]
 
@@ -926,4 +924,23 @@ fn the_page_text_has_no_raw_markdown() {
         // Every table row has the header's number of cells.
         assert!(!html.contains("<td>|"), "{html}");
     }
+}
+
+#[test]
+fn the_summary_gives_each_claim_with_its_verdict() {
+    let v = view(&report(vec![liver("liver"), broken("kidney")]));
+    let s = v.summary();
+    assert!(
+        s.contains("liver (12 cases): Dice claimed at least 0.900, measured 0.910 (95% CI 0.880 to 0.930), NOT MET"),
+        "{s}"
+    );
+    assert!(
+        s.contains("HD95 claimed at most 6.00 mm, measured 6.01 mm"),
+        "{s}"
+    );
+    assert!(
+        s.contains("kidney (4 cases): HD95 claimed at most 5.00 mm, measured not computed"),
+        "{s}"
+    );
+    assert!(non_finite_words(&s).is_empty(), "{s}");
 }
