@@ -315,6 +315,36 @@ fn a_missing_series_uid_and_mixed_sizes_are_problems() {
     );
 }
 
+/// A Part 10 file of a structured report: no pixel data.
+fn report(path: &Path) {
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    use dicom_dictionary_std::tags;
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+    let sr = "1.2.840.10008.5.1.4.1.1.88.11";
+    let obj = InMemDicomObject::from_element_iter([
+        DataElement::new(tags::SOP_CLASS_UID, VR::UI, PrimitiveValue::from(sr)),
+        DataElement::new(
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3.4"),
+        ),
+        DataElement::new(tags::MODALITY, VR::CS, PrimitiveValue::from("SR")),
+        DataElement::new(
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3"),
+        ),
+    ]);
+    let meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid(sr)
+        .media_storage_sop_instance_uid("1.2.3.4")
+        .transfer_syntax("1.2.840.10008.1.2.1");
+    obj.with_meta(meta)
+        .expect("meta")
+        .write_to_file(path)
+        .expect("write the report");
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write");
 }
@@ -336,8 +366,10 @@ fn garbage_and_truncated_files_are_errors_not_panics() {
         write(&dir.path().join(format!("mf{cut}.dcm")), &enhanced[..cut]);
     }
     write(&dir.path().join("good.dcm"), &good);
+    // A file without pixel data (a structured report) has no slice and is no error.
+    report(&dir.path().join("report.dcm"));
     let (h, errors) = read_folder(dir.path(), &ReadLimits::default()).expect("lists");
-    assert_eq!(h.len(), 1, "only the whole file has a header");
+    assert_eq!(h.len(), 1, "only the whole image has a header");
     assert!(errors.len() >= 8, "{errors:?}");
     for e in &errors {
         let text = e.to_string();
@@ -502,4 +534,35 @@ fn multi_sequence_inputs_select_one_series_each_per_study() {
         "{}",
         errors[0]
     );
+}
+
+#[test]
+fn corrupted_bytes_anywhere_are_errors_not_panics() {
+    // Every byte of the enhanced RLE object (header, functional groups, fragments) and of
+    // a single-frame image, overwritten in turn: reading, assembling and loading return
+    // whatever they return, without a panic.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut seen_errors = 0;
+    for source in ["enhanced_rle/enhanced.dcm", "rescale/01.dcm"] {
+        let original = std::fs::read(data().join(source)).expect("fixture");
+        for at in (0..original.len()).step_by(4) {
+            for value in [0xFF, original[at].wrapping_add(1)] {
+                let mut bytes = original.clone();
+                bytes[at] = value;
+                let path = dir.path().join("x.dcm");
+                write(&path, &bytes);
+                match read_headers(&path, &ReadLimits::default()) {
+                    Err(_) => seen_errors += 1,
+                    Ok(h) => {
+                        for series in assemble(&h).into_iter().flatten() {
+                            if load(&series, &ReadLimits::default()).is_err() {
+                                seen_errors += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen_errors > 0);
 }

@@ -119,6 +119,9 @@ fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
     ]
 }
 
+/// Whether a slice lacks an attribute of the image plane.
+type Lacks = fn(&SliceHeader) -> bool;
+
 /// A slice whose geometry attributes are all present.
 struct Placed<'a> {
     header: &'a SliceHeader,
@@ -147,7 +150,7 @@ fn one(uid: &str, slices: &[&SliceHeader], tol: &Tolerances) -> Result<Series, S
             file: shown(first),
         });
     }
-    let missing: [(&'static str, fn(&SliceHeader) -> bool); 4] = [
+    let missing: [(&'static str, Lacks); 4] = [
         ("Rows and Columns", |h| h.rows == 0 || h.columns == 0),
         ("ImagePositionPatient", |h| h.position.is_none()),
         ("ImageOrientationPatient", |h| h.orientation.is_none()),
