@@ -42,6 +42,10 @@ pub fn read_folder(
     Ok((headers, errors))
 }
 
+/// The most frames of one multi-frame object: each becomes a header in memory. Enhanced
+/// CT and MR objects hold hundreds to a few thousand (a 4D MR, some tens of thousands).
+pub const MAX_FRAMES: u32 = 1 << 16;
+
 /// Folders nested deeper than this are not listed (a loop of bind mounts, a hostile tree).
 const MAX_FOLDER_DEPTH: usize = 32;
 
@@ -97,6 +101,11 @@ fn headers_of(
             .map_err(|_| bad(format!("NumberOfFrames `{n}` is not a number")))?
             .max(1),
     };
+    if frames > MAX_FRAMES {
+        return Err(bad(format!(
+            "NumberOfFrames {frames} is over the {MAX_FRAMES} frames a series object may hold"
+        )));
+    }
     let pixels = u64::from(frames)
         .saturating_mul(u64::from(rows))
         .saturating_mul(u64::from(columns));

@@ -15,7 +15,7 @@ mod select;
 mod voxels;
 
 pub use assemble::{assemble, assemble_with, Tolerances};
-pub use header::{read_folder, read_headers};
+pub use header::{read_folder, read_headers, MAX_FRAMES};
 pub use select::{
     by_study, select, select_inputs, Candidate, InputError, SelectError, Selector, Study,
 };
