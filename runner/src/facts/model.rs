@@ -93,6 +93,56 @@ pub const FACTS: &[(&str, Read)] = &[
                 .collect(),
         )
     }),
+    ("model.claims.structures", |m| {
+        Value::List(
+            m.structure_claims
+                .iter()
+                .map(|c| {
+                    Value::Record(BTreeMap::from([
+                        ("structure".to_string(), Value::String(c.structure.clone())),
+                        ("metric".to_string(), Value::String(c.metric.clone())),
+                        ("bound".to_string(), Value::Number(c.bound)),
+                        (
+                            "tolerance_mm".to_string(),
+                            c.tolerance_mm.map_or(Value::Null, Value::Number),
+                        ),
+                    ]))
+                })
+                .collect(),
+        )
+    }),
+    ("model.structures", |m| {
+        Value::List(
+            m.structures()
+                .into_iter()
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        )
+    }),
+    ("model.quantified", |m| {
+        Value::List(m.quantify.iter().cloned().map(Value::String).collect())
+    }),
+    ("model.inputs.series", |m| {
+        Value::List(
+            m.series_inputs
+                .iter()
+                .map(|s| {
+                    let count =
+                        |n: Option<u32>| n.map_or(Value::Null, |n| Value::Number(f64::from(n)));
+                    Value::Record(BTreeMap::from([
+                        ("name".to_string(), Value::String(s.name.clone())),
+                        (
+                            "modalities".to_string(),
+                            Value::List(s.modalities.iter().cloned().map(Value::String).collect()),
+                        ),
+                        ("description".to_string(), opt(s.description.as_ref())),
+                        ("slices_min".to_string(), count(s.slices_min)),
+                        ("slices_max".to_string(), count(s.slices_max)),
+                    ]))
+                })
+                .collect(),
+        )
+    }),
     ("model.claims.macro.sensitivity", |m| {
         summary(m, "macro", "sensitivity")
     }),
