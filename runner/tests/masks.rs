@@ -518,3 +518,100 @@ fn the_examples_reference_masks_read_onto_their_series() {
         }
     }
 }
+
+/// SEG headers that lie: each is a typed error before any pixel is read.
+#[test]
+fn seg_headers_that_lie_are_errors() {
+    use dicom_core::VR;
+    use dicom_dictionary_std::tags;
+    let e = expected();
+    let (geometry, slices) = source(&e);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    type Edit = fn(&mut dicom_object::DefaultDicomObject);
+    let edits: [(&str, Edit, &str); 7] = [
+        (
+            "two billion frames",
+            |o| {
+                o.put_str(tags::NUMBER_OF_FRAMES, VR::IS, "2000000000");
+            },
+            "more than",
+        ),
+        (
+            "more frames than functional groups",
+            |o| {
+                o.put_str(tags::NUMBER_OF_FRAMES, VR::IS, "9");
+            },
+            "PixelData holds",
+        ),
+        (
+            "1-bit label map",
+            |o| {
+                o.put_str(tags::SEGMENTATION_TYPE, VR::CS, "LABELMAP");
+            },
+            "BitsAllocated",
+        ),
+        (
+            "unknown type",
+            |o| {
+                o.put_str(tags::SEGMENTATION_TYPE, VR::CS, "SURFACE");
+            },
+            "SURFACE",
+        ),
+        (
+            "no per-frame groups",
+            |o| {
+                o.remove_element(tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE);
+            },
+            "PerFrameFunctionalGroupsSequence",
+        ),
+        (
+            "no pixel data",
+            |o| {
+                o.remove_element(tags::PIXEL_DATA);
+            },
+            "PixelData",
+        ),
+        (
+            "no segments",
+            |o| {
+                o.remove_element(tags::SEGMENT_SEQUENCE);
+            },
+            "SegmentSequence",
+        ),
+    ];
+    for (what, edit, says) in edits {
+        let mut obj =
+            dicom_object::open_file(dir().join("seg-binary.dcm")).expect("seg-binary.dcm");
+        edit(&mut obj);
+        let path = tmp.path().join("edited.dcm");
+        obj.write_to_file(&path).expect("write");
+        match read_reference(&path, &STRUCTURES, &geometry, &slices, LIMIT) {
+            Err(MaskError::Seg { reason, .. }) => {
+                assert!(reason.contains(says), "{what}: {reason}");
+            }
+            other => panic!("{what}: want a SEG error, got {other:?}"),
+        }
+    }
+    // Rows that are not the source's: a size mismatch with the numbers.
+    let mut obj = dicom_object::open_file(dir().join("seg-binary.dcm")).expect("seg-binary.dcm");
+    obj.put_element(dicom_object::mem::InMemElement::new(
+        tags::ROWS,
+        VR::US,
+        dicom_core::PrimitiveValue::from(65535u16),
+    ));
+    let path = tmp.path().join("rows.dcm");
+    obj.write_to_file(&path).expect("write");
+    match read_reference(&path, &STRUCTURES, &geometry, &slices, LIMIT) {
+        Err(MaskError::Geometry {
+            what,
+            expected,
+            found,
+            ..
+        }) => {
+            assert_eq!(what, "size");
+            assert_eq!(expected, vec![15.0, 11.0]);
+            assert_eq!(found, vec![15.0, 65535.0]);
+        }
+        other => panic!("want a size mismatch, got {other:?}"),
+    }
+}

@@ -67,8 +67,10 @@ pub enum MaskError {
         mask: PathBuf,
         /// `size`, `spacing`, `origin` or `orientation`.
         what: &'static str,
-        /// The source series' values (size x, y, z; spacing x, y, z in mm; origin in LPS
-        /// mm; orientation as the x, y and z unit vectors in LPS).
+        /// The source series' values: size x, y, z; spacing x, y, z in mm; origin in LPS
+        /// mm; orientation as the x, y and z unit vectors in LPS. A DICOM SEG is compared
+        /// per frame: size and spacing x, y only, orientation the x and y vectors, origin
+        /// the position of the frame's slice.
         expected: Vec<f64>,
         /// The mask's values, in the same order.
         found: Vec<f64>,
