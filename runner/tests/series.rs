@@ -489,7 +489,7 @@ fn selection_finds_one_none_or_several() {
     };
     let e = select(&series, &dwi).expect_err("none");
     assert!(
-        matches!(&e, SelectError::None { series, .. } if series.len() == 3),
+        matches!(&e, SelectError::NoMatch { series, .. } if series.len() == 3),
         "{e}"
     );
     let message = e.to_string();

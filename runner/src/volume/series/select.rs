@@ -120,7 +120,7 @@ fn list(candidates: &[Candidate]) -> String {
 pub enum SelectError {
     /// No series matches.
     #[error("no series matches {selector}; the series are: {}", list(.series))]
-    None {
+    NoMatch {
         /// The selector, in the manifest's words.
         selector: String,
         /// Every series there was.
@@ -149,7 +149,7 @@ fn select_from<'a>(
     matches.sort_by(|a, b| a.uid.cmp(&b.uid));
     match matches.as_slice() {
         [one] => Ok(one),
-        [] => Err(SelectError::None {
+        [] => Err(SelectError::NoMatch {
             selector: sel.to_string(),
             series: series.map(Candidate::of).collect(),
         }),
