@@ -158,6 +158,10 @@ const DIRECTION: f64 = 1e-4;
 /// of the series the model read, whose SOPInstanceUIDs in slice order are
 /// `source_slices`; empty when unknown, then SEG frames are placed by position alone).
 /// At most `limit_bytes` are read from the file, or inflated from a `.nii.gz`.
+///
+/// A NIfTI's structures are its voxels of value [`Structure::label`]. A DICOM SEG must
+/// reference the source series: some image its ReferencedSeriesSequence names is one of
+/// `source_slices` (checked when they are given), else [`MaskError::WrongSeries`].
 pub fn read_reference(
     path: &Path,
     structures: &[Structure],
