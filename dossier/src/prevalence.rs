@@ -2,11 +2,17 @@
 //! PPV, NPV, accuracy and F1 hold, and PPV and NPV at each deployment prevalence the
 //! manifest declares (`prevalence 2%, 5%`), with their Mercaldo et al. (2007) logit
 //! intervals ([`clic_runner::metrics::at_prevalence`]).
+//!
+//! Those intervals come from the counts of the 2x2 table, as if every unit were an
+//! independent patient. Where patients contribute several units (studies of one patient),
+//! the sensitivity and specificity carry patient-clustered bootstrap intervals but the
+//! predictive values at a declared prevalence do not: their method says so, row by row,
+//! rather than read as clustered beside the clustered figures they derive from.
 
 use crate::context::{Filled, Gaps};
 use crate::performance::AtPrevalenceRow;
 use crate::shown::{estimate, pct};
-use clic_runner::metrics::{at_prevalence, Metrics};
+use clic_runner::metrics::{at_prevalence, cluster, Metrics};
 
 /// The prevalence of the set `m` is computed on, as a percentage (`33.0%`); `n/a` with no
 /// case.
@@ -32,15 +38,34 @@ fn declared(p: f64) -> String {
     format!("{shown}%")
 }
 
-/// PPV and NPV at each declared prevalence at which they are defined.
+/// What the method of a predictive value at a declared prevalence adds when the
+/// sensitivity or specificity it derives from has a patient-clustered interval.
+pub const UNCLUSTERED: &str =
+    ", treating each unit as an independent patient: not patient-clustered, although patients contribute several units";
+
+/// Whether `m`'s sensitivity or specificity interval is patient-clustered.
+fn clustered(m: &Metrics) -> bool {
+    [&m.sensitivity.method, &m.specificity.method]
+        .iter()
+        .any(|method| method.as_str() == cluster::METHOD)
+}
+
+/// PPV and NPV at each declared prevalence at which they are defined; their method says
+/// when the units are not independent ([`UNCLUSTERED`]).
 pub fn rows(m: &Metrics, prevalences: &[f64]) -> Vec<AtPrevalenceRow> {
+    let note = if clustered(m) { UNCLUSTERED } else { "" };
     prevalences
         .iter()
         .filter_map(|&p| at_prevalence(m, p))
-        .map(|a| AtPrevalenceRow {
-            prevalence: declared(a.prevalence),
-            ppv: estimate(&a.ppv, true),
-            npv: estimate(&a.npv, true),
+        .map(|a| {
+            let (mut ppv, mut npv) = (estimate(&a.ppv, true), estimate(&a.npv, true));
+            ppv.method.push_str(note);
+            npv.method.push_str(note);
+            AtPrevalenceRow {
+                prevalence: declared(a.prevalence),
+                ppv,
+                npv,
+            }
         })
         .collect()
 }
@@ -69,4 +94,45 @@ pub fn gap(
             .to_string()
     };
     Some(gaps.gap("clinical-performance.md", &section, &why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clic_runner::metrics::{compute, Scored};
+
+    /// 40 units, 20 positive: 16 found, 2 false positives.
+    fn metrics() -> Metrics {
+        let cases: Vec<Scored> = (0..40)
+            .map(|i| Scored {
+                label: i < 20,
+                score: if i < 16 || (20..22).contains(&i) {
+                    0.9
+                } else {
+                    0.1
+                },
+            })
+            .collect();
+        compute(&cases, 0.5, true)
+    }
+
+    #[test]
+    fn independent_units_keep_mercaldos_method_and_clustered_ones_say_it_does_not_cluster() {
+        let m = metrics();
+        let plain = rows(&m, &[0.05]);
+        assert_eq!(plain.len(), 1);
+        assert!(
+            !plain[0].ppv.method.contains("independent"),
+            "{}",
+            plain[0].ppv.method
+        );
+        let mut c = m.clone();
+        c.sensitivity.method = cluster::METHOD.to_string();
+        let noted = rows(&c, &[0.05]);
+        assert!(noted[0].ppv.method.starts_with(&plain[0].ppv.method));
+        assert!(noted[0].ppv.method.ends_with(UNCLUSTERED));
+        assert!(noted[0].npv.method.ends_with(UNCLUSTERED));
+        // The figures themselves are unchanged.
+        assert_eq!(noted[0].ppv.ci, plain[0].ppv.ci);
+    }
 }
