@@ -573,7 +573,13 @@ pub fn benchmark<'a>(
             .robustness
             .as_ref()
             .map(crate::performance::RobustnessView::of),
+        segmentation: None,
     };
+    if let Some(s) = &ev.segmentation {
+        let report = crate::segmentation_report::report(s, &spec.structure_claims);
+        view.segmentation = Some(crate::segmentation::view(&report));
+        return view;
+    }
     if let (Some(f), true) = (&ev.findings, !spec.analysis.findings.is_empty()) {
         let mut report = crate::findings::report(f, &spec.analysis.finding_claims);
         for (shown, r) in report.findings.iter_mut().zip(&f.findings) {

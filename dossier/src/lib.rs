@@ -37,6 +37,7 @@ pub mod rows;
 pub mod sbom;
 pub mod sections;
 pub mod segmentation;
+pub mod segmentation_report;
 pub mod shown;
 pub mod signatures;
 pub mod sources;
@@ -72,6 +73,12 @@ fn figures(spec: &ModelSpec, bench: Result<&BenchEvidence, String>) -> BTreeMap<
     };
     for (name, svg) in figures::all(spec, ev) {
         out.insert(format!("figures/{name}.svg"), svg);
+    }
+    if let Some(s) = &ev.segmentation {
+        let report = segmentation_report::report(s, &spec.structure_claims);
+        for (name, svg) in segmentation::figures(&report) {
+            out.insert(format!("figures/{name}.svg"), svg);
+        }
     }
     out
 }

@@ -33,6 +33,9 @@ pub struct Benchmark<'a> {
     /// The robustness study, formatted, when the manifest declares one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub robustness: Option<RobustnessView>,
+    /// The segmentation of series per structure, when the model segments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segmentation: Option<crate::segmentation::SegmentationView>,
 }
 
 /// The robustness study as the clinical performance report shows it.
@@ -97,6 +100,7 @@ impl Benchmark<'_> {
             measured: None,
             findings: None,
             robustness: None,
+            segmentation: None,
         }
     }
 }

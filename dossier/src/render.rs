@@ -87,11 +87,14 @@ pub const DOCUMENTS: &[Document] = &[
 ];
 
 /// Partials shared by the Markdown documents: (name used in `{{> name}}`, file, text).
-pub const PARTIALS: &[(&str, &str, &str)] = &[(
-    "status",
-    "_status.md.hbs",
-    include_str!("../../templates/dossier/_status.md.hbs"),
-)];
+pub const PARTIALS: &[(&str, &str, &str)] = &[
+    (
+        "status",
+        "_status.md.hbs",
+        include_str!("../../templates/dossier/_status.md.hbs"),
+    ),
+    crate::segmentation::PARTIAL,
+];
 
 /// The HTML page's layout.
 pub const LAYOUT: (&str, &str) = (

@@ -178,11 +178,13 @@ impl AgreementReport {
 }
 
 /// The Metrics Reloaded rule for empty masks, as the report states it.
-pub const EMPTY_RULE: &str = "Empty masks are handled as Metrics Reloaded recommends \
-    (Maier-Hein et al. 2024): a case whose reference and prediction are both empty is a true \
-    negative, counted but left out of the overlap and boundary summaries; a case with only one \
-    of them empty scores 0 on Dice, IoU and NSD, and its HD95 and ASSD are undefined and left \
-    out, so each summary states its own n.";
+pub const EMPTY_RULE: &str = "Empty masks are counted and reported, never averaged in as a \
+    number they do not have (Metrics Reloaded, Maier-Hein et al. 2024, asks that their handling \
+    be stated): a case whose reference and prediction are both empty is a true negative, counted \
+    but left out of the overlap and boundary summaries (Metrics Reloaded would score it 1); a \
+    case with only one of them empty scores 0 on Dice, IoU and NSD, and its HD95 and ASSD are \
+    undefined and left out (Metrics Reloaded would set them to a worst-case distance), so each \
+    summary states its own n.";
 
 /// The template partial of the section: (name in `{{> name}}`, file, built-in text).
 pub const PARTIAL: (&str, &str, &str) = (

@@ -230,6 +230,7 @@ fn bench() -> BenchEvidence {
         findings: None,
         equivalence: None,
         robustness: None,
+        segmentation: None,
     }
 }
 

@@ -1,7 +1,6 @@
 //! A model with several inputs (one per series of a multi-sequence MR study) runs with
 //! each input fed by name, on both backends and in the inference worker process's
 //! framing, and an input missing or misshapen is an error, never a panic.
-#![expect(clippy::expect_used, reason = "tests fail loudly")]
 
 mod onnx_writer;
 

@@ -129,6 +129,12 @@ pub(super) fn report(
                 serde_json::to_value(f).unwrap_or_default(),
             );
         }
+        if let (Some(s), Some(o)) = (&ev.segmentation, v.as_object_mut()) {
+            o.insert(
+                "segmentation".to_string(),
+                serde_json::to_value(s).unwrap_or_default(),
+            );
+        }
         crate::output::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         crate::output::out!("{}", human(ev));
@@ -155,6 +161,10 @@ fn human(ev: &BenchEvidence) -> String {
     );
     if let Some(f) = &ev.findings {
         out.push_str(&super::bench_findings::human(f));
+        return out;
+    }
+    if let Some(s) = &ev.segmentation {
+        out.push_str(&super::bench_segmentation::human(s));
         return out;
     }
     let Some(m) = &ev.overall else {

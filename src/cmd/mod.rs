@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod bench_findings;
+mod bench_segmentation;
 mod bench_shard;
 pub mod cache;
 pub mod check;

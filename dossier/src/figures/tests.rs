@@ -457,6 +457,7 @@ fn all_draws_the_three_figures_of_the_evidence() {
         findings: None,
         equivalence: None,
         robustness: None,
+        segmentation: None,
     };
     let spec: ModelSpec = serde_json::from_value(serde_json::json!({
         "name": "m", "version": "1", "purpose": "p", "class": "IIa",

@@ -82,6 +82,10 @@ pub struct BenchEvidence {
     /// The robustness study, when the manifest declares one ([`robustness`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robustness: Option<robustness::Robustness>,
+    /// The segmentation of series, when the manifest's output is a mask
+    /// ([`crate::task::segmentation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segmentation: Option<crate::task::segmentation::SegmentationEvidence>,
 }
 
 /// Why a benchmark cannot run: invalid input.
@@ -378,6 +382,18 @@ impl BenchInputs {
             "output {}\n",
             serde_json::to_string(&self.spec.output).unwrap_or_default()
         ));
+        // Series inputs, the segmentation and what it is measured with (absent for the
+        // other tasks, whose key is as it was).
+        if !self.spec.series_inputs.is_empty() || self.spec.segmentation.is_some() {
+            h.push_str(&format!(
+                "volume {} {} {} {}\n",
+                serde_json::to_string(&self.spec.series_inputs).unwrap_or_default(),
+                serde_json::to_string(&self.spec.segmentation).unwrap_or_default(),
+                serde_json::to_string(&self.spec.quantify).unwrap_or_default(),
+                // The claims' NSD tolerances are the NSD's.
+                serde_json::to_string(&self.spec.structure_claims).unwrap_or_default(),
+            ));
+        }
         // Findings, unit and comparison (absent for the short form, whose key is as it was).
         if !self.spec.analysis.is_default() {
             h.push_str(&format!(
@@ -557,6 +573,11 @@ pub fn run(
     key: String,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<BenchEvidence, BenchError> {
+    if let Some(setup) =
+        crate::task::segmentation::Setup::of(&inputs.spec).map_err(BenchError::Manifest)?
+    {
+        return crate::task::segmentation::run(inputs, &setup, key, progress).map(|(ev, _)| ev);
+    }
     if let Some(task) = crate::task::findings::Findings::of(&inputs.spec)? {
         return crate::task::run(&task, inputs, key, progress);
     }

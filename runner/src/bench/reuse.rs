@@ -142,10 +142,26 @@ fn of_task(
     source: Source<'_>,
     key: &dyn Fn() -> Result<String, BenchError>,
 ) -> Result<(BenchEvidence, Counts), BenchError> {
+    if let Some(setup) = segmentation_setup(inputs)? {
+        let Source::Score(_, progress) = source else {
+            return Err(BenchError::Manifest(SHARDED_SEGMENTATION.to_string()));
+        };
+        return crate::task::segmentation::run(inputs, &setup, key()?, progress);
+    }
     match Findings::of(&inputs.spec)? {
         Some(task) => evidence(&task, inputs, source, key),
         None => evidence(&BinaryScore::of(&inputs.spec)?, inputs, source, key),
     }
+}
+
+/// Why a segmentation benchmark is not sharded.
+const SHARDED_SEGMENTATION: &str = "a segmentation benchmark runs on one machine: `clic bench --shard` and `clic bench merge` score images and studies, not series yet";
+
+/// The segmentation task of the manifest, if it has a `segmentation` block.
+fn segmentation_setup(
+    inputs: &BenchInputs,
+) -> Result<Option<crate::task::segmentation::Setup>, BenchError> {
+    crate::task::segmentation::Setup::of(&inputs.spec).map_err(BenchError::Manifest)
 }
 
 /// The scans' (file, sha256), each hashed only if no earlier step of the run did.
@@ -239,6 +255,9 @@ pub fn shard(
         on: None,
         perturb: None,
     };
+    if segmentation_setup(inputs)?.is_some() {
+        return Err(BenchError::Manifest(SHARDED_SEGMENTATION.to_string()));
+    }
     let (_, labels_path) = inputs.reference()?;
     let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
     let units = match Findings::of(&inputs.spec)? {

@@ -290,6 +290,9 @@ pub struct Output {
     pub values: Vec<f32>,
 }
 
+/// A run's inputs: each one's name, shape and row-major values.
+pub type Inputs = Vec<(String, Vec<usize>, Vec<f32>)>;
+
 /// The element type and shape of every output of a run, by name.
 pub type OutputShapes = Vec<(String, String, Vec<i64>)>;
 
@@ -509,7 +512,7 @@ impl Model {
     /// and row-major values, as [`Model::run_tensor`] runs one.
     pub fn run_inputs(
         &mut self,
-        inputs: Vec<(String, Vec<usize>, Vec<f32>)>,
+        inputs: Inputs,
         output: Option<&str>,
     ) -> Result<(Output, OutputShapes), EngineError> {
         let mut inputs = inputs.into_iter();

@@ -556,7 +556,7 @@ fn split_inputs(
     shape: Vec<usize>,
     more: Vec<(String, Vec<usize>)>,
     data: Vec<f32>,
-) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>, EngineError> {
+) -> Result<super::Inputs, EngineError> {
     let mut out = Vec::with_capacity(1 + more.len());
     let mut rest = data.as_slice();
     for (name, shape) in std::iter::once((input, shape)).chain(more) {

@@ -14,6 +14,7 @@ pub mod git;
 mod model;
 pub mod prevalence;
 pub mod reference;
+pub mod segmentation;
 
 pub use artifact::ArtifactFacts;
 pub use documents::DocumentsFacts;

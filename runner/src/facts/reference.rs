@@ -431,6 +431,7 @@ impl FactProvider for BenchmarkFacts {
             .chain(metrics)
             .chain(super::findings::FACTS)
             .chain(super::prevalence::FACTS)
+            .chain(super::segmentation::FACTS)
             .map(str::to_string)
             .collect()
     }
@@ -447,12 +448,42 @@ impl FactProvider for BenchmarkFacts {
             .as_ref()
             .map(|i| i.spec.prevalence.clone())
             .unwrap_or_default();
+        let structure_claims = r
+            .inputs
+            .as_ref()
+            .map(|i| i.spec.structure_claims.clone())
+            .unwrap_or_default();
         let (ev, _) = r.evidence()?;
         if let Some(v) = backend_fact(ev, path)
             .or_else(|| equivalence_fact(ev, path))
             .or_else(|| robustness_fact(ev, path))
         {
             return Ok(v);
+        }
+        if super::segmentation::FACTS.contains(&path) {
+            let claims: Vec<super::segmentation::Claim<'_>> = structure_claims
+                .iter()
+                .map(|c| super::segmentation::Claim {
+                    structure: &c.structure,
+                    metric: &c.metric,
+                    bound: c.bound,
+                })
+                .collect();
+            return Ok(ev
+                .segmentation
+                .as_ref()
+                .map_or(Value::List(Vec::new()), |s| {
+                    super::segmentation::structures(s, &claims)
+                }));
+        }
+        if let Some(s) = &ev.segmentation {
+            if path == "benchmark.n" {
+                return Ok(num(s.cases.len() as f64));
+            }
+            return Err(FactError::unavailable(format!(
+                "the model segments {} structure(s) per series: read their metrics in `benchmark.segmentation`",
+                s.structures.len()
+            )));
         }
         if !ev.unreadable.is_empty() {
             let first = ev

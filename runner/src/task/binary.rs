@@ -114,6 +114,7 @@ impl Task for BinaryScore {
             findings: None,
             equivalence: None,
             robustness: None,
+            segmentation: None,
         })
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod binary;
 pub mod findings;
+pub mod segmentation;
 
 use crate::bench::pipeline::{self, Inferred, Scorer};
 use crate::bench::{read_list, BenchError, BenchInputs};

@@ -334,6 +334,7 @@ impl Task for Findings {
             findings: Some(findings_evidence),
             equivalence: None,
             robustness: None,
+            segmentation: None,
         })
     }
 }
