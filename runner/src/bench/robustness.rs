@@ -1,6 +1,6 @@
 //! The robustness study (issue 17, AI Act Art. 15): the benchmark re-scored under each
-//! perturbation the manifest declares (`robustness { jpeg quality 75 noise 2% rotate 5
-//! degrees }`), applied to every decoded image before the preprocessing
+//! perturbation the manifest declares (`robustness { jpeg quality 75 jpeg2000 ratio 10
+//! noise 2% rotate 5 degrees }`), applied to every decoded image before the preprocessing
 //! ([`crate::dicom::perturb`]), with each metric's change against the unperturbed run.
 //! Perturbed tensors and rows are cached per scan like the others (their tensor key
 //! holds the perturbation), so a re-run is warm.
