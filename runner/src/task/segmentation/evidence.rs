@@ -28,6 +28,15 @@ pub struct Case {
     pub patient: String,
     /// Slices of the series.
     pub slices: u64,
+    /// PatientSex as stored in its first slice (`M`, `F`, `O` or empty).
+    #[serde(default)]
+    pub sex: String,
+    /// Age band from its first slice's PatientAge ([`crate::dicom::ScanInfo::age_band`]).
+    #[serde(default)]
+    pub age_band: String,
+    /// Manufacturer of its first slice.
+    #[serde(default)]
+    pub manufacturer: String,
     /// The series' voxels along x, y and z.
     pub size: [usize; 3],
     /// Its spacing (mm) along x, y and z.

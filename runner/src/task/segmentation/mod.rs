@@ -180,6 +180,11 @@ pub fn run(
         .keys()
         .filter(|uid| !named.contains(uid.as_str()))
         .count() as u64;
+    // Each case's sex, age band and manufacturer, from its first slice's reading.
+    let infos: BTreeMap<String, &crate::dicom::ScanInfo> = scan_rows
+        .iter()
+        .map(|r| (r.info.file.clone(), &r.info))
+        .collect();
     let (model, model_sha256) = load_model(inputs)?;
     let model = Mutex::new(model);
     let total = jobs.len();
@@ -192,7 +197,15 @@ pub fn run(
         jobs.par_iter()
             .with_max_len(1)
             .map(|job| {
-                let case = score_case(inputs, setup, &model, job, &shown);
+                let case = score_case(inputs, setup, &model, job, &shown).map(|mut c| {
+                    let first = job.series.slices.first().map(|s| shown(&s.path));
+                    if let Some(info) = first.and_then(|f| infos.get(&f)) {
+                        c.sex = info.sex.clone();
+                        c.age_band = info.age_band.clone();
+                        c.manufacturer = info.manufacturer.clone();
+                    }
+                    c
+                });
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);
                 case
@@ -369,6 +382,9 @@ fn score_case(
         series: crate::dicom::hash_id(&series.uid),
         patient: crate::dicom::hash_id(&series.patient_id),
         slices: series.len() as u64,
+        sex: String::new(),
+        age_band: String::new(),
+        manufacturer: String::new(),
         size: series.geometry.size,
         spacing: series.geometry.spacing,
         metrics,
