@@ -34,6 +34,8 @@ use std::sync::Mutex;
 struct Job<'a> {
     line: usize,
     series: &'a Series,
+    /// The series each further input reads, from the same study, in the inputs' order.
+    others: Vec<&'a Series>,
     mask: PathBuf,
 }
 
@@ -160,19 +162,48 @@ pub fn run(
             }
             Some(Ok(s)) => s,
         };
-        if !setup.input.selector.matches(series) {
+        let primary = &setup.inputs[0];
+        if !primary.selector.matches(series) {
             return Err(fail(format!(
                 "its series (modality {}, {} slice(s), description {:?}) is not one the input `{}` selects ({})",
                 series.modality,
                 series.len(),
                 series.description,
-                setup.input.tensor,
-                setup.input.describe()
+                primary.tensor,
+                primary.describe()
             )));
+        }
+        let mut others = Vec::with_capacity(setup.inputs.len() - 1);
+        for input in &setup.inputs[1..] {
+            let found: Vec<&Series> = assembled
+                .values()
+                .filter_map(|s| s.as_ref().ok())
+                .filter(|s| s.study_uid == series.study_uid && input.selector.matches(s))
+                .collect();
+            match found.as_slice() {
+                [one] => others.push(*one),
+                _ => {
+                    let seen: Vec<String> = found
+                        .iter()
+                        .map(|s| {
+                            let file = s.slices.first().map(|f| shown(&f.path)).unwrap_or_default();
+                            format!("{file} ({:?})", s.description)
+                        })
+                        .collect();
+                    return Err(fail(format!(
+                        "the study of its series has {} series the input `{}` selects ({}), where one is expected{}",
+                        found.len(),
+                        input.tensor,
+                        input.describe(),
+                        if seen.is_empty() { String::new() } else { format!(": {}", seen.join(", ")) }
+                    )));
+                }
+            }
         }
         jobs.push(Job {
             line: r.line,
             series,
+            others,
             mask,
         });
     }
@@ -311,32 +342,46 @@ fn score_case(
         reason,
     };
     let limits = &inputs.budget.read;
-    let volume = match setup.rescale {
-        None => series::load(series, limits),
-        Some((slope, intercept)) => {
-            let mut fixed = series.clone();
-            for s in &mut fixed.slices {
-                s.rescale_slope = slope;
-                s.rescale_intercept = intercept;
-            }
-            series::load(&fixed, limits)
-        }
-    }
-    .map_err(|e| at_case(e.to_string()))?;
     let limit_voxels = usize::try_from(limits.max_pixels).unwrap_or(usize::MAX);
-    let grid = preprocess::apply(volume, &setup.input.steps, limit_voxels)
-        .map_err(|e| at_case(format!("its preprocessing fails: {e}")))?;
-    let [nx, ny, nz] = grid.geometry.size;
-    let shape = [1, 1, nz, ny, nx];
+    let mut tensors = Vec::with_capacity(setup.inputs.len());
+    let mut grid = None;
+    for (input, series) in setup
+        .inputs
+        .iter()
+        .zip(std::iter::once(series).chain(job.others.iter().copied()))
+    {
+        let volume = match input.rescale {
+            None => series::load(series, limits),
+            Some((slope, intercept)) => {
+                let mut fixed = series.clone();
+                for s in &mut fixed.slices {
+                    s.rescale_slope = slope;
+                    s.rescale_intercept = intercept;
+                }
+                series::load(&fixed, limits)
+            }
+        }
+        .map_err(|e| at_case(format!("the input `{}`: {e}", input.tensor)))?;
+        let on_grid = preprocess::apply(volume, &input.steps, limit_voxels).map_err(|e| {
+            at_case(format!(
+                "the input `{}`'s preprocessing fails: {e}",
+                input.tensor
+            ))
+        })?;
+        let [nx, ny, nz] = on_grid.geometry.size;
+        tensors.push((input.tensor.clone(), vec![1, 1, nz, ny, nx], on_grid.data));
+        // The masks are on the first input's grid.
+        grid.get_or_insert(on_grid.geometry);
+    }
+    let grid = grid.ok_or_else(|| BenchError::Manifest("no series input".to_string()))?;
     let output = {
         let mut m = model
             .lock()
             .map_err(|_| BenchError::Manifest("an earlier case's inference failed".to_string()))?;
-        m.run_tensor(&setup.input.tensor, &shape, grid.data, Some(&setup.output))?
-            .0
+        m.run_inputs(tensors, Some(&setup.output))?.0
     };
     let labels = setup
-        .label_map(&output.shape, &output.values, grid.geometry.clone())
+        .label_map(&output.shape, &output.values, grid)
         .map_err(BenchError::Output)?;
     let on_series = preprocess::labels_to(&labels, &series.geometry);
     drop(labels);

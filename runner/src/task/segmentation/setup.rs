@@ -27,6 +27,10 @@ pub struct InputSetup {
     pub selector: Selector,
     /// Its preprocessing onto the model's grid.
     pub steps: Vec<Step>,
+    /// The modality LUT applied to the stored values: none, each slice's own
+    /// (`rescale from dicom`); a fixed slope and intercept (`rescale slope S intercept
+    /// I`, and slope 1 intercept 0, the stored values, without a `rescale` step).
+    pub rescale: Option<(f64, f64)>,
 }
 
 impl InputSetup {
@@ -71,12 +75,11 @@ pub struct StructureSetup {
 /// Everything the segmentation task reads from the manifest.
 #[derive(Debug, Clone)]
 pub struct Setup {
-    /// The series input.
-    pub input: InputSetup,
-    /// The modality LUT applied to the stored values: none, each slice's own
-    /// (`rescale from dicom`); a fixed slope and intercept (`rescale slope S intercept
-    /// I`, and slope 1 intercept 0, the stored values, without a `rescale` step).
-    pub rescale: Option<(f64, f64)>,
+    /// The series inputs, in the manifest's order. A case is a series of the first (the
+    /// masks file names it, and its grid is the masks'); each other input reads the one
+    /// series of the same study it selects (multi-sequence MR: `input "flair" ...`,
+    /// `input "dwi" ...`).
+    pub inputs: Vec<InputSetup>,
     /// The mask output tensor.
     pub output: String,
     /// How it becomes a label map.
@@ -192,77 +195,20 @@ impl Setup {
     /// The segmentation task of `spec`, none when its manifest has no `segmentation`
     /// block; an error when the block cannot be run as written.
     pub fn of(spec: &clic_compiler::plan::ModelSpec) -> Result<Option<Setup>, String> {
-        use clic_compiler::plan::{Interpolation3, SegmentationRule, VolumeStep};
+        use clic_compiler::plan::SegmentationRule;
         let Some(seg) = &spec.segmentation else {
             return Ok(None);
         };
-        let [input] = spec.series_inputs.as_slice() else {
-            return Err(format!(
-                "a segmentation model reads one series input here; the manifest declares {}",
-                spec.series_inputs.len()
-            ));
-        };
-        let description = input
-            .description
-            .as_deref()
-            .map(regex::Regex::new)
-            .transpose()
-            .map_err(|e| format!("the input `{}`'s description pattern: {e}", input.name))?;
-        let selector = Selector {
-            modalities: input.modalities.clone(),
-            description,
-            image_type: input.image_type.clone(),
-            slices: match (input.slices_min, input.slices_max) {
-                (None, None) => None,
-                (lo, hi) => Some((
-                    lo.map_or(0, |v| v as usize),
-                    hi.map_or(usize::MAX, |v| v as usize),
-                )),
-            },
-        };
-        let mut rescale = None;
-        let mut steps = Vec::new();
-        for s in &input.steps {
-            steps.push(match s {
-                VolumeStep::Rescale { fixed } => {
-                    rescale = Some(*fixed);
-                    continue;
-                }
-                VolumeStep::Clip { low, high } => Step::Clip {
-                    low: *low as f32,
-                    high: *high as f32,
-                },
-                VolumeStep::Window { center, width } => Step::Window {
-                    center: *center,
-                    width: *width,
-                },
-                VolumeStep::Resample {
-                    spacing_mm,
-                    interpolation,
-                } => Step::Resample {
-                    spacing: *spacing_mm,
-                    interpolation: match interpolation {
-                        Interpolation3::Linear => crate::volume::preprocess::Interpolation::Linear,
-                        Interpolation3::Nearest => {
-                            crate::volume::preprocess::Interpolation::Nearest
-                        }
-                    },
-                },
-                VolumeStep::Orient { code } => Step::Orient(
-                    crate::volume::preprocess::Orientation::parse(code)
-                        .map_err(|e| format!("the input `{}`: {e}", input.name))?,
-                ),
-                VolumeStep::CropOrPad { size, fill } => Step::CropOrPad {
-                    size: *size,
-                    fill: *fill as f32,
-                },
-                VolumeStep::NormalizeZscore => Step::ZScore,
-                VolumeStep::Normalize { mean, std } => Step::Normalize {
-                    mean: *mean as f32,
-                    std: *std as f32,
-                },
-            });
+        if spec.series_inputs.is_empty() {
+            return Err(
+                "a segmentation model needs a series input (`input \"ct\" series ...`)".to_string(),
+            );
         }
+        let inputs = spec
+            .series_inputs
+            .iter()
+            .map(input_setup)
+            .collect::<Result<Vec<_>, String>>()?;
         let rule = match seg.rule {
             SegmentationRule::Argmax => Rule::Argmax,
             SegmentationRule::Sigmoid { threshold } => Rule::Sigmoid(threshold as f32),
@@ -288,17 +234,82 @@ impl Setup {
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Some(Setup {
-            input: InputSetup {
-                tensor: input.name.clone(),
-                selector,
-                steps,
-            },
-            rescale: rescale.unwrap_or(Some((1.0, 0.0))),
+            inputs,
             output: seg.tensor.clone(),
             rule,
             structures,
         }))
     }
+}
+
+/// What the task reads of one series input of the manifest.
+fn input_setup(input: &clic_compiler::plan::SeriesInputSpec) -> Result<InputSetup, String> {
+    use clic_compiler::plan::{Interpolation3, VolumeStep};
+    let description = input
+        .description
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| format!("the input `{}`'s description pattern: {e}", input.name))?;
+    let selector = Selector {
+        modalities: input.modalities.clone(),
+        description,
+        image_type: input.image_type.clone(),
+        slices: match (input.slices_min, input.slices_max) {
+            (None, None) => None,
+            (lo, hi) => Some((
+                lo.map_or(0, |v| v as usize),
+                hi.map_or(usize::MAX, |v| v as usize),
+            )),
+        },
+    };
+    let mut rescale = None;
+    let mut steps = Vec::new();
+    for s in &input.steps {
+        steps.push(match s {
+            VolumeStep::Rescale { fixed } => {
+                rescale = Some(*fixed);
+                continue;
+            }
+            VolumeStep::Clip { low, high } => Step::Clip {
+                low: *low as f32,
+                high: *high as f32,
+            },
+            VolumeStep::Window { center, width } => Step::Window {
+                center: *center,
+                width: *width,
+            },
+            VolumeStep::Resample {
+                spacing_mm,
+                interpolation,
+            } => Step::Resample {
+                spacing: *spacing_mm,
+                interpolation: match interpolation {
+                    Interpolation3::Linear => crate::volume::preprocess::Interpolation::Linear,
+                    Interpolation3::Nearest => crate::volume::preprocess::Interpolation::Nearest,
+                },
+            },
+            VolumeStep::Orient { code } => Step::Orient(
+                crate::volume::preprocess::Orientation::parse(code)
+                    .map_err(|e| format!("the input `{}`: {e}", input.name))?,
+            ),
+            VolumeStep::CropOrPad { size, fill } => Step::CropOrPad {
+                size: *size,
+                fill: *fill as f32,
+            },
+            VolumeStep::NormalizeZscore => Step::ZScore,
+            VolumeStep::Normalize { mean, std } => Step::Normalize {
+                mean: *mean as f32,
+                std: *std as f32,
+            },
+        });
+    }
+    Ok(InputSetup {
+        tensor: input.name.clone(),
+        selector,
+        steps,
+        rescale: rescale.unwrap_or(Some((1.0, 0.0))),
+    })
 }
 
 #[cfg(test)]
@@ -307,12 +318,12 @@ mod tests {
 
     fn setup(rule: Rule, indices: &[u16]) -> Setup {
         Setup {
-            input: InputSetup {
+            inputs: vec![InputSetup {
                 tensor: "ct".into(),
                 selector: Selector::default(),
                 steps: Vec::new(),
-            },
-            rescale: None,
+                rescale: None,
+            }],
             output: "mask".into(),
             rule,
             structures: indices
