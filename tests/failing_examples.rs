@@ -29,10 +29,18 @@ const FAILS_THE_GATE: &[(&str, &str)] = &[
         "worse-than-readers",
         "mdr.performance.noninferior-to-readers",
     ),
+    (
+        "seg-below-claim",
+        "performance.segmentation.structure-claims-met",
+    ),
 ];
 
 /// Examples whose input is invalid (exit code 2).
-const INVALID: &[&str] = &["syntax-error"];
+/// Examples clic refuses as bad input (exit 2), with the code their README names.
+const INVALID: &[(&str, &str)] = &[
+    ("syntax-error", "clic::E001"),
+    ("seg-wrong-geometry", "clic::E022"),
+];
 
 fn failing(name: &str) -> PathBuf {
     root().join("examples/failing").join(name)
@@ -318,6 +326,32 @@ fn worse_than_readers_fails_non_inferiority_to_the_readers_only() {
     }
 }
 
+#[test]
+fn seg_below_claim_fails_the_spleen_dice_claim_only() {
+    let report = fails_only(
+        "seg-below-claim",
+        "performance.segmentation.structure-claims-met",
+    );
+    let r = result(&report, "performance.segmentation.structure-claims-met");
+    let shown = r.to_string();
+    assert!(shown.contains("spleen"), "{shown}");
+}
+
+#[test]
+fn seg_wrong_geometry_is_refused_naming_the_mask_and_what_differs() {
+    let out = clic()
+        .arg("check")
+        .arg(failing("seg-wrong-geometry"))
+        .output()
+        .expect("clic runs");
+    let t = String::from_utf8_lossy(&out.stderr).into_owned()
+        + &String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    for said in ["clic::E022", "line 3 of the masks file", "series-05.nii.gz", "origin"] {
+        assert!(t.contains(said), "`{said}` not in: {t}");
+    }
+}
+
 /// Every example under `examples/failing/` is tested here, documented, and small.
 #[test]
 fn every_failing_example_is_tested_documented_and_small() {
@@ -332,7 +366,7 @@ fn every_failing_example_is_tested_documented_and_small() {
     let mut tested: Vec<String> = FAILS_THE_GATE
         .iter()
         .map(|(n, _)| *n)
-        .chain(INVALID.iter().copied())
+        .chain(INVALID.iter().map(|(n, _)| *n))
         .map(str::to_string)
         .collect();
     tested.sort();
@@ -342,8 +376,9 @@ fn every_failing_example_is_tested_documented_and_small() {
         let readme = std::fs::read_to_string(dir.join("README.md")).expect("README.md");
         let expected = FAILS_THE_GATE
             .iter()
+            .chain(INVALID)
             .find(|(n, _)| *n == name)
-            .map_or("clic::E001", |(_, id)| id);
+            .map_or("", |(_, id)| id);
         assert!(
             readme.contains(expected),
             "{name}/README.md names {expected}"

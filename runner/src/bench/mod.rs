@@ -110,6 +110,14 @@ pub enum BenchError {
         /// Why.
         reason: String,
     },
+    /// A reference mask does not fit its series (segmentation).
+    #[error("the reference mask of line {line} of the masks file does not fit its series: {reason}")]
+    Mask {
+        /// The masks file's line naming it.
+        line: usize,
+        /// Why, with the mask's path.
+        reason: String,
+    },
     /// The readers' CSV (`compare with readers`) is invalid.
     #[error("the readers' file `{path}` is invalid: {reason}")]
     Readers {

@@ -42,9 +42,19 @@ pub const FACTS: &[(&str, Read)] = &[
         opt(m.input.as_ref().map(|i| &i.tensor))
     }),
     ("model.input.modalities", |m| {
-        Value::List(m.input.as_ref().map_or_else(Vec::new, |i| {
-            i.modalities.iter().cloned().map(Value::String).collect()
-        }))
+        let mut all: Vec<&String> = Vec::new();
+        let series = m.series_inputs.iter().flat_map(|s| s.modalities.iter());
+        for x in m
+            .input
+            .iter()
+            .flat_map(|i| i.modalities.iter())
+            .chain(series)
+        {
+            if !all.contains(&x) {
+                all.push(x);
+            }
+        }
+        Value::List(all.into_iter().cloned().map(Value::String).collect())
     }),
     ("model.input.width", |m| {
         resize(m).map_or(Value::Null, |r| Value::Number(f64::from(r.0)))

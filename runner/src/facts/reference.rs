@@ -469,12 +469,12 @@ impl FactProvider for BenchmarkFacts {
                     bound: c.bound,
                 })
                 .collect();
-            return Ok(ev
-                .segmentation
-                .as_ref()
-                .map_or(Value::List(Vec::new()), |s| {
-                    super::segmentation::structures(s, &claims)
-                }));
+            return Ok(match (path, &ev.segmentation) {
+                ("benchmark.series.without_mask", Some(s)) => num(s.series_without_mask as f64),
+                ("benchmark.series.without_mask", None) => Value::Null,
+                (_, Some(s)) => super::segmentation::structures(s, &claims),
+                (_, None) => Value::List(Vec::new()),
+            });
         }
         if let Some(s) = &ev.segmentation {
             if path == "benchmark.n" {

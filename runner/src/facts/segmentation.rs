@@ -16,7 +16,7 @@ use crate::task::segmentation::{SegmentationEvidence, StructureResult};
 use clic_compiler::plan::Value;
 
 /// The facts this module serves.
-pub const FACTS: [&str; 1] = ["benchmark.segmentation"];
+pub const FACTS: [&str; 2] = ["benchmark.segmentation", "benchmark.series.without_mask"];
 
 /// One claim on a structure: its metric and bound (fractions for percentages, mm, mL).
 #[derive(Debug, Clone, PartialEq)]

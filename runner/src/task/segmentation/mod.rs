@@ -405,12 +405,9 @@ fn score_case(
         &sop,
         limits.max_scan_bytes,
     )
-    .map_err(|e| BenchError::Labels {
-        path: job.mask.display().to_string(),
-        reason: format!(
-            "the reference mask of line {} of the masks file: {e}",
-            job.line
-        ),
+    .map_err(|e| BenchError::Mask {
+        line: job.line,
+        reason: e.to_string(),
     })?;
     let mut metrics: Vec<CaseMetrics> = Vec::with_capacity(structures.len());
     for (k, (s, reference)) in setup.structures.iter().zip(&reference).enumerate() {
