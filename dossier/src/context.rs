@@ -319,7 +319,10 @@ pub fn device<'a>(spec: &'a ModelSpec, gaps: &mut Gaps) -> Device<'a> {
         artifact: &spec.artifact.path,
         pinned_sha256: spec.artifact.sha256.as_deref().unwrap_or_default(),
         input_tensor: input.map_or("", |i| i.tensor.as_str()),
-        modalities: input.map(|i| i.modalities.join(", ")).unwrap_or_default(),
+        modalities: match input {
+            Some(i) => i.modalities.join(", "),
+            None => series_modalities(spec),
+        },
         preprocessing: preprocessing(spec),
         output_tensor: output.map_or("", |o| o.tensor.as_str()),
         operating_point: output
@@ -330,6 +333,7 @@ pub fn device<'a>(spec: &'a ModelSpec, gaps: &mut Gaps) -> Device<'a> {
                     o.threshold
                 )
             })
+            .or_else(|| segmentation_output(spec))
             .unwrap_or_default(),
         positive_meaning: output.map_or("", |o| o.positive.as_str()),
         reference: spec.reference.as_ref().map_or("", |r| r.path.as_str()),
@@ -353,12 +357,103 @@ pub fn device<'a>(spec: &'a ModelSpec, gaps: &mut Gaps) -> Device<'a> {
     }
 }
 
-/// The preprocessing steps of the manifest's input, in words.
+/// The modalities of the manifest's series inputs, each once, in order.
+fn series_modalities(spec: &ModelSpec) -> String {
+    let mut all: Vec<&str> = Vec::new();
+    for m in spec.series_inputs.iter().flat_map(|i| &i.modalities) {
+        if !all.contains(&m.as_str()) {
+            all.push(m);
+        }
+    }
+    all.join(", ")
+}
+
+/// How a segmentation model's output becomes its structures, in words.
+fn segmentation_output(spec: &ModelSpec) -> Option<String> {
+    use clic_compiler::plan::SegmentationRule;
+    let seg = spec.segmentation.as_ref()?;
+    let rule = match seg.rule {
+        SegmentationRule::Argmax => "each voxel takes the channel of the highest score".to_string(),
+        SegmentationRule::Sigmoid { threshold } => {
+            format!("a voxel is in a structure where its channel's sigmoid is at least {threshold}")
+        }
+        SegmentationRule::LabelMap => "the output is a label map".to_string(),
+    };
+    let structures: Vec<String> = seg
+        .structures
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({} {})",
+                s.name,
+                if seg.rule == SegmentationRule::LabelMap {
+                    "label"
+                } else {
+                    "channel"
+                },
+                s.index
+            )
+        })
+        .collect();
+    Some(format!(
+        "a mask per structure from the output tensor \"{}\": {rule}; structures {}",
+        seg.tensor,
+        structures.join(", ")
+    ))
+}
+
+/// The preprocessing steps of the manifest's input, in words (of every series input,
+/// each named, for a model of volumes).
 pub fn preprocessing(spec: &ModelSpec) -> Vec<String> {
-    spec.input
-        .as_ref()
-        .map(|i| i.steps.iter().map(step).collect())
-        .unwrap_or_default()
+    if let Some(i) = &spec.input {
+        return i.steps.iter().map(step).collect();
+    }
+    spec.series_inputs
+        .iter()
+        .flat_map(|i| {
+            i.steps
+                .iter()
+                .map(move |s| format!("{}: {}", i.name, volume_step(s)))
+        })
+        .collect()
+}
+
+fn volume_step(s: &clic_compiler::plan::VolumeStep) -> String {
+    use clic_compiler::plan::{Interpolation3, VolumeStep};
+    match s {
+        VolumeStep::Rescale { fixed: None } => {
+            "modality LUT from each slice (RescaleSlope / RescaleIntercept)".to_string()
+        }
+        VolumeStep::Rescale {
+            fixed: Some((slope, intercept)),
+        } => format!("rescale with slope {slope} and intercept {intercept}"),
+        VolumeStep::Clip { low, high } => format!("clipped to {low} .. {high}"),
+        VolumeStep::Window { center, width } => {
+            format!("VOI window centre {center}, width {width}")
+        }
+        VolumeStep::Resample {
+            spacing_mm,
+            interpolation,
+        } => format!(
+            "resampled to {} x {} x {} mm ({})",
+            spacing_mm[0],
+            spacing_mm[1],
+            spacing_mm[2],
+            match interpolation {
+                Interpolation3::Linear => "trilinear",
+                Interpolation3::Nearest => "nearest",
+            }
+        ),
+        VolumeStep::Orient { code } => format!("reoriented to {code}"),
+        VolumeStep::CropOrPad { size, fill } => format!(
+            "cropped or padded, centred, to {} x {} x {} voxels (fill {fill})",
+            size[0], size[1], size[2]
+        ),
+        VolumeStep::NormalizeZscore => {
+            "normalised to zero mean and unit variance over the volume".to_string()
+        }
+        VolumeStep::Normalize { mean, std } => format!("normalised: (x - {mean}) / {std}"),
+    }
 }
 
 fn step(s: &Preprocess) -> String {
