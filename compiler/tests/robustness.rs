@@ -46,6 +46,10 @@ const SEEDS: &[(&str, &str)] = &[
         include_str!("fixtures/valid/comments_and_blank_lines.clic"),
     ),
     (
+        "ct_segmentation.clic",
+        include_str!("fixtures/valid/ct_segmentation.clic"),
+    ),
+    (
         "e001_syntax.clic",
         include_str!("fixtures/invalid/e001_syntax.clic"),
     ),
@@ -68,7 +72,7 @@ const SEEDS: &[(&str, &str)] = &[
 ];
 
 /// How many of [`SEEDS`], from the first, compile without a diagnostic.
-const VALID_SEEDS: usize = 6;
+const VALID_SEEDS: usize = 7;
 
 /// Chars that matter to the lexer or to byte/char offset arithmetic (multi-byte ones).
 const INTERESTING: &[char] = &[
