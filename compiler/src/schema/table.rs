@@ -360,6 +360,31 @@ pub const RECORDS: &[RecordDef] = &[
             ("nsd_tolerance_mm", "Number", "The tolerance nsd is computed at: the claim's (`nsd 0.9 at 2 mm`), else the runner's default."),
             ("volume", "Agreement", "The agreement of the predicted and reference volumes; none unless the structure is quantified (`quantify volume of`)."),
             ("claims", "List<ClaimResult>", "Each claim on the structure, in the manifest's order, with its verdict; empty when none is made."),
+            ("subgroups", "List<SegmentationSubgroup>", "The structure's Dice per value of PatientSex, AgeBand and Manufacturer (in that order, values sorted; a case not recording one is in the group `unknown`), each against the rest of the cases; none when a case's Dice is not a finite number."),
+        ],
+    },
+    RecordDef {
+        name: "SegmentationSubgroup",
+        doc: "One group of a structure's cases by a DICOM attribute of their series' first slice (runner/src/task/segmentation/subgroups.rs). A group is assessable when it and the rest each have at least 10 cases with a Dice from at least 5 patients (fewer than the binary task's 30 units: a Dice is a continuous per-case value, not one bit a unit); the parity controls judge assessable groups only, and the subgroup-evidence control fails on the others.",
+        fields: &[
+            ("attribute", "String", "PatientSex, AgeBand or Manufacturer."),
+            ("value", "String", "The attribute's value; `unknown` for cases that do not record it."),
+            ("n", "Number", "Cases of the group (with or without a Dice: a case with both masks empty has none)."),
+            ("patients", "Number", "Patients among them."),
+            ("dice", "Summary", "Mean Dice over the group's cases that define it, with its patient-clustered interval; none when none does."),
+            ("vs_rest", "DiceDifference", "The group's mean Dice against the rest's."),
+        ],
+    },
+    RecordDef {
+        name: "DiceDifference",
+        doc: "A group's mean Dice minus the rest's, with the one-sided test of non-inferiority by 0.05.",
+        fields: &[
+            ("difference", "Number", "Mean Dice of the group − mean Dice of the rest of the structure's cases; none when either side has no case with a Dice."),
+            ("ci95", "Interval", "Its patient-clustered percentile bootstrap 95% interval (cluster-bootstrap-percentile: 2000 resamples, fixed seed, the patients drawn once per resample for both sides, since a patient may have series on both); none when the difference is."),
+            ("p_noninferior", "Number", "One-sided p value of the group lagging the rest by 0.05 or more (H0: difference <= -0.05): the bootstrap's share of resamples with a difference at or below -0.05; none when the difference is."),
+            ("p_holm", "Number", "p_noninferior adjusted by Holm's step-down over the assessable groups of the attribute for this structure; none for a group not assessable."),
+            ("assessable", "Bool", "Whether the group and the rest each have at least 10 cases with a Dice from at least 5 patients. A group that is not is reported, never counted as passing."),
+            ("margin", "Number", "The non-inferiority margin the p values test: 0.05 Dice."),
         ],
     },
     RecordDef {

@@ -12,6 +12,8 @@ use super::reference::record;
 use crate::metrics::agreement::Agreement;
 use crate::metrics::segmentation::{Ci95, Summary};
 
+use crate::metrics::cluster::Resampling;
+use crate::task::segmentation::subgroups::{self, Group};
 use crate::task::segmentation::{SegmentationEvidence, StructureResult};
 use clic_compiler::plan::Value;
 
@@ -71,13 +73,56 @@ pub fn verdict(r: &StructureResult, metric: &str, bound: f64) -> Option<(f64, Ci
     }
 }
 
+fn opt(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, num)
+}
+
+/// One group as the clic `SegmentationSubgroup` record.
+fn subgroup(g: &Group) -> Value {
+    let v = &g.vs_rest;
+    record([
+        ("attribute", Value::String(g.attribute.to_string())),
+        ("value", Value::String(g.value.clone())),
+        ("n", num(g.n as f64)),
+        ("patients", num(f64::from(g.patients))),
+        (
+            "dice",
+            g.dice.as_ref().map_or(Value::Null, Summary::fact_value),
+        ),
+        (
+            "vs_rest",
+            record([
+                ("difference", opt(v.difference)),
+                (
+                    "ci95",
+                    v.ci95.as_ref().map_or(Value::Null, Ci95::fact_value),
+                ),
+                ("p_noninferior", opt(v.p_noninferior)),
+                ("p_holm", opt(v.p_holm)),
+                ("assessable", Value::Bool(v.assessable)),
+                ("margin", num(subgroups::MARGIN)),
+            ]),
+        ),
+    ])
+}
+
+/// Structure `k`'s subgroups ([`subgroups::structure_groups`]); none when a case's
+/// Dice is not a finite number (evidence read from a file), so no control passes on it.
+fn structure_subgroups(ev: &SegmentationEvidence, k: usize) -> Value {
+    match subgroups::structure_groups(ev, k, Resampling::default()) {
+        Ok(groups) => Value::List(groups.iter().map(subgroup).collect()),
+        Err(_) => Value::Null,
+    }
+}
+
 /// The `benchmark.segmentation` fact: a `Structure` record per structure, in the
-/// manifest's order, with the verdicts on `claims`.
+/// manifest's order, with the verdicts on `claims` and the structure's subgroups.
 pub fn structures(ev: &SegmentationEvidence, claims: &[Claim<'_>]) -> Value {
     Value::List(
         ev.summaries
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(k, r)| {
                 let verdicts = claims
                     .iter()
                     .filter(|c| c.structure == r.name)
@@ -99,6 +144,7 @@ pub fn structures(ev: &SegmentationEvidence, claims: &[Claim<'_>]) -> Value {
                     r.volume.as_ref().map_or(Value::Null, Agreement::fact_value),
                 );
                 fields.insert("claims".to_string(), Value::List(verdicts));
+                fields.insert("subgroups".to_string(), structure_subgroups(ev, k));
                 Value::Record(fields)
             })
             .collect(),

@@ -13,6 +13,7 @@
 pub mod evidence;
 mod masks_file;
 mod setup;
+pub mod subgroups;
 
 pub use evidence::{Case, SegmentationEvidence, StructureResult};
 pub use setup::{Rule, Setup};
