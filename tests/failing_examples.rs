@@ -344,10 +344,15 @@ fn seg_wrong_geometry_is_refused_naming_the_mask_and_what_differs() {
         .arg(failing("seg-wrong-geometry"))
         .output()
         .expect("clic runs");
-    let t = String::from_utf8_lossy(&out.stderr).into_owned()
-        + &String::from_utf8_lossy(&out.stdout);
+    let t =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{t}");
-    for said in ["clic::E022", "line 3 of the masks file", "series-05.nii.gz", "origin"] {
+    for said in [
+        "clic::E022",
+        "line 3 of the masks file",
+        "series-05.nii.gz",
+        "origin",
+    ] {
         assert!(t.contains(said), "`{said}` not in: {t}");
     }
 }

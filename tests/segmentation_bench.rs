@@ -53,11 +53,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn bench(dir: &Path) -> std::process::Output {
-    clic()
-        .arg("bench")
-        .arg(dir)
-        .output()
-        .expect("clic runs")
+    clic().arg("bench").arg(dir).output().expect("clic runs")
 }
 
 fn masks_csv(dir: &Path) -> String {
@@ -92,7 +88,10 @@ fn the_project_as_copied_benchmarks() {
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
     assert!(t.contains("24 case(s)"), "{t}");
-    assert!(!t.contains(&first_uid(p.path())), "no UID in the report: {t}");
+    assert!(
+        !t.contains(&first_uid(p.path())),
+        "no UID in the report: {t}"
+    );
 }
 
 #[test]
@@ -100,7 +99,10 @@ fn a_missing_slice_names_the_series_files_and_the_gap() {
     let p = project();
     std::fs::remove_file(p.path().join("data/reference/series-01/slice-010.dcm"))
         .expect("remove a slice");
-    fails_with(p.path(), &["series-01/", "line 2 of the masks file", "missing"]);
+    fails_with(
+        p.path(),
+        &["series-01/", "line 2 of the masks file", "missing"],
+    );
     assert!(!text(&bench(p.path())).contains(&first_uid(p.path())));
 }
 
@@ -140,11 +142,8 @@ fn a_series_listed_twice_is_refused() {
 #[test]
 fn a_mask_outside_the_project_is_refused_before_it_is_read() {
     let p = project();
-    let csv = masks_csv(p.path()).replacen(
-        "masks/series-01.seg.dcm",
-        "../../../../../../etc/passwd",
-        1,
-    );
+    let csv =
+        masks_csv(p.path()).replacen("masks/series-01.seg.dcm", "../../../../../../etc/passwd", 1);
     std::fs::write(p.path().join("data/reference/masks.csv"), csv).expect("write");
     fails_with(p.path(), &["line 2", "outside"]);
 }
@@ -168,7 +167,10 @@ fn a_series_the_input_does_not_select_is_named() {
         MANIFEST.replace("where modality CT", "where modality MR"),
     )
     .expect("write");
-    fails_with(p.path(), &["line 2", "not one the input `ct` selects", "modality MR"]);
+    fails_with(
+        p.path(),
+        &["line 2", "not one the input `ct` selects", "modality MR"],
+    );
 }
 
 #[test]

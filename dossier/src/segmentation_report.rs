@@ -12,7 +12,12 @@ use clic_runner::metrics::segmentation::{CaseMetrics, Summary};
 use clic_runner::task::segmentation::SegmentationEvidence;
 
 /// The metrics of the section, in order: name, label, unit, the per-case reading.
-type Row = (&'static str, &'static str, Unit, fn(&CaseMetrics) -> Option<f64>);
+type Row = (
+    &'static str,
+    &'static str,
+    Unit,
+    fn(&CaseMetrics) -> Option<f64>,
+);
 
 const ROWS: [Row; 6] = [
     ("dice", "Dice", Unit::Fraction, |m| m.dice),
@@ -20,7 +25,9 @@ const ROWS: [Row; 6] = [
     ("nsd", "NSD", Unit::Fraction, |m| m.nsd),
     ("hd95", "HD95", Unit::Mm, |m| m.hd95),
     ("assd", "ASSD", Unit::Mm, |m| m.assd),
-    ("rvd", "Relative volume difference", Unit::Percent, |m| m.rvd),
+    ("rvd", "Relative volume difference", Unit::Percent, |m| {
+        m.rvd
+    }),
 ];
 
 fn label(metric: &str) -> (&'static str, Unit, Bound) {

@@ -405,7 +405,8 @@ fn every_documents_fact_is_served_with_its_declared_type() {
     // One record per kind, `documents.all`, and the facts read out of documents' content
     // (the intended use's wording, the risk file's hazard tables, the SOUP list's rows),
     // which are none when the document that holds them is absent, as their docs say.
-    const READ_FROM_CONTENT: [&str; 8] = [
+    const READ_FROM_CONTENT: [&str; 9] = [
+        "documents.consistency.ifu_missing_risks",
         "documents.purpose.significance",
         "documents.purpose.situation",
         "documents.risk.hazards",

@@ -111,7 +111,9 @@ pub enum BenchError {
         reason: String,
     },
     /// A reference mask does not fit its series (segmentation).
-    #[error("the reference mask of line {line} of the masks file does not fit its series: {reason}")]
+    #[error(
+        "the reference mask of line {line} of the masks file does not fit its series: {reason}"
+    )]
     Mask {
         /// The masks file's line naming it.
         line: usize,

@@ -40,7 +40,11 @@ impl Geometry {
     /// The patient position (LPS, mm) of the centre of voxel (`i`, `j`, `k`), indices
     /// along x, y and z (fractional indices between centres).
     pub fn world(&self, i: f64, j: f64, k: f64) -> [f64; 3] {
-        let steps = [i * self.spacing[0], j * self.spacing[1], k * self.spacing[2]];
+        let steps = [
+            i * self.spacing[0],
+            j * self.spacing[1],
+            k * self.spacing[2],
+        ];
         let mut p = self.origin;
         for (axis, step) in self.direction.iter().zip(steps) {
             for (c, d) in p.iter_mut().zip(axis) {
@@ -53,7 +57,11 @@ impl Geometry {
     /// The fractional voxel indices (x, y, z) of patient position `p`: the inverse of
     /// [`Geometry::world`] (the axes are orthonormal).
     pub fn index(&self, p: [f64; 3]) -> [f64; 3] {
-        let d = [p[0] - self.origin[0], p[1] - self.origin[1], p[2] - self.origin[2]];
+        let d = [
+            p[0] - self.origin[0],
+            p[1] - self.origin[1],
+            p[2] - self.origin[2],
+        ];
         let mut out = [0.0; 3];
         for (o, (axis, s)) in out.iter_mut().zip(self.direction.iter().zip(self.spacing)) {
             *o = (axis[0] * d[0] + axis[1] * d[1] + axis[2] * d[2]) / s;

@@ -269,7 +269,7 @@ pub fn run(
         clic_version: env!("CARGO_PKG_VERSION").to_string(),
         model_sha256,
         labels_sha256,
-        backend: format!("{} {}", backend.name(), backend.version),
+        backend: backend.name().to_string(),
         rows: scan_rows,
         unreadable: Vec::new(),
         labels_without_file: Vec::new(),
