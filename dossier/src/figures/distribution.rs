@@ -5,7 +5,7 @@
 //! claim on the metric as a dashed line. Also the drawing helpers the Bland–Altman
 //! figure shares: a canvas with a caller-chosen id, and "nice" axes.
 
-use super::svg::{coord, fixed, shorten};
+use super::svg::{coord, fixed, shorten, Svg};
 use super::{CURVE, GRID, INK, LINE, MARK};
 use crate::escape;
 use crate::segmentation::{Bound, ClaimReport, MetricReport, StructureReport, Unit};
@@ -30,9 +30,7 @@ const LABEL: usize = 26;
 /// An SVG document whose id the caller chooses (several figures of one kind share the
 /// page, and ids must be unique in it). Attribute fragments passed to its methods are
 /// constants of the figures; text content is always escaped.
-pub(super) struct Canvas {
-    out: String,
-}
+pub(super) struct Canvas(Svg);
 
 impl Canvas {
     /// A figure with id prefix `clic-<id>`; `id` is cleaned to ASCII letters, digits and
@@ -42,42 +40,20 @@ impl Canvas {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        let (w, h) = (coord(width), coord(height));
-        let out = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" \
-             aria-labelledby=\"clic-{id}-title clic-{id}-desc\" width=\"{w}\" \
-             height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" \
-             font-size=\"12\" fill=\"{INK}\">\n\
-             <title id=\"clic-{id}-title\">{}</title>\n\
-             <desc id=\"clic-{id}-desc\">{}</desc>\n\
-             <rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
-            escape::html(title),
-            escape::html(desc),
-        );
-        Canvas { out }
+        Canvas(Svg::new(&id, width, height, title, desc))
     }
 
     pub(super) fn raw(&mut self, s: &str) {
-        self.out.push_str(s);
+        self.0.raw(s);
     }
 
     pub(super) fn text(&mut self, x: f64, y: f64, anchor: &str, attrs: &str, content: &str) {
-        let attrs = if attrs.is_empty() {
-            String::new()
-        } else {
-            format!(" {attrs}")
-        };
-        self.out.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\"{attrs}>{}</text>\n",
-            coord(x),
-            coord(y),
-            escape::html(content),
-        ));
+        self.0.text(x, y, anchor, attrs, content);
     }
 
     /// A line; `attrs` (a class, a dash) is a constant fragment of the figure.
     pub(super) fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), attrs: &str) {
-        self.out.push_str(&format!(
+        self.0.raw(&format!(
             "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" {attrs}/>\n",
             coord(x1),
             coord(y1),
@@ -86,9 +62,8 @@ impl Canvas {
         ));
     }
 
-    pub(super) fn finish(mut self) -> String {
-        self.out.push_str("</svg>\n");
-        self.out
+    pub(super) fn finish(self) -> String {
+        self.0.finish()
     }
 }
 

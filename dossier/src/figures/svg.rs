@@ -47,7 +47,7 @@ pub(super) struct Svg {
 }
 
 impl Svg {
-    pub(super) fn new(name: &'static str, width: f64, height: f64, title: &str, desc: &str) -> Svg {
+    pub(super) fn new(name: &str, width: f64, height: f64, title: &str, desc: &str) -> Svg {
         let (w, h) = (coord(width), coord(height));
         let out = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" \
