@@ -392,3 +392,67 @@ fn a_binary_value_of_a_partial_length_is_refused() {
         "{e}"
     );
 }
+
+/// Where the value of the Extended Offset Table (7FE0,0001, VR OV) of `bytes` starts, and
+/// its length.
+fn extended_offset_table(bytes: &[u8]) -> (usize, usize) {
+    let head = [0xE0, 0x7F, 0x01, 0x00, b'O', b'V', 0, 0];
+    let at = bytes
+        .windows(8)
+        .position(|w| w == head)
+        .expect("an Extended Offset Table");
+    let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().expect("4 bytes"));
+    (at + 12, len as usize)
+}
+
+#[test]
+fn a_wrong_extended_offset_table_is_a_scan_error_naming_it() {
+    let good =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/offset_tables/eot_j2k_3frag.dcm");
+    let bytes = std::fs::read(&good).expect("fixture");
+    dicom::read_scan(&good, "good.dcm").expect("the fixture reads");
+    let (value, len) = extended_offset_table(&bytes);
+    assert_eq!(len, 24, "3 frames");
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    // Frame 1's offset moved 2 bytes into a fragment (frame 0, the one read, is sound).
+    let mut shifted = bytes.clone();
+    let offset = u64::from_le_bytes(shifted[value + 8..value + 16].try_into().expect("8"));
+    shifted[value + 8..value + 16].copy_from_slice(&(offset + 2).to_le_bytes());
+    let p = write(dir.path(), "shifted.dcm", &shifted);
+    let e = dicom::read_scan(&p, "shifted.dcm").expect_err("refused");
+    assert!(
+        e.reason.contains(&format!(
+            "the Extended Offset Table (7FE0,0001)'s offset {} for frame 1 does not start a fragment item",
+            offset + 2
+        )),
+        "{e}"
+    );
+    assert_eq!(e.file, "shifted.dcm");
+    assert_eq!(e.transfer_syntax.as_deref(), Some("1.2.840.10008.1.2.4.90"));
+
+    // Two entries for three frames: the element 8 bytes shorter.
+    let mut short = bytes[..value - 4].to_vec();
+    short.extend(16u32.to_le_bytes());
+    short.extend(&bytes[value..value + 16]);
+    short.extend(&bytes[value + 24..]);
+    let p = write(dir.path(), "short.dcm", &short);
+    let e = dicom::read_scan(&p, "short.dcm").expect_err("refused");
+    assert!(
+        e.reason
+            .contains("the Extended Offset Table (7FE0,0001) has 2 entries for 3 frames"),
+        "{e}"
+    );
+
+    // A length that is not a whole number of 64-bit values: refused as the file is read.
+    let mut partial = bytes[..value - 4].to_vec();
+    partial.extend(20u32.to_le_bytes());
+    partial.extend(&bytes[value..value + 20]);
+    partial.extend(&bytes[value + 24..]);
+    let p = write(dir.path(), "partial.dcm", &partial);
+    let e = dicom::read_scan(&p, "partial.dcm").expect_err("refused");
+    assert!(
+        e.reason.contains("(7FE0,0001)") && e.reason.contains("not a whole number of 8-byte"),
+        "{e}"
+    );
+}

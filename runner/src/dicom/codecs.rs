@@ -3,8 +3,9 @@
 //!
 //! dicom-rs decodes most of them. Around it, this module:
 //! - finds the fragments of frame `k` of an encapsulated multi-frame object, one or
-//!   several per frame, by the Basic Offset Table or, without one, by the codestream's
-//!   start marker (PS3.5 A.4); dicom-rs only handles one fragment per frame, or a Basic
+//!   several per frame, by the Extended Offset Table, the Basic Offset Table or, without
+//!   either, by the codestream's start marker (PS3.5 A.4), each table checked against the
+//!   fragments ([`frames`]); dicom-rs only handles one fragment per frame, or a Basic
 //!   Offset Table;
 //! - decodes JPEG-LS (lossless and near-lossless) with the pure-Rust `pure_jpegls` crate
 //!   ([`jpegls`]): dicom-rs's own route is the C++ CharLS, whose crate needs CMake;
@@ -19,6 +20,7 @@
 //! frame's bytes before a codec sees them, and a codec that panics all the same is an
 //! error.
 
+mod frames;
 mod jpegls;
 #[cfg(test)]
 mod tests;
@@ -126,7 +128,7 @@ fn decode(obj: &Object, frame: u32) -> Result<DecodedPixelData<'_>, CodecError> 
             "the pixel data of a compressed transfer syntax is not encapsulated".to_owned(),
         ));
     };
-    let data = frame_data(seq, frames, frame, ts).map_err(fail)?;
+    let data = encoded_frame(obj, frame)?;
     guard::check_frame(obj, ts, &data).map_err(fail)?;
     let spp = uint(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
     let photometric = text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
@@ -183,6 +185,25 @@ fn decode(obj: &Object, frame: u32) -> Result<DecodedPixelData<'_>, CodecError> 
     )
 }
 
+/// The encoded bytes of frame `frame` (from 0) of `obj`'s encapsulated pixel data: its
+/// fragments as [`decode_frame`] finds them (by the Extended or Basic Offset Table, one
+/// per frame, or by start markers), joined when there are several.
+pub(crate) fn encoded_frame(obj: &Object, frame: u32) -> Result<Cow<'_, [u8]>, CodecError> {
+    let frames = number_of_frames(obj);
+    if frame >= frames {
+        return Err(CodecError(format!(
+            "frame {frame} was asked for; the object has {frames}"
+        )));
+    }
+    let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else {
+        return Err(CodecError(
+            "the pixel data of a compressed transfer syntax is not encapsulated".to_owned(),
+        ));
+    };
+    let ts = trim_uid(&obj.meta().transfer_syntax);
+    frames::frame_data(obj, seq, frames, frame, ts).map_err(|e| CodecError(e.to_string()))
+}
+
 /// NumberOfFrames, 1 when absent, empty, unreadable or 0.
 fn number_of_frames(obj: &Object) -> u32 {
     text(obj, tags::NUMBER_OF_FRAMES)
@@ -233,119 +254,6 @@ fn dct_precision_over_8(data: &[u8]) -> Option<String> {
         }
         at += 2 + len;
     }
-}
-
-/// The encoded bytes of frame `frame`: its fragments, joined when there are several.
-fn frame_data<'a>(
-    seq: &'a PixelFragmentSequence<Vec<u8>>,
-    frames: u32,
-    frame: u32,
-    ts: &str,
-) -> Result<Cow<'a, [u8]>, String> {
-    let fragments = seq.fragments();
-    let n = fragments.len();
-    if n == 0 {
-        return Err("the encapsulated pixel data has no fragment".to_owned());
-    }
-    let (frames, frame) = (frames as usize, frame as usize);
-    let range = if n == frames {
-        frame..frame + 1
-    } else if frames == 1 {
-        0..n
-    } else if n < frames {
-        return Err(format!(
-            "the encapsulated pixel data has {n} fragment(s) for {frames} frames"
-        ));
-    } else if !seq.offset_table().is_empty() {
-        by_offset_table(seq.offset_table(), fragments, frames, frame)?
-    } else {
-        by_start_marker(fragments, frames, frame, ts)?
-    };
-    Ok(match &fragments[range.clone()] {
-        [one] => Cow::Borrowed(one.as_slice()),
-        several => Cow::Owned(several.concat()),
-    })
-}
-
-/// The fragments of a frame by the Basic Offset Table: the byte offset of each frame's
-/// first fragment item from the first item after the table (PS3.5 A.4).
-fn by_offset_table(
-    table: &[u32],
-    fragments: &[Vec<u8>],
-    frames: usize,
-    frame: usize,
-) -> Result<std::ops::Range<usize>, String> {
-    if table.len() != frames {
-        return Err(format!(
-            "the Basic Offset Table has {} entries for {frames} frames",
-            table.len()
-        ));
-    }
-    // Where each fragment item starts (an item header is 8 bytes).
-    let mut starts = Vec::with_capacity(fragments.len() + 1);
-    let mut at = 0u64;
-    for f in fragments {
-        starts.push(at);
-        at += 8 + f.len() as u64;
-    }
-    starts.push(at);
-    let index = |k: usize| -> Result<usize, String> {
-        let offset = u64::from(table[k]);
-        starts[..fragments.len()]
-            .binary_search(&offset)
-            .map_err(|_| {
-                format!("the Basic Offset Table's offset {offset} for frame {k} does not start a fragment")
-            })
-    };
-    let first = index(frame)?;
-    let end = if frame + 1 < frames {
-        index(frame + 1)?
-    } else {
-        fragments.len()
-    };
-    if first >= end || (frame == 0 && first != 0) {
-        return Err(format!(
-            "the Basic Offset Table gives frame {frame} no fragment"
-        ));
-    }
-    Ok(first..end)
-}
-
-/// The fragments of a frame without a Basic Offset Table: each frame's first fragment
-/// starts with its codestream's start marker (JPEG and JPEG-LS SOI, JPEG 2000 SOC or a
-/// JP2 signature box). RLE and other syntaxes have one fragment per frame.
-fn by_start_marker(
-    fragments: &[Vec<u8>],
-    frames: usize,
-    frame: usize,
-    ts: &str,
-) -> Result<std::ops::Range<usize>, String> {
-    let starts_frame: fn(&[u8]) -> bool = if JPEG.contains(&ts) || JPEG_LS.contains(&ts) {
-        |f| f.starts_with(&[0xFF, 0xD8])
-    } else if JPEG_2000.contains(&ts) {
-        |f| {
-            f.starts_with(&[0xFF, 0x4F, 0xFF, 0x51])
-                || f.starts_with(&[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20])
-        }
-    } else {
-        return Err(format!(
-            "{} fragments for {frames} frames without a Basic Offset Table: this transfer \
-             syntax needs one fragment per frame",
-            fragments.len()
-        ));
-    };
-    let starts: Vec<usize> = (0..fragments.len())
-        .filter(|i| starts_frame(&fragments[*i]))
-        .collect();
-    if starts.len() != frames || starts.first() != Some(&0) {
-        return Err(format!(
-            "{} fragments for {frames} frames without a Basic Offset Table, and {} of \
-             them start a codestream: which fragments make each frame is unknown",
-            fragments.len(),
-            starts.len()
-        ));
-    }
-    Ok(starts[frame]..starts.get(frame + 1).copied().unwrap_or(fragments.len()))
 }
 
 fn encapsulated(data: &[u8]) -> Value<InMemDicomObject, Vec<u8>> {

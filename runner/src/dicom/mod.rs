@@ -30,7 +30,7 @@ pub use inspect::{attributes, attributes_with};
 pub use pixels::{Colour, Image};
 pub use preprocess::{pixel_stats, preprocess};
 pub use stream::{MAX_DEPTH, MAX_VALUES};
-pub(crate) use {open::load as load_object, pixels::decode_first_frame};
+pub(crate) use {codecs::encoded_frame, open::load as load_object, pixels::decode_first_frame};
 
 use dicom_dictionary_std::tags;
 use serde::{Deserialize, Serialize};
