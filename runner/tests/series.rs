@@ -245,6 +245,57 @@ fn an_enhanced_object_is_the_same_volume_as_its_single_frames() {
 }
 
 #[test]
+fn an_enhanced_object_of_several_fragments_a_frame_is_the_same_volume() {
+    // JPEG 2000 frames, one fragment each (found by the Extended Offset Table), and the
+    // same frames cut in three fragments, found by the Basic Offset Table or by the
+    // codestreams' start markers: one volume (the voxels are also pydicom's, in
+    // `every_case_agrees_with_the_pydicom_numpy_reference`).
+    let volume = |case: &str| {
+        let h = headers(case);
+        assert_eq!(h.len(), 4, "{case}: one header per frame");
+        let got = assemble(&h);
+        let series = got[0].as_ref().expect("the enhanced object assembles");
+        load(series, &ReadLimits::default())
+            .unwrap_or_else(|e| panic!("{case}: the frames decode: {e}"))
+    };
+    let one = volume("enhanced_j2k");
+    assert_eq!(one.geometry.size, [32, 32, 4]);
+    for case in ["enhanced_j2k_frag", "enhanced_j2k_frag_nobot"] {
+        let several = volume(case);
+        assert_eq!(several.geometry, one.geometry, "{case}");
+        assert_eq!(several.data, one.data, "{case}: voxels");
+    }
+
+    // Its Extended Offset Table with frame 2's offset inside a fragment: the frame error
+    // names the table and the offset, as for a 2D image.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut bytes = std::fs::read(data().join("enhanced_j2k/enhanced.dcm")).expect("fixture");
+    let head = [0xE0, 0x7F, 0x01, 0x00, b'O', b'V', 0, 0];
+    let at = bytes
+        .windows(8)
+        .position(|w| w == head)
+        .expect("an Extended Offset Table")
+        + 12;
+    let third = at + 16..at + 24;
+    let offset = u64::from_le_bytes(bytes[third.clone()].try_into().expect("8 bytes")) + 4;
+    bytes[third].copy_from_slice(&offset.to_le_bytes());
+    write(&dir.path().join("enhanced.dcm"), &bytes);
+    let (h, errors) = read_folder(dir.path(), &ReadLimits::default()).expect("lists");
+    assert!(errors.is_empty(), "{errors:?}");
+    let got = assemble(&h);
+    let series = got[0].as_ref().expect("the headers still assemble");
+    match load(series, &ReadLimits::default()) {
+        Err(SeriesError::Frame { reason, .. }) => assert!(
+            reason.contains(&format!(
+                "the Extended Offset Table (7FE0,0001)'s offset {offset} for frame 2 does not start"
+            )),
+            "{reason}"
+        ),
+        other => panic!("a frame error, not {other:?}"),
+    }
+}
+
+#[test]
 fn each_slice_has_its_own_rescale() {
     let got = assemble(&headers("rescale"));
     let s = got[0].as_ref().expect("assembles");

@@ -53,7 +53,7 @@ pub fn load(series: &Series, limits: &ReadLimits) -> Result<Volume<f32>, SeriesE
             .unwrap_or(1)
             .max(1);
         let split = if frames > 1 {
-            let frames = Frames::of(obj, frames, &ts).map_err(|reason| SeriesError::Frame {
+            let frames = Frames::of(obj, &ts).map_err(|reason| SeriesError::Frame {
                 file: shown.clone(),
                 frame: 0,
                 reason,
@@ -104,11 +104,14 @@ pub fn load(series: &Series, limits: &ReadLimits) -> Result<Volume<f32>, SeriesE
     })
 }
 
-/// The object's attributes without its pixel data and functional groups: what each of
-/// its frames is decoded with (cloned once per frame, it holds no pixels).
+/// The object's attributes without its pixel data, its offset tables and functional
+/// groups: what each of its frames is decoded with (cloned once per frame, it holds no
+/// pixels).
 fn without_pixels(obj: &DefaultDicomObject) -> DefaultDicomObject {
     let skip = [
         tags::PIXEL_DATA,
+        tags::EXTENDED_OFFSET_TABLE,
+        tags::EXTENDED_OFFSET_TABLE_LENGTHS,
         tags::NUMBER_OF_FRAMES,
         tags::PER_FRAME_FUNCTIONAL_GROUPS_SEQUENCE,
         tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE,
@@ -121,30 +124,22 @@ fn without_pixels(obj: &DefaultDicomObject) -> DefaultDicomObject {
     .with_exact_meta(obj.meta().clone())
 }
 
-/// Where the frames of a multi-frame object are: one fragment each, or native bytes cut
-/// at each frame's (computed once per file: native pixel data may be converted to bytes).
+/// Where the frames of a multi-frame object are: encapsulated, found by the scans' own
+/// frame locator ([`crate::dicom::encoded_frame`]: the Extended or Basic Offset Table, one
+/// fragment per frame, or start markers), or native bytes cut at each frame's (computed
+/// once per file: native pixel data may be converted to bytes).
 enum Frames<'a> {
-    Fragments(&'a [Vec<u8>]),
+    Encapsulated(&'a DefaultDicomObject),
     Native { bytes: Cow<'a, [u8]>, size: u64 },
 }
 
 impl<'a> Frames<'a> {
-    fn of(obj: &'a DefaultDicomObject, frames: u32, ts: &str) -> Result<Self, String> {
+    fn of(obj: &'a DefaultDicomObject, ts: &str) -> Result<Self, String> {
         let elem = obj
             .get(tags::PIXEL_DATA)
             .ok_or("the object holds no pixel data")?;
         match elem.value() {
-            Value::PixelSequence(seq) => {
-                let fragments = seq.fragments();
-                if fragments.len() != frames as usize {
-                    return Err(format!(
-                        "the encapsulated pixel data holds {} fragment(s) for {frames} frame(s); \
-                         only one fragment per frame is read in a multi-frame series",
-                        fragments.len()
-                    ));
-                }
-                Ok(Self::Fragments(fragments))
-            }
+            Value::PixelSequence(_) => Ok(Self::Encapsulated(obj)),
             Value::Primitive(p) => {
                 if ts == EXPLICIT_VR_BE {
                     return Err("big endian multi-frame pixel data is not read".to_owned());
@@ -176,13 +171,11 @@ impl<'a> Frames<'a> {
     /// Frame `frame` as a single-frame object on `template`.
     fn one(&self, template: &DefaultDicomObject, frame: u32) -> Result<DefaultDicomObject, String> {
         let pixels = match self {
-            Self::Fragments(fragments) => {
-                let fragment = fragments
-                    .get(frame as usize)
-                    .ok_or("the fragment of the frame is missing")?;
+            Self::Encapsulated(obj) => {
+                let data = crate::dicom::encoded_frame(obj, frame).map_err(|e| e.to_string())?;
                 Value::PixelSequence(PixelFragmentSequence::new(
                     Vec::<u32>::new(),
-                    vec![fragment.clone()],
+                    vec![data.into_owned()],
                 ))
             }
             Self::Native { bytes, size } => {

@@ -18,6 +18,7 @@ per slice (per frame, from the functional groups, for an enhanced object; pydico
 RLE itself). A case that cannot be one volume gets the reason's numbers instead.
 """
 
+import copy
 import json
 import os
 import shutil
@@ -25,7 +26,8 @@ import shutil
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, RLELossless
+from pydicom.encaps import encapsulate, encapsulate_extended, generate_frames
+from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, RLELossless
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROWS, COLUMNS = 3, 4
@@ -115,8 +117,10 @@ class Spec:
             ds.save_as(os.path.join(folder, names[k]), enforce_file_format=True)
 
 
-def enhanced(spec, folder, series, frame_order, rle=False):
-    """The slices of `spec` as one Enhanced CT object, its frames in `frame_order`."""
+def enhanced(spec, folder, series, frame_order, rle=False, j2k=None):
+    """The slices of `spec` as one Enhanced CT object, its frames in `frame_order`; RLE,
+    or JPEG 2000 lossless (pylibjpeg-openjpeg) with `j2k` = (fragments per frame, offset
+    table: "basic", "none" or "extended", the last by pydicom's `encapsulate_extended`)."""
     os.makedirs(folder, exist_ok=True)
     ds = base(ENHANCED_CT, uid(4, series))
     ds.StudyInstanceUID = spec.study
@@ -156,8 +160,22 @@ def enhanced(spec, folder, series, frame_order, rle=False):
         frames.append(item)
     ds.PerFrameFunctionalGroupsSequence = frames
     data = np.stack([spec.pixels[k] for k in frame_order])
+    ds.Rows, ds.Columns = data.shape[1:]
     if rle:
         ds.compress(RLELossless, data, generate_instance_uid=False)
+    elif j2k:
+        fragments, table = j2k
+        ds.compress(JPEG2000Lossless, data, encoding_plugin="pylibjpeg",
+                    generate_instance_uid=False)
+        codestreams = list(generate_frames(ds.PixelData, number_of_frames=len(frame_order)))
+        if table == "extended":
+            ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = (
+                encapsulate_extended(codestreams))
+        else:
+            ds.PixelData = encapsulate(codestreams, fragments_per_frame=fragments,
+                                       has_bot=table == "basic")
+        ds["PixelData"].VR = "OB"
+        ds["PixelData"].is_undefined_length = True
     else:
         ds.PixelData = data.tobytes()
     ds.save_as(os.path.join(folder, "enhanced.dcm"), enforce_file_format=True)
@@ -291,7 +309,7 @@ def reference(folder):
         spacing = [float(v) for v in group[0]["spacing"]]
         volume = np.stack([fr["pixels"] * fr["slope"] + fr["intercept"] for fr in group])
         entry["geometry"] = dict(
-            size=[COLUMNS, ROWS, len(group)],
+            size=[int(ds0.Columns), int(ds0.Rows), len(group)],
             spacing=[spacing[1], spacing[0], z_spacing],
             origin=[float(v) for v in ipp[0]],
             direction=[row.tolist(), col.tolist(), [float(v) for v in z_direction]],
@@ -397,6 +415,17 @@ def main():
     s.write(os.path.join(HERE, "rescale"))
     enhanced(s, os.path.join(HERE, "enhanced"), 16, [2, 0, 3, 1])
     enhanced(s, os.path.join(HERE, "enhanced_rle"), 17, [3, 1, 0, 2], rle=True)
+    # The same slices as JPEG 2000, 32 x 32 (OpenJPEG's five decompositions need 32
+    # pixels a side; its own generator, so that the other fixtures keep their pixels): one
+    # fragment per frame (with pydicom's Extended Offset Table), and three fragments per
+    # frame found by the Basic Offset Table or by each codestream's start marker.
+    j = copy.copy(s)
+    big = np.random.default_rng(18)
+    j.pixels = [big.integers(-1000, 1500, size=(32, 32), dtype=np.int16) for _ in s.pixels]
+    enhanced(j, os.path.join(HERE, "enhanced_j2k"), 18, [1, 3, 2, 0], j2k=(1, "extended"))
+    enhanced(j, os.path.join(HERE, "enhanced_j2k_frag"), 19, [1, 3, 2, 0], j2k=(3, "basic"))
+    enhanced(j, os.path.join(HERE, "enhanced_j2k_frag_nobot"), 20, [0, 2, 1, 3],
+             j2k=(3, "none"))
 
     for case in sorted(os.listdir(HERE)):
         if os.path.isdir(os.path.join(HERE, case)):
