@@ -148,6 +148,20 @@ fn of_task(
         };
         return crate::task::segmentation::run(inputs, &setup, key()?, progress);
     }
+    if crate::task::series::applies(&inputs.spec) {
+        let Source::Score(_, progress) = source else {
+            return Err(BenchError::Manifest(
+                crate::task::series::SHARDED.to_string(),
+            ));
+        };
+        let key = key()?;
+        return match Findings::of(&inputs.spec)? {
+            Some(task) => crate::task::run_counted(&task, inputs, key, progress),
+            None => {
+                crate::task::run_counted(&BinaryScore::of(&inputs.spec)?, inputs, key, progress)
+            }
+        };
+    }
     match Findings::of(&inputs.spec)? {
         Some(task) => evidence(&task, inputs, source, key),
         None => evidence(&BinaryScore::of(&inputs.spec)?, inputs, source, key),
@@ -257,6 +271,11 @@ pub fn shard(
     };
     if segmentation_setup(inputs)?.is_some() {
         return Err(BenchError::Manifest(SHARDED_SEGMENTATION.to_string()));
+    }
+    if crate::task::series::applies(&inputs.spec) {
+        return Err(BenchError::Manifest(
+            crate::task::series::SHARDED.to_string(),
+        ));
     }
     let (_, labels_path) = inputs.reference()?;
     let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;

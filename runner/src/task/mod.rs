@@ -4,15 +4,17 @@
 //! the reports and the dossier read. The reading, decoding, preprocessing and batched
 //! inference every task shares are [`crate::bench::pipeline`]'s.
 //!
-//! Today's one task is [`binary::BinaryScore`]: one score per image, one binary finding.
-//! A new task (findings per study, segmentation, quantification) is a module here with
-//! its own labels, rows and metrics.
+//! The tasks: [`binary::BinaryScore`], one score per image, one binary finding;
+//! [`findings::Findings`], several findings per image, study or patient;
+//! [`segmentation`], masks of series. A model that reads series and gives scores is
+//! scored one row per series ([`series`]) and benchmarked by the first two unchanged.
 
 pub mod binary;
 pub mod findings;
 pub mod segmentation;
+pub mod series;
 
-use crate::bench::pipeline::{self, Inferred, Scorer};
+use crate::bench::pipeline::{self, Counts, Inferred, Scorer};
 use crate::bench::{read_list, BenchError, BenchInputs};
 use crate::facts::artifact::sha256_hex;
 use clic_compiler::plan::ModelSpec;
@@ -65,14 +67,25 @@ pub trait Task: Sync {
 }
 
 /// Runs `task` on the reference set of `inputs`: its labels read first (a bad labels
-/// file stops the run before any inference), then every scan inferred, then the task's
-/// evidence.
+/// file stops the run before any inference), then every scan inferred (every series,
+/// one row each, when the model reads series: [`series`]), then the task's evidence.
 pub fn run<T: Task>(
     task: &T,
     inputs: &BenchInputs,
     key: String,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<T::Evidence, BenchError> {
+    run_counted(task, inputs, key, progress).map(|(evidence, _)| evidence)
+}
+
+/// [`run`], with what the run computed (known for series only; zero for scans, whose
+/// run without a cache is [`pipeline::infer_all`]'s).
+pub(crate) fn run_counted<T: Task>(
+    task: &T,
+    inputs: &BenchInputs,
+    key: String,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(T::Evidence, Counts), BenchError> {
     let (_, labels_path) = inputs.reference()?;
     let text = read_list(&labels_path, inputs.budget.read.max_list_bytes)?;
     let labels = task.labels(&text).map_err(|reason| BenchError::Labels {
@@ -80,13 +93,16 @@ pub fn run<T: Task>(
         reason,
     })?;
     let scorers = task.scorers(&inputs.spec)?;
-    let inferred = pipeline::infer_all(
-        inputs,
-        &scorers,
-        &|shape, batch| task.layout(shape, batch),
-        progress,
-    )?;
-    task.evidence(
+    let layout = |shape: &[i64], batch: usize| task.layout(shape, batch);
+    let (inferred, counts) = if series::applies(&inputs.spec) {
+        series::infer(inputs, &scorers, &layout, progress)?
+    } else {
+        (
+            pipeline::infer_all(inputs, &scorers, &layout, progress)?,
+            Counts::default(),
+        )
+    };
+    let evidence = task.evidence(
         inputs,
         labels,
         inferred,
@@ -94,5 +110,6 @@ pub fn run<T: Task>(
             key,
             labels_sha256: sha256_hex(text.as_bytes()),
         },
-    )
+    )?;
+    Ok((evidence, counts))
 }

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! The first column names what a row is keyed by: `file` (relative to the reference
-//! folder), `SOPInstanceUID` (one image) or `StudyInstanceUID` (one study). A value is
+//! folder; for a model that reads series, a series' first file), `SOPInstanceUID` (one
+//! image), `SeriesInstanceUID` (one series, for a model that reads series) or
+//! `StudyInstanceUID` (one study). A value is
 //! `0`/`1` (or `false`/`true`); an empty cell is "not labelled for that finding". Lines
 //! that start with `#` are comments. The YAML form says the same:
 //!
@@ -30,6 +32,8 @@ pub enum KeyKind {
     File,
     /// An image's SOPInstanceUID (kept as its pseudonym).
     Sop,
+    /// A series' SeriesInstanceUID (kept as its pseudonym), when the model reads series.
+    Series,
     /// A study's StudyInstanceUID (kept as its pseudonym).
     Study,
 }
@@ -40,6 +44,7 @@ impl KeyKind {
         Some(match s {
             "file" => KeyKind::File,
             "SOPInstanceUID" => KeyKind::Sop,
+            "SeriesInstanceUID" => KeyKind::Series,
             "StudyInstanceUID" => KeyKind::Study,
             _ => return None,
         })
@@ -50,6 +55,7 @@ impl KeyKind {
         match self {
             KeyKind::File => "file",
             KeyKind::Sop => "SOPInstanceUID",
+            KeyKind::Series => "SeriesInstanceUID",
             KeyKind::Study => "StudyInstanceUID",
         }
     }
@@ -69,7 +75,23 @@ pub struct FindingLabels {
     pub missing_findings: Vec<String>,
 }
 
-const KEYS: &str = "`file`, `SOPInstanceUID` or `StudyInstanceUID`";
+const KEYS: &str = "`file`, `SOPInstanceUID`, `SeriesInstanceUID` or `StudyInstanceUID`";
+
+/// Why rows keyed by `key` cannot be matched to what the model scores: series (`series`,
+/// one row each, [`crate::task::series`]) or single images.
+pub fn check_scored(key: KeyKind, series: bool) -> Result<(), String> {
+    match (key, series) {
+        (KeyKind::Series, false) => Err(
+            "its rows are keyed by SeriesInstanceUID, but the model reads single images: key them by `file`, `SOPInstanceUID` or `StudyInstanceUID`"
+                .to_string(),
+        ),
+        (KeyKind::Sop, true) => Err(
+            "its rows are keyed by SOPInstanceUID, but the model reads series and scores each series once: key them by `SeriesInstanceUID`, `file` (a series' first file) or `StudyInstanceUID`"
+                .to_string(),
+        ),
+        _ => Ok(()),
+    }
+}
 
 /// Reads a labels file (CSV, or YAML when its first line is not a CSV header) for these
 /// findings. Errors name the line or entry at fault and never a UID's value.
@@ -123,7 +145,7 @@ pub(super) fn cells(line: &str) -> Result<Vec<String>, String> {
 pub(super) fn stored_key(kind: KeyKind, key: &str) -> String {
     match kind {
         KeyKind::File => key.to_string(),
-        KeyKind::Sop | KeyKind::Study => {
+        KeyKind::Sop | KeyKind::Series | KeyKind::Study => {
             crate::pseudonym::of(key.trim_end_matches(['\0', ' ']).trim())
         }
     }
@@ -387,6 +409,24 @@ mod tests {
             assert!(e.contains(want), "{text:?}: {e}");
             assert!(!e.contains("9.9.9"), "{e}");
         }
+    }
+
+    #[test]
+    fn series_keys_are_pseudonyms_and_only_for_series() {
+        let text = "SeriesInstanceUID,pneumothorax\n1.2.3.4,0\n";
+        let l = parse(text, &findings()).expect("valid");
+        assert_eq!(l.key, KeyKind::Series);
+        assert_eq!(
+            l.rows[&crate::pseudonym::of("1.2.3.4")],
+            vec![Some(false), None]
+        );
+        assert!(check_scored(KeyKind::Series, true).is_ok());
+        assert!(check_scored(KeyKind::Study, true).is_ok());
+        assert!(check_scored(KeyKind::File, true).is_ok());
+        let e = check_scored(KeyKind::Series, false).expect_err("images");
+        assert!(e.contains("single images"), "{e}");
+        let e = check_scored(KeyKind::Sop, true).expect_err("series");
+        assert!(e.contains("SeriesInstanceUID"), "{e}");
     }
 
     #[test]

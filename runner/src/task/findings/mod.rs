@@ -195,7 +195,9 @@ impl Task for Findings {
     type Evidence = BenchEvidence;
 
     fn labels(&self, text: &str) -> Result<FindingLabels, String> {
-        labels::parse(text, &self.names())
+        let l = labels::parse(text, &self.names())?;
+        labels::check_scored(l.key, super::series::applies(&self.spec))?;
+        Ok(l)
     }
 
     fn layout(&self, shape: &[i64], batch: usize) -> Result<usize, String> {
@@ -366,6 +368,7 @@ impl Findings {
             crate::bench::read_list(&inputs.dir.join(path), inputs.budget.read.max_list_bytes)?;
         let table = readers::parse(&text, &self.names()).map_err(fail)?;
         readers::check_key(table.key, self.unit.level).map_err(fail)?;
+        labels::check_scored(table.key, super::series::applies(&self.spec)).map_err(fail)?;
         let mut unit_of_file: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, u) in units.iter().enumerate() {
             for f in &u.images {
@@ -379,7 +382,7 @@ impl Findings {
             };
             let key = match table.key {
                 labels::KeyKind::File => img.info.file.clone(),
-                labels::KeyKind::Sop => img.placement.sop_hash.clone(),
+                labels::KeyKind::Sop | labels::KeyKind::Series => img.placement.sop_hash.clone(),
                 labels::KeyKind::Study => img.info.study_hash.clone(),
             };
             if !key.is_empty() {

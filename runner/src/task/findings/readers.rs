@@ -132,7 +132,7 @@ pub fn parse(text: &str, findings: &[String]) -> Result<ReaderTable, String> {
         .and_then(|k| KeyKind::parse(k))
         .ok_or_else(|| {
             format!(
-                "line {hl} (the header): its second column is `{}`, not the unit's key (`file`, `SOPInstanceUID` or `StudyInstanceUID`)",
+                "line {hl} (the header): its second column is `{}`, not the unit's key (`file`, `SOPInstanceUID`, `SeriesInstanceUID` or `StudyInstanceUID`)",
                 header.get(1).map_or("", String::as_str)
             )
         })?;

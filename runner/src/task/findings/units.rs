@@ -70,7 +70,9 @@ pub fn units(
     let image_key = |img: &Image<'_>| -> String {
         match labels.key {
             KeyKind::File => img.info.file.clone(),
-            KeyKind::Sop => img.placement.sop_hash.clone(),
+            // A series' row carries its SeriesInstanceUID's pseudonym there
+            // (`task::series`); which key fits what is scored is `labels::check_scored`'s.
+            KeyKind::Sop | KeyKind::Series => img.placement.sop_hash.clone(),
             KeyKind::Study => img.info.study_hash.clone(),
         }
     };

@@ -16,7 +16,8 @@ mod setup;
 pub mod subgroups;
 
 pub use evidence::{Case, SegmentationEvidence, StructureResult};
-pub use setup::{Rule, Setup};
+pub(crate) use setup::series_inputs;
+pub use setup::{InputSetup, Rule, Setup};
 
 use crate::bench::pipeline::Counts;
 use crate::bench::{BenchError, BenchEvidence, BenchInputs, ScanRow};
@@ -83,56 +84,12 @@ pub fn run(
                 && std::fs::canonicalize(&f.path).map_or(true, |p| !mask_files.contains(&p))
         })
         .collect();
-    let limits = &inputs.budget.read;
-    let read: Vec<_> = files
-        .par_iter()
-        .map(|f| {
-            let headers = series::read_headers(&f.path, limits);
-            let info = crate::dicom::read_info(&f.path, &f.shown);
-            (f, headers, info)
-        })
-        .collect();
-    let mut headers = Vec::new();
-    let mut scan_rows = Vec::with_capacity(read.len());
-    let mut unreadable = Vec::new();
-    for (f, h, info) in read {
-        match (h, info) {
-            (Ok(h), Ok(info)) => {
-                headers.extend(h);
-                scan_rows.push(ScanRow {
-                    info,
-                    label: None,
-                    score: None,
-                });
-            }
-            (Err(e), _) => unreadable.push(format!("{}: {e}", f.shown)),
-            (_, Err(e)) => unreadable.push(format!("{}: {e}", f.shown)),
-        }
-    }
-    if !unreadable.is_empty() {
-        return Err(BenchError::Unreadable {
-            path: folder.display().to_string(),
-            reason: format!(
-                "{} reference file(s) cannot be read as DICOM slices: {}",
-                unreadable.len(),
-                unreadable
-                    .iter()
-                    .take(crate::bench::NAMED_FILES)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        });
-    }
+    let Slices {
+        headers,
+        rows: mut scan_rows,
+        series: assembled,
+    } = read_slices(inputs, &folder, &files)?;
     let shown = |p: &std::path::Path| p.strip_prefix(&folder).unwrap_or(p).display().to_string();
-    let mut assembled: BTreeMap<String, Result<Series, series::SeriesProblem>> = BTreeMap::new();
-    for s in series::assemble(&headers) {
-        let uid = match &s {
-            Ok(s) => s.uid.clone(),
-            Err(p) => p.series.clone(),
-        };
-        assembled.insert(uid, s);
-    }
     let mut jobs = Vec::with_capacity(rows.len());
     let mut named = std::collections::BTreeSet::new();
     for (r, mask) in rows.iter().zip(masks_of) {
@@ -174,33 +131,7 @@ pub fn run(
                 primary.describe()
             )));
         }
-        let mut others = Vec::with_capacity(setup.inputs.len() - 1);
-        for input in &setup.inputs[1..] {
-            let found: Vec<&Series> = assembled
-                .values()
-                .filter_map(|s| s.as_ref().ok())
-                .filter(|s| s.study_uid == series.study_uid && input.selector.matches(s))
-                .collect();
-            match found.as_slice() {
-                [one] => others.push(*one),
-                _ => {
-                    let seen: Vec<String> = found
-                        .iter()
-                        .map(|s| {
-                            let file = s.slices.first().map(|f| shown(&f.path)).unwrap_or_default();
-                            format!("{file} ({:?})", s.description)
-                        })
-                        .collect();
-                    return Err(fail(format!(
-                        "the study of its series has {} series the input `{}` selects ({}), where one is expected{}",
-                        found.len(),
-                        input.tensor,
-                        input.describe(),
-                        if seen.is_empty() { String::new() } else { format!(": {}", seen.join(", ")) }
-                    )));
-                }
-            }
-        }
+        let others = other_inputs(&setup.inputs, series, &assembled, &shown).map_err(fail)?;
         jobs.push(Job {
             line: r.line,
             series,
@@ -217,7 +148,7 @@ pub fn run(
         .iter()
         .map(|r| (r.info.file.clone(), &r.info))
         .collect();
-    let (model, model_sha256) = load_model(inputs)?;
+    let (model, model_sha256) = load_model(inputs, &inputs.spec.artifact.path, None)?;
     let model = Mutex::new(model);
     let total = jobs.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -291,7 +222,7 @@ pub fn run(
 
 /// The files of a series that cannot be assembled, as the message names them: the
 /// first and how many more (never its UID).
-fn problem_files(
+pub(crate) fn problem_files(
     headers: &[series::SliceHeader],
     uid: &str,
     shown: &dyn Fn(&std::path::Path) -> String,
@@ -308,17 +239,185 @@ fn problem_files(
     }
 }
 
-fn load_model(inputs: &BenchInputs) -> Result<(Model, String), BenchError> {
-    let path = inputs.dir.join(&inputs.spec.artifact.path);
-    let bytes =
-        crate::facts::artifact::read_model(&path).map_err(|reason| BenchError::Unreadable {
-            path: inputs.spec.artifact.path.clone(),
+/// The model at `path` (as the manifest names it) loaded to run one case at a time, and
+/// its digest; with `output`, the graph must declare that output (checked before the
+/// model loads).
+pub(crate) fn load_model(
+    inputs: &BenchInputs,
+    path: &str,
+    output: Option<&str>,
+) -> Result<(Model, String), BenchError> {
+    let bytes = crate::facts::artifact::read_model(&inputs.dir.join(path)).map_err(|reason| {
+        BenchError::Unreadable {
+            path: path.to_string(),
             reason,
-        })?;
+        }
+    })?;
+    if let Some(why) = output.and_then(|output| {
+        crate::facts::artifact::onnx::read(&bytes)
+            .ok()
+            .and_then(|info| crate::facts::artifact::declared_output_problem(&info, output))
+    }) {
+        return Err(BenchError::Output(why));
+    }
     let sha256 = crate::facts::artifact::sha256_hex(&bytes);
     let model = Model::load(&bytes, inputs.budget.threads.max(1))?
         .with_timeout(inputs.budget.inference_timeout);
     Ok((model, sha256))
+}
+
+/// Every file of the reference folder read as slices, and the series they make.
+pub(crate) struct Slices {
+    /// Every slice's header.
+    pub(crate) headers: Vec<series::SliceHeader>,
+    /// Every file's reading, in file order.
+    pub(crate) rows: Vec<ScanRow>,
+    /// Each series by SeriesInstanceUID: a volume, or why it is not one.
+    pub(crate) series: BTreeMap<String, Result<Series, series::SeriesProblem>>,
+}
+
+/// Reads every file of `files` (under the reference folder `folder`) as slices, in
+/// parallel, and assembles the series: a file that cannot be read as a DICOM slice is
+/// an error naming it (a series with a slice missing would otherwise be scored).
+pub(crate) fn read_slices(
+    inputs: &BenchInputs,
+    folder: &std::path::Path,
+    files: &[crate::bench::ScanFile],
+) -> Result<Slices, BenchError> {
+    let limits = &inputs.budget.read;
+    let read: Vec<_> = files
+        .par_iter()
+        .map(|f| {
+            let headers = series::read_headers(&f.path, limits);
+            let info = crate::dicom::read_info(&f.path, &f.shown);
+            (f, headers, info)
+        })
+        .collect();
+    let mut headers = Vec::new();
+    let mut rows = Vec::with_capacity(read.len());
+    let mut unreadable = Vec::new();
+    for (f, h, info) in read {
+        match (h, info) {
+            (Ok(h), Ok(info)) => {
+                headers.extend(h);
+                rows.push(ScanRow {
+                    info,
+                    label: None,
+                    score: None,
+                });
+            }
+            (Err(e), _) => unreadable.push(format!("{}: {e}", f.shown)),
+            (_, Err(e)) => unreadable.push(format!("{}: {e}", f.shown)),
+        }
+    }
+    if !unreadable.is_empty() {
+        return Err(BenchError::Unreadable {
+            path: folder.display().to_string(),
+            reason: format!(
+                "{} reference file(s) cannot be read as DICOM slices: {}",
+                unreadable.len(),
+                unreadable
+                    .iter()
+                    .take(crate::bench::NAMED_FILES)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+    let mut assembled = BTreeMap::new();
+    for s in series::assemble(&headers) {
+        let uid = match &s {
+            Ok(s) => s.uid.clone(),
+            Err(p) => p.series.clone(),
+        };
+        assembled.insert(uid, s);
+    }
+    Ok(Slices {
+        headers,
+        rows,
+        series: assembled,
+    })
+}
+
+/// The series each further input (`inputs[1..]`) reads beside `series`: the one series
+/// of its study the input selects, or why there is not exactly one (the files of those
+/// it found, as `shown` shows them, never a UID).
+pub(crate) fn other_inputs<'a>(
+    inputs: &[InputSetup],
+    series: &Series,
+    assembled: &'a BTreeMap<String, Result<Series, series::SeriesProblem>>,
+    shown: &dyn Fn(&std::path::Path) -> String,
+) -> Result<Vec<&'a Series>, String> {
+    let mut others = Vec::with_capacity(inputs.len().saturating_sub(1));
+    for input in inputs.iter().skip(1) {
+        let found: Vec<&Series> = assembled
+            .values()
+            .filter_map(|s| s.as_ref().ok())
+            .filter(|s| s.study_uid == series.study_uid && input.selector.matches(s))
+            .collect();
+        match found.as_slice() {
+            [one] => others.push(*one),
+            _ => {
+                let seen: Vec<String> = found
+                    .iter()
+                    .map(|s| {
+                        let file = s.slices.first().map(|f| shown(&f.path)).unwrap_or_default();
+                        format!("{file} ({:?})", s.description)
+                    })
+                    .collect();
+                return Err(format!(
+                    "the study of its series has {} series the input `{}` selects ({}), where one is expected{}",
+                    found.len(),
+                    input.tensor,
+                    input.describe(),
+                    if seen.is_empty() { String::new() } else { format!(": {}", seen.join(", ")) }
+                ));
+            }
+        }
+    }
+    Ok(others)
+}
+
+/// Each input's series (`series[k]` for `inputs[k]`) read, its modality LUT applied as
+/// the input says, and preprocessed onto the model's grid: the model's named inputs
+/// (`[1, 1, D, H, W]` each) and the first input's grid. `at_case` turns a reason into
+/// the error naming the case.
+pub(crate) fn input_tensors(
+    inputs: &BenchInputs,
+    setup: &[InputSetup],
+    series: &[&Series],
+    at_case: &dyn Fn(String) -> BenchError,
+) -> Result<(crate::engine::Inputs, crate::volume::Geometry), BenchError> {
+    let limits = &inputs.budget.read;
+    let limit_voxels = usize::try_from(limits.max_pixels).unwrap_or(usize::MAX);
+    let mut tensors = Vec::with_capacity(setup.len());
+    let mut grid = None;
+    for (input, series) in setup.iter().zip(series) {
+        let volume = match input.rescale {
+            None => series::load(series, limits),
+            Some((slope, intercept)) => {
+                let mut fixed = (*series).clone();
+                for s in &mut fixed.slices {
+                    s.rescale_slope = slope;
+                    s.rescale_intercept = intercept;
+                }
+                series::load(&fixed, limits)
+            }
+        }
+        .map_err(|e| at_case(format!("the input `{}`: {e}", input.tensor)))?;
+        let on_grid = preprocess::apply(volume, &input.steps, limit_voxels).map_err(|e| {
+            at_case(format!(
+                "the input `{}`'s preprocessing fails: {e}",
+                input.tensor
+            ))
+        })?;
+        let [nx, ny, nz] = on_grid.geometry.size;
+        tensors.push((input.tensor.clone(), vec![1, 1, nz, ny, nx], on_grid.data));
+        grid.get_or_insert(on_grid.geometry);
+    }
+    let grid = grid.ok_or_else(|| BenchError::Manifest("no series input".to_string()))?;
+    Ok((tensors, grid))
 }
 
 /// One case: its series read and preprocessed, inferred, carried back and compared.
@@ -342,39 +441,12 @@ fn score_case(
         ),
         reason,
     };
+    let all: Vec<&Series> = std::iter::once(series)
+        .chain(job.others.iter().copied())
+        .collect();
+    // The masks are on the first input's grid.
+    let (tensors, grid) = input_tensors(inputs, &setup.inputs, &all, &at_case)?;
     let limits = &inputs.budget.read;
-    let limit_voxels = usize::try_from(limits.max_pixels).unwrap_or(usize::MAX);
-    let mut tensors = Vec::with_capacity(setup.inputs.len());
-    let mut grid = None;
-    for (input, series) in setup
-        .inputs
-        .iter()
-        .zip(std::iter::once(series).chain(job.others.iter().copied()))
-    {
-        let volume = match input.rescale {
-            None => series::load(series, limits),
-            Some((slope, intercept)) => {
-                let mut fixed = series.clone();
-                for s in &mut fixed.slices {
-                    s.rescale_slope = slope;
-                    s.rescale_intercept = intercept;
-                }
-                series::load(&fixed, limits)
-            }
-        }
-        .map_err(|e| at_case(format!("the input `{}`: {e}", input.tensor)))?;
-        let on_grid = preprocess::apply(volume, &input.steps, limit_voxels).map_err(|e| {
-            at_case(format!(
-                "the input `{}`'s preprocessing fails: {e}",
-                input.tensor
-            ))
-        })?;
-        let [nx, ny, nz] = on_grid.geometry.size;
-        tensors.push((input.tensor.clone(), vec![1, 1, nz, ny, nx], on_grid.data));
-        // The masks are on the first input's grid.
-        grid.get_or_insert(on_grid.geometry);
-    }
-    let grid = grid.ok_or_else(|| BenchError::Manifest("no series input".to_string()))?;
     let output = {
         let mut m = model
             .lock()

@@ -204,11 +204,7 @@ impl Setup {
                 "a segmentation model needs a series input (`input \"ct\" series ...`)".to_string(),
             );
         }
-        let inputs = spec
-            .series_inputs
-            .iter()
-            .map(input_setup)
-            .collect::<Result<Vec<_>, String>>()?;
+        let inputs = series_inputs(spec)?;
         let rule = match seg.rule {
             SegmentationRule::Argmax => Rule::Argmax,
             SegmentationRule::Sigmoid { threshold } => Rule::Sigmoid(threshold as f32),
@@ -240,6 +236,13 @@ impl Setup {
             structures,
         }))
     }
+}
+
+/// The manifest's series inputs, in its order, as a series task reads them.
+pub(crate) fn series_inputs(
+    spec: &clic_compiler::plan::ModelSpec,
+) -> Result<Vec<InputSetup>, String> {
+    spec.series_inputs.iter().map(input_setup).collect()
 }
 
 /// What the task reads of one series input of the manifest.
