@@ -192,3 +192,32 @@ fn a_truncated_slice_is_named() {
     std::fs::write(&f, &bytes[..bytes.len() / 3]).expect("truncate");
     fails_with(p.path(), &["series-04/slice-003.dcm"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_mask_that_is_a_symlink_out_of_the_project_is_refused() {
+    let p = project();
+    let outside = tempfile::tempdir().expect("tempdir");
+    let target = outside.path().join("elsewhere.seg.dcm");
+    std::fs::copy(
+        p.path().join("data/reference/masks/series-01.seg.dcm"),
+        &target,
+    )
+    .expect("copy");
+    let link = p.path().join("data/reference/masks/series-01.seg.dcm");
+    std::fs::remove_file(&link).expect("remove");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    // A valid mask, but outside the project: refused as a `..` path is, not read.
+    fails_with(p.path(), &["series-01.seg.dcm", "outside"]);
+}
+
+#[test]
+fn a_masks_file_of_a_hundred_thousand_rows_is_answered_by_its_first_bad_line() {
+    let p = project();
+    let mut csv = masks_csv(p.path());
+    for i in 0..100_000 {
+        csv.push_str(&format!("1.2.826.0.1.3680043.9.{i},masks/series-01.seg.dcm\n"));
+    }
+    std::fs::write(p.path().join("data/reference/masks.csv"), csv).expect("write");
+    fails_with(p.path(), &["line 26", "no series"]);
+}

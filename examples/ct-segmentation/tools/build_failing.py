@@ -15,7 +15,9 @@ Each example under examples/failing/<name>/ gets, from examples/ct-segmentation/
   lossless (the same attributes and UIDs, pixel data identical, checked here), so that an
   example stays under the 1 MB tests/failing_examples.rs allows; their masks byte for
   byte, and a masks.csv restricted to them, rows in the same order;
-- data/training-patients.txt, docs/ and model/ct-organs.onnx: byte for byte.
+- data/training-patients.txt, docs/ and model/ct-organs.onnx: byte for byte;
+- waivers.clic: the subgroup-evidence waivers of 8 series (no group can reach the 10 cases
+  a Dice comparison needs, so the example fails for its one reason only).
 
 seg-wrong-geometry: the NIfTI mask of series-05 has its origin moved 15 mm along the
 patient's z axis (its affine's translation), as a mask exported from another
@@ -64,6 +66,26 @@ CLAIMS["seg-wrong-geometry"] = {
     "liver": dict(CLAIMS["seg-below-claim"]["liver"]),
     "spleen": dict(CLAIMS["seg-below-claim"]["spleen"], dice=0.75),
 }
+
+
+# 8 series of 5 patients: no sex, age band or manufacturer reaches 10 cases, whatever the
+# split, so the subgroup-evidence controls would fail beside each variant's one reason.
+WAIVERS = """# 8 reference series of 5 patients: no group of sex, age band or manufacturer reaches the
+# 10 cases with a Dice from 5 patients that a subgroup comparison needs.
+waiver performance.subgroups.subgroup-evidence-per-structure {
+  reason "8 reference series of 5 patients: no sex or age band reaches the 10 cases from 5 patients a group needs to be judged"
+  approved_by "QA lead <qa@example.com>"
+  expires 2028-06-30
+  risk "H6"
+}
+
+waiver ai_act.high_risk.robustness-evidence-per-structure {
+  reason "8 reference series of 5 patients: no manufacturer reaches the 10 cases from 5 patients robustness needs to be judged"
+  approved_by "QA lead <qa@example.com>"
+  expires 2028-06-30
+  risk "H6"
+}
+"""
 
 
 def copy_series(src: Path, dst: Path) -> None:
@@ -121,6 +143,7 @@ def build(name: str) -> Path:
     (ref / "masks.csv").write_text("series,mask\n" + "".join(f"{r['series']},{r['mask']}\n" for r in kept))
     shutil.copyfile(SOURCE / "data" / "training-patients.txt", dest / "data" / "training-patients.txt")
     shutil.copytree(SOURCE / "docs", dest / "docs")
+    (dest / "waivers.clic").write_text(WAIVERS)
     (dest / "model").mkdir()
     shutil.copyfile(SOURCE / "model" / "ct-organs.onnx", dest / "model" / "ct-organs.onnx")
     if name == "seg-wrong-geometry":
