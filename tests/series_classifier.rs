@@ -610,3 +610,124 @@ fn labels_by_series_uid_label_each_series_and_sop_keys_are_refused() {
     .expect("labels");
     fails_with(tmp.path(), &["keyed by SOPInstanceUID", "reads series"]);
 }
+
+/// Two inputs: `probs = sigmoid((mean(t1) - mean(t1c)) * SCALE + BIAS)`.
+fn write_two_input_model(dir: &Path) {
+    let input = [
+        Dim::Fixed(1),
+        Dim::Fixed(1),
+        Dim::Fixed(SLICES as i64),
+        Dim::Fixed(SIDE as i64),
+        Dim::Fixed(SIDE as i64),
+    ];
+    let g = graph(
+        "two",
+        &[
+            node("Sub", &["t1", "t1c"], &["diff"], &[]),
+            node(
+                "ReduceMean",
+                &["diff"],
+                &["mean"],
+                &[
+                    ("axes", Attr::Ints(vec![2, 3, 4])),
+                    ("keepdims", Attr::Int(0)),
+                ],
+            ),
+            node("Mul", &["mean", "scale"], &["scaled"], &[]),
+            node("Add", &["scaled", "bias"], &["logits"], &[]),
+            node("Sigmoid", &["logits"], &["probs"], &[]),
+        ],
+        &[
+            float_tensor("scale", &[2], &SCALE.map(|v| v as f32)),
+            float_tensor("bias", &[2], &BIAS.map(|v| v as f32)),
+        ],
+        &[
+            value_info("t1", FLOAT, Some(&input)),
+            value_info("t1c", FLOAT, Some(&input)),
+        ],
+        &[value_info(
+            "probs",
+            FLOAT,
+            Some(&[Dim::Fixed(1), Dim::Fixed(2)]),
+        )],
+    );
+    std::fs::write(dir.join("model/two.onnx"), model(&g)).expect("model");
+}
+
+#[test]
+fn a_second_input_reads_the_series_of_the_same_study() {
+    let (tmp, series) = project();
+    write_two_input_model(tmp.path());
+    let manifest = MANIFEST
+        .replace("model/triage.onnx", "model/two.onnx")
+        .replace(
+            r#"input "t1" series where modality MR, description matches "^T1" {"#,
+            r#"input "t1" series where modality MR, description matches "^T1 axial" {
+    rescale from dicom
+  }
+  input "t1c" series where modality MR, description matches "^T1 post" {"#,
+        );
+    std::fs::write(tmp.path().join("model.clic"), &manifest).expect("manifest");
+    let (out, v) = bench_json(tmp.path());
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let units = v["findings"]["units"].as_array().expect("units");
+    assert_eq!(units.len(), 12);
+    for u in units {
+        let first = u["images"][0].as_str().expect("file");
+        assert_eq!(u["images"].as_array().map(Vec::len), Some(1), "{u}");
+        let t1 = series.iter().find(|s| s.first_file() == first).expect("t1");
+        assert_eq!(t1.description, "T1 axial");
+        let t1c = series
+            .iter()
+            .find(|s| s.study == t1.study && s.description == "T1 post contrast")
+            .expect("t1c");
+        for f in 0..2 {
+            let logit = SCALE[f] * (t1.mean() - t1c.mean()) + BIAS[f];
+            let want = 1.0 / (1.0 + (-logit).exp());
+            close(u["scores"][f].as_f64().expect("score"), want, first);
+        }
+    }
+    // A study without the second input's series is named by its first input's file.
+    let gone = tmp.path().join("data/reference/st07-t1c");
+    std::fs::remove_dir_all(&gone).expect("remove");
+    fails_with(
+        tmp.path(),
+        &[
+            "st07-t1/slice-0.dcm",
+            "has 0 series the input `t1c` selects",
+            "where one is expected",
+        ],
+    );
+}
+
+#[test]
+fn the_dossier_reports_the_findings_of_series_without_a_uid() {
+    let (tmp, _) = project();
+    let out = tmp.path().join("dossier");
+    let run = clic()
+        .arg("dossier")
+        .arg(tmp.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("clic runs");
+    let report = std::fs::read_to_string(out.join("clinical-performance.md"))
+        .unwrap_or_else(|_| panic!("no report: {}", text(&run)));
+    for want in [
+        "The unit of analysis is the **study**: 12 units of 8 patients",
+        "## Finding: lesion",
+        "## Finding: bleed",
+    ] {
+        assert!(
+            report.contains(want),
+            "the report lacks {want:?}:\n{report}"
+        );
+    }
+    for (path, bytes) in common::snapshot(&out) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(UID_ROOT),
+            "a UID in {path}"
+        );
+    }
+}
