@@ -216,7 +216,9 @@ fn a_masks_file_of_a_hundred_thousand_rows_is_answered_by_its_first_bad_line() {
     let p = project();
     let mut csv = masks_csv(p.path());
     for i in 0..100_000 {
-        csv.push_str(&format!("1.2.826.0.1.3680043.9.{i},masks/series-01.seg.dcm\n"));
+        csv.push_str(&format!(
+            "1.2.826.0.1.3680043.9.{i},masks/series-01.seg.dcm\n"
+        ));
     }
     std::fs::write(p.path().join("data/reference/masks.csv"), csv).expect("write");
     fails_with(p.path(), &["line 26", "no series"]);
