@@ -164,6 +164,44 @@ s3.put_object(Bucket=sys.argv[2], Key=sys.argv[3], Body=bytes(b))\n";
     fn env(&self) -> Vec<(&'static str, String)> {
         endpoint_env(&format!("http://127.0.0.1:{}", self.port))
     }
+
+    /// An IAM user allowed `s3:*`, made while moto checks nothing: its (key id, secret).
+    fn iam_user(&self) -> (String, String) {
+        let script = "import boto3, json, sys\n\
+iam = boto3.client('iam', endpoint_url=sys.argv[1], aws_access_key_id='testing', \
+aws_secret_access_key='testing', region_name='us-east-1')\n\
+iam.create_user(UserName='ci')\n\
+iam.put_user_policy(UserName='ci', PolicyName='s3', PolicyDocument=json.dumps({'Version': \
+'2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 's3:*', 'Resource': '*'}]}))\n\
+k = iam.create_access_key(UserName='ci')['AccessKey']\n\
+print(k['AccessKeyId'], k['SecretAccessKey'])\n";
+        let out = Command::new("python3")
+            .args(["-c", script])
+            .arg(format!("http://127.0.0.1:{}", self.port))
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "iam user: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut parts = text.split_whitespace().map(str::to_string);
+        let id = parts.next().expect("an access key id");
+        let secret = parts.next().expect("its secret");
+        (id, secret)
+    }
+
+    /// Turns moto's signature and policy checks on or off for every later request (its
+    /// `INITIAL_NO_AUTH_ACTION_COUNT`, 0 or infinite, set through `/moto-api/reset-auth`).
+    fn check_credentials(&self, on: bool) {
+        let (status, body) = self.http(
+            "POST",
+            "/moto-api/reset-auth",
+            if on { b"0" } else { b"inf" },
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    }
 }
 
 fn unchunk(mut b: &[u8]) -> Vec<u8> {
@@ -181,10 +219,14 @@ fn unchunk(mut b: &[u8]) -> Vec<u8> {
 }
 
 fn endpoint_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    credentials_env(endpoint, "testing", "testing")
+}
+
+fn credentials_env(endpoint: &str, key: &str, secret: &str) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_ACCESS_KEY_ID", key.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", secret.to_string()),
         ("AWS_REGION", "us-east-1".to_string()),
         ("AWS_ALLOW_HTTP", "true".to_string()),
     ]
@@ -338,6 +380,61 @@ fn a_shared_cache_on_s3_is_reused_verified_and_never_required() {
     );
     assert!(log.contains(&format!("{total} decoded")), "{log}");
     assert_eq!(offline, one);
+
+    // Credentials checked from here on (moto verifies each request's signature).
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let (key, secret) = server.iam_user();
+    let before = server.keys(PREFIX);
+    server.check_credentials(true);
+    // The right secret: clic's signed requests pass (without this, the refusal below
+    // could be moto refusing every client). The bucket now holds the stranger's entries
+    // (its run stored what it computed), so its project's machines are the ones to reuse
+    // them.
+    let e = machine(Some(stranger.path()));
+    let (signed, log) = bench(e.path(), &flag, &credentials_env(&endpoint, &key, &secret));
+    assert!(
+        log.contains(" 0 decoded") && log.contains(" 0 rows inferred") && !log.contains("warning"),
+        "{log}"
+    );
+    assert_eq!(signed, theirs);
+    // A wrong secret: moto answers 403 (SignatureDoesNotMatch); the run warns once, turns
+    // the remote off and computes locally, exit 0, with the same evidence, and writes
+    // nothing to the bucket.
+    let wrong = "not-the-secret-0123456789";
+    let f = machine(Some(stranger.path()));
+    let (denied, log) = bench(f.path(), &flag, &credentials_env(&endpoint, &key, wrong));
+    server.check_credentials(false);
+    assert!(
+        log.contains("warning: the shared cache")
+            && log.contains(
+                "access denied (HTTP 403), SignatureDoesNotMatch: check AWS_ACCESS_KEY_ID"
+            )
+            && log.contains("this run computes without it"),
+        "{log}"
+    );
+    assert_eq!(log.matches("warning").count(), 1, "one warning: {log}");
+    assert!(
+        log.contains("0 entries fetched, 0 stored, 0 rejected (turned off after a failure)"),
+        "{log}"
+    );
+    assert!(log.contains(&format!("{total} decoded")), "{log}");
+    assert!(
+        !log.contains(wrong) && !log.contains(&secret),
+        "no secret on stderr: {log}"
+    );
+    assert_eq!(
+        denied, one,
+        "a refused remote changes nothing in the evidence"
+    );
+    assert_eq!(
+        server.keys(PREFIX),
+        before,
+        "nothing stored without the right secret"
+    );
+    // Its local cache holds what it computed, sound: the next run reuses it.
+    let (again, log) = bench(f.path(), &[], &[]);
+    assert!(log.contains("reused cached evidence"), "{log}");
+    assert_eq!(again, theirs);
 }
 
 #[test]

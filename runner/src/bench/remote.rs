@@ -355,6 +355,28 @@ mod client {
     /// An object store error on one line (they can span several, with the request's body).
     fn one_line(e: &object_store::Error) -> String {
         let text = e.to_string();
+        // A refusal says so first, with the server's S3 error code (SignatureDoesNotMatch:
+        // the secret; InvalidAccessKeyId: the key id; AccessDenied: the policy): the
+        // message's first line names the path and the request's timing, and the status
+        // came after them, cut off.
+        let refused = match e {
+            object_store::Error::PermissionDenied { .. } => Some("access denied (HTTP 403)"),
+            object_store::Error::Unauthenticated { .. } => Some("not authenticated (HTTP 401)"),
+            _ => None,
+        };
+        if let Some(refused) = refused {
+            let code = text
+                .split("<Code>")
+                .nth(1)
+                .and_then(|s| s.split("</Code>").next())
+                .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+                .map(|c| format!(", {c}"))
+                .unwrap_or_default();
+            return format!(
+                "{refused}{code}: check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the \
+                 bucket's policy"
+            );
+        }
         let line = text.lines().next().unwrap_or_default();
         line.chars().take(300).collect()
     }
