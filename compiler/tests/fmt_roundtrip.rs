@@ -99,3 +99,11 @@ fn comments_stay_where_they_were() {
     .expect("fixture");
     insta::assert_snapshot!(format_source(&text).expect("formats"));
 }
+
+#[test]
+fn a_blank_line_after_a_statement_with_a_trailing_comment_is_kept() {
+    let text = "model m {\n  version \"1.0.0\" # the version\n\n  purpose \"x\"\n  class I by rule 11 # trailing\n  # own line\n  artifact \"m.onnx\"\n}\n";
+    let out = format_source(text).expect("formats");
+    assert_eq!(out, text, "the blank line (and its absence) survive");
+    assert_eq!(format_source(&out).expect("formats"), out, "idempotent");
+}

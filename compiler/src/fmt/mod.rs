@@ -142,11 +142,21 @@ impl Printer<'_> {
         for stmt in stmts {
             let loc = loc_of(stmt);
             if let Some(pe) = prev_end {
+                // A comment trailing the previous statement stays on its line, and the
+                // gap starts after it: it ends at the next own-line comment or statement.
+                let mut from = pe;
+                while let Some(c) = self.comments.get(self.next) {
+                    if c.own_line || c.start >= loc.start {
+                        break;
+                    }
+                    from = c.start + c.text.len();
+                    self.comments_before(c.start + 1);
+                }
                 let first_comment = self
                     .comments
                     .get(self.next)
                     .map_or(loc.start, |c| c.start.min(loc.start));
-                if self.blank_between(pe, first_comment) {
+                if self.blank_between(from, first_comment) {
                     self.out.push('\n');
                 }
             }
