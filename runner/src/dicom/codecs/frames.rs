@@ -135,6 +135,7 @@ pub(crate) fn frame_data<'a>(
         return Err(FrameError::NoFragment);
     }
     let (frames, frame) = (frames as usize, frame as usize);
+    // INVARIANT: frame < frames (the caller checks), and a table's ranges are one per frame.
     let (range, length) = if let Some(Extended { offsets, lengths }) = extended(obj)? {
         if !seq.offset_table().is_empty() {
             return Err(FrameError::BothTables {
