@@ -67,7 +67,8 @@ pub fn infer(
     };
     let (folder, _) = inputs.reference()?;
     let files = inputs.scan_files()?;
-    let slices = segmentation::read_slices(inputs, &folder, &files)?;
+    // Each row's reading is its first slice's, read by the worker that scores it.
+    let slices = segmentation::read_slices(inputs, &folder, &files, false)?;
     let shown = |p: &Path| {
         p.strip_prefix(&folder)
             .unwrap_or(p)
@@ -110,11 +111,6 @@ pub fn infer(
     // In file order, so that rows, units and the bootstrap's clusters are the same
     // whatever the project secret (the UIDs' pseudonyms) and the workers' timing.
     jobs.sort_by(|a, b| a.first.cmp(&b.first));
-    let infos: BTreeMap<&str, &ScanInfo> = slices
-        .rows
-        .iter()
-        .map(|r| (r.info.file.as_str(), &r.info))
-        .collect();
     let mut models = Vec::with_capacity(scorers.len());
     for scorer in scorers {
         let (model, sha256) = segmentation::load_model(inputs, scorer.path, Some(scorer.output))?;
@@ -126,7 +122,7 @@ pub fn infer(
         .num_threads(inputs.budget.threads.max(1))
         .build()
         .map_err(|e| BenchError::Manifest(format!("cannot start the workers: {e}")))?;
-    let scored: Vec<Result<Vec<Vec<f32>>, BenchError>> = pool.install(|| {
+    let scored: Vec<Result<(ScanInfo, Vec<Vec<f32>>), BenchError>> = pool.install(|| {
         jobs.par_iter()
             .with_max_len(1)
             .map(|job| {
@@ -141,14 +137,9 @@ pub fn infer(
     let mut others: Vec<Vec<Vec<f32>>> =
         vec![Vec::with_capacity(total); models.len().saturating_sub(1)];
     for (job, rows) in jobs.iter().zip(scored) {
-        let mut rows = rows?.into_iter();
-        let info = infos
-            .get(job.first.as_str())
-            .ok_or_else(|| BenchError::Unreadable {
-                path: job.first.clone(),
-                reason: "the first slice of its series was not read".to_string(),
-            })?;
-        scans.push(((*info).clone(), rows.next().unwrap_or_default()));
+        let (info, rows) = rows?;
+        let mut rows = rows.into_iter();
+        scans.push((info, rows.next().unwrap_or_default()));
         placements.push(Placement {
             sop_hash: crate::dicom::hash_id(&job.series.uid),
             ..Placement::default()
@@ -180,7 +171,7 @@ pub fn infer(
     Ok((inferred, counts))
 }
 
-/// One series' row of each model's output.
+/// One series' reading (its first slice's) and its row of each model's output.
 fn score_series(
     inputs: &BenchInputs,
     setup: &[InputSetup],
@@ -188,7 +179,7 @@ fn score_series(
     scorers: &[Scorer<'_>],
     layout: Layout<'_>,
     job: &Job<'_>,
-) -> Result<Vec<Vec<f32>>, BenchError> {
+) -> Result<(ScanInfo, Vec<Vec<f32>>), BenchError> {
     let at_series = |reason: String| BenchError::Unreadable {
         path: format!("{} (the first file of its series)", job.first),
         reason,
@@ -216,7 +207,13 @@ fn score_series(
         }
         rows.push(output.values);
     }
-    Ok(rows)
+    let first = job.series.slices.first().map(|s| s.path.as_path());
+    let info = first
+        .ok_or_else(|| at_series("the series has no slice".to_string()))
+        .and_then(|path| {
+            crate::dicom::read_info(path, &job.first).map_err(|e| at_series(e.to_string()))
+        })?;
+    Ok((info, rows))
 }
 
 /// A series that cannot be assembled into one volume is an error when an input would

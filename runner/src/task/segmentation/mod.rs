@@ -88,7 +88,7 @@ pub fn run(
         headers,
         rows: mut scan_rows,
         series: assembled,
-    } = read_slices(inputs, &folder, &files)?;
+    } = read_slices(inputs, &folder, &files, true)?;
     let shown = |p: &std::path::Path| p.strip_prefix(&folder).unwrap_or(p).display().to_string();
     let mut jobs = Vec::with_capacity(rows.len());
     let mut named = std::collections::BTreeSet::new();
@@ -270,7 +270,7 @@ pub(crate) fn load_model(
 pub(crate) struct Slices {
     /// Every slice's header.
     pub(crate) headers: Vec<series::SliceHeader>,
-    /// Every file's reading, in file order.
+    /// Every file's reading, in file order (none when not asked for).
     pub(crate) rows: Vec<ScanRow>,
     /// Each series by SeriesInstanceUID: a volume, or why it is not one.
     pub(crate) series: BTreeMap<String, Result<Series, series::SeriesProblem>>,
@@ -278,18 +278,22 @@ pub(crate) struct Slices {
 
 /// Reads every file of `files` (under the reference folder `folder`) as slices, in
 /// parallel, and assembles the series: a file that cannot be read as a DICOM slice is
-/// an error naming it (a series with a slice missing would otherwise be scored).
+/// an error naming it (a series with a slice missing would otherwise be scored). With
+/// `readings`, each file's reading too.
 pub(crate) fn read_slices(
     inputs: &BenchInputs,
     folder: &std::path::Path,
     files: &[crate::bench::ScanFile],
+    readings: bool,
 ) -> Result<Slices, BenchError> {
     let limits = &inputs.budget.read;
     let read: Vec<_> = files
         .par_iter()
         .map(|f| {
             let headers = series::read_headers(&f.path, limits);
-            let info = crate::dicom::read_info(&f.path, &f.shown);
+            let info = readings
+                .then(|| crate::dicom::read_info(&f.path, &f.shown))
+                .transpose();
             (f, headers, info)
         })
         .collect();
@@ -300,11 +304,11 @@ pub(crate) fn read_slices(
         match (h, info) {
             (Ok(h), Ok(info)) => {
                 headers.extend(h);
-                rows.push(ScanRow {
+                rows.extend(info.map(|info| ScanRow {
                     info,
                     label: None,
                     score: None,
-                });
+                }));
             }
             (Err(e), _) => unreadable.push(format!("{}: {e}", f.shown)),
             (_, Err(e)) => unreadable.push(format!("{}: {e}", f.shown)),
