@@ -122,7 +122,7 @@ pub fn infer(
         .num_threads(inputs.budget.threads.max(1))
         .build()
         .map_err(|e| BenchError::Manifest(format!("cannot start the workers: {e}")))?;
-    let scored: Vec<Result<(ScanInfo, Vec<Vec<f32>>), BenchError>> = pool.install(|| {
+    let scored: Vec<Result<Scored, BenchError>> = pool.install(|| {
         jobs.par_iter()
             .with_max_len(1)
             .map(|job| {
@@ -171,7 +171,10 @@ pub fn infer(
     Ok((inferred, counts))
 }
 
-/// One series' reading (its first slice's) and its row of each model's output.
+/// A series' reading (its first slice's) and its row of each model's output.
+type Scored = (ScanInfo, Vec<Vec<f32>>);
+
+/// One series, scored by every model.
 fn score_series(
     inputs: &BenchInputs,
     setup: &[InputSetup],
@@ -179,7 +182,7 @@ fn score_series(
     scorers: &[Scorer<'_>],
     layout: Layout<'_>,
     job: &Job<'_>,
-) -> Result<(ScanInfo, Vec<Vec<f32>>), BenchError> {
+) -> Result<Scored, BenchError> {
     let at_series = |reason: String| BenchError::Unreadable {
         path: format!("{} (the first file of its series)", job.first),
         reason,
