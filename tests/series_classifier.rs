@@ -241,6 +241,11 @@ fn slice(s: &SeriesDef, z: usize) -> Vec<u8> {
 
 /// `probs = sigmoid(mean(t1) * SCALE + BIAS)`, `[1, 2]`, for a `[1, 1, 8, 6, 6]` input.
 fn write_model(dir: &Path) {
+    write_model_as(dir, "model/triage.onnx", BIAS);
+}
+
+/// The model with another bias, at `path`.
+fn write_model_as(dir: &Path, path: &str, bias: [f64; 2]) {
     let input = [
         Dim::Fixed(1),
         Dim::Fixed(1),
@@ -266,7 +271,7 @@ fn write_model(dir: &Path) {
         ],
         &[
             float_tensor("scale", &[2], &SCALE.map(|v| v as f32)),
-            float_tensor("bias", &[2], &BIAS.map(|v| v as f32)),
+            float_tensor("bias", &[2], &bias.map(|v| v as f32)),
         ],
         &[value_info("t1", FLOAT, Some(&input))],
         &[value_info(
@@ -276,7 +281,7 @@ fn write_model(dir: &Path) {
         )],
     );
     std::fs::create_dir_all(dir.join("model")).expect("mkdir");
-    std::fs::write(dir.join("model/triage.onnx"), model(&g)).expect("model");
+    std::fs::write(dir.join(path), model(&g)).expect("model");
 }
 
 fn labels_csv(extra: &str) -> String {
@@ -729,5 +734,44 @@ fn the_dossier_reports_the_findings_of_series_without_a_uid() {
             !String::from_utf8_lossy(&bytes).contains(UID_ROOT),
             "a UID in {path}"
         );
+    }
+}
+
+#[test]
+fn the_released_version_is_scored_on_the_same_series_and_compared() {
+    let (tmp, series) = project();
+    let released = [BIAS[0] - 0.5, BIAS[1] + 0.25];
+    write_model_as(tmp.path(), "model/released.onnx", released);
+    std::fs::write(
+        tmp.path().join("model.clic"),
+        MANIFEST.replace(
+            "  unit study aggregate max\n",
+            "  unit study aggregate max\n  compare with \"model/released.onnx\" version \"0.9.0\"\n",
+        ),
+    )
+    .expect("manifest");
+    let (out, v) = bench_json(tmp.path());
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let f = &v["findings"];
+    assert_eq!(f["compare"]["version"], "0.9.0", "{t}");
+    assert_eq!(f["compare"]["findings"].as_array().map(Vec::len), Some(2));
+    let by_first: BTreeMap<String, &SeriesDef> =
+        series.iter().map(|s| (s.first_file(), s)).collect();
+    for u in f["units"].as_array().expect("units") {
+        for finding in 0..2 {
+            let want = u["images"]
+                .as_array()
+                .expect("images")
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|i| {
+                    let logit = SCALE[finding] * by_first[i].mean() + released[finding];
+                    1.0 / (1.0 + (-logit).exp())
+                })
+                .fold(f64::NEG_INFINITY, f64::max);
+            let got = u["released"][finding].as_f64().expect("released score");
+            close(got, want, "the released version's study score");
+        }
     }
 }
