@@ -443,6 +443,12 @@ impl Model {
             let mut builder = builder
                 .with_intra_threads(threads.max(1))
                 .map_err(|e| EngineError::Load(e.to_string()))?;
+            // Idle intra-op threads block instead of spinning: a benchmark decodes on
+            // every core while a batch runs, and a spinning pool takes the decoders' time
+            // between kernels (tract ignores the entry).
+            builder = builder
+                .with_intra_op_spinning(false)
+                .map_err(|e| EngineError::Load(e.to_string()))?;
             builder
                 .commit_from_memory(bytes)
                 .map_err(|e| EngineError::Load(e.to_string()))
