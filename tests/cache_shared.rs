@@ -1,8 +1,10 @@
 //! Per-scan evidence shared between machines (issue 13): a shared cache on a real
 //! S3-compatible server (moto in server mode, started here on a free localhost port),
 //! which a fresh copy of the project reuses without decoding or inferring, whose
-//! tampered entries are rejected, and whose absence only costs speed; and the per-scan
-//! records `clic bench merge` leaves for the runs after it.
+//! tampered entries are rejected, which a machine under another project secret neither
+//! reads nor overwrites (each secret has a namespace of its own in the bucket), and whose
+//! absence only costs speed; and the per-scan records `clic bench merge` leaves for the
+//! runs after it.
 #![expect(
     clippy::expect_used,
     reason = "a test that cannot set up its fixture should fail loudly"
@@ -267,6 +269,23 @@ fn machine(secret_of: Option<&Path>) -> tempfile::TempDir {
     dir
 }
 
+/// The namespace of an object key `PREFIX/NS/scans/...`, checked to be 16 hex digits.
+fn namespace_of(key: &str) -> String {
+    let ns = key
+        .strip_prefix(&format!("{PREFIX}/"))
+        .and_then(|rest| rest.split('/').next())
+        .expect("a key under the prefix")
+        .to_string();
+    assert!(
+        ns.len() == 16
+            && ns
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{key}"
+    );
+    ns
+}
+
 fn scans(project: &Path) -> usize {
     std::fs::read_dir(project.join("data/reference"))
         .expect("reference")
@@ -289,9 +308,26 @@ fn a_shared_cache_on_s3_is_reused_verified_and_never_required() {
     assert!(log.contains(&format!("{total} decoded")), "{log}");
     assert!(log.contains("0 entries fetched"), "{log}");
     assert!(!log.contains("warning"), "{log}");
-    // A record, a tensor and a row per scan.
-    let stored = server.keys(&format!("{PREFIX}/scans/"));
+    // A record, a tensor and a row per scan, all in the project's namespace: 16 hex
+    // digits under the prefix, named in the report.
+    let stored = server.keys(PREFIX);
     assert_eq!(stored.len(), 3 * total, "{stored:?}");
+    let ns = namespace_of(&stored[0]);
+    assert!(
+        stored
+            .iter()
+            .all(|k| k.starts_with(&format!("{PREFIX}/{ns}/scans/"))),
+        "{stored:?}"
+    );
+    assert!(
+        log.contains(&format!("shared cache `{remote}/{ns}`: 0 entries fetched")),
+        "{log}"
+    );
+    let secret = std::fs::read_to_string(a.path().join(".clic/secret")).expect("the secret");
+    assert!(
+        !secret.contains(&ns),
+        "the namespace is no part of the secret"
+    );
 
     // Machine B, same project secret, empty local cache, the remote given by the
     // variable: nothing decoded or inferred, the same evidence.
@@ -339,10 +375,35 @@ fn a_shared_cache_on_s3_is_reused_verified_and_never_required() {
     let (alone, _) = bench(local.path(), &[], &[]);
     assert_eq!(alone, one, "the remote changes nothing in the evidence");
 
+    // A machine under another project secret works in a namespace of its own: it reads
+    // none of the project's entries (nothing to reject) and overwrites none of them.
+    let stranger = machine(None);
+    let (theirs, log) = bench(stranger.path(), &flag, &env);
+    assert!(log.contains(&format!("{total} decoded")), "{log}");
+    assert!(
+        log.contains(&format!(
+            "0 entries fetched, {} stored, 0 rejected",
+            3 * total
+        )) && !log.contains("warning"),
+        "{log}"
+    );
+    let everything = server.keys(PREFIX);
+    let theirs_ns: Vec<&String> = everything
+        .iter()
+        .filter(|k| !k.starts_with(&format!("{PREFIX}/{ns}/")))
+        .collect();
+    assert_eq!(theirs_ns.len(), 3 * total, "{everything:?}");
+    let other = namespace_of(theirs_ns[0]);
+    assert!(other != ns && theirs_ns.iter().all(|k| namespace_of(k) == other));
+    let (theirs_alone, _) = bench(machine(Some(stranger.path())).path(), &[], &[]);
+    assert_eq!(theirs, theirs_alone);
+
     // A tampered row in the bucket (one bit of its value flipped): rejected and
-    // recomputed from the (valid) shared tensor; the evidence is unchanged.
+    // recomputed from the (valid) shared tensor; the evidence is unchanged. The project's
+    // other entries are fetched as before the stranger's run: a record and a row per scan
+    // (one row rejected, its tensor fetched instead).
     let row = server
-        .keys(&format!("{PREFIX}/scans/score/"))
+        .keys(&format!("{PREFIX}/{ns}/scans/score/"))
         .into_iter()
         .next()
         .expect("a stored row");
@@ -357,25 +418,23 @@ fn a_shared_cache_on_s3_is_reused_verified_and_never_required() {
         log.contains(" 0 decoded") && log.contains(" 1 rows inferred"),
         "{log}"
     );
-    assert_eq!(tampered, one, "a tampered entry is never used");
-
-    // A machine under another project secret: every entry fails verification, is
-    // ignored, and the run is that machine's own.
-    let stranger = machine(None);
-    let (theirs, log) = bench(stranger.path(), &flag, &env);
     assert!(
-        log.contains(&format!("{total} decoded")) && log.contains("is ignored"),
+        log.contains(&format!(
+            "{} entries fetched, 1 stored, 1 rejected",
+            2 * total
+        )),
         "{log}"
     );
-    let (theirs_alone, _) = bench(machine(Some(stranger.path())).path(), &[], &[]);
-    assert_eq!(theirs, theirs_alone);
+    assert_eq!(tampered, one, "a tampered entry is never used");
 
     // An unreachable endpoint: a warning, the run computes locally, exit 0.
     let dead = endpoint_env(&format!("http://127.0.0.1:{}", free_port()));
     let d = machine(Some(a.path()));
     let (offline, log) = bench(d.path(), &flag, &dead);
     assert!(
-        log.contains("warning: the shared cache") && log.contains("computes without it"),
+        log.contains("warning: the shared cache")
+            && log.contains("(cannot connect: ")
+            && log.contains("computes without it"),
         "{log}"
     );
     assert!(log.contains(&format!("{total} decoded")), "{log}");
@@ -387,9 +446,8 @@ fn a_shared_cache_on_s3_is_reused_verified_and_never_required() {
     let before = server.keys(PREFIX);
     server.check_credentials(true);
     // The right secret: clic's signed requests pass (without this, the refusal below
-    // could be moto refusing every client). The bucket now holds the stranger's entries
-    // (its run stored what it computed), so its project's machines are the ones to reuse
-    // them.
+    // could be moto refusing every client). The stranger's project reuses its own
+    // namespace.
     let e = machine(Some(stranger.path()));
     let (signed, log) = bench(e.path(), &flag, &credentials_env(&endpoint, &key, &secret));
     assert!(

@@ -7,7 +7,9 @@
 //! trusted. Entries are evicted least recently used first (a hit refreshes the entry's
 //! modification time) when the cache passes its size limit ([`size_limit`]). A shared
 //! tier on an object store ([`super::remote`]) is read on a local miss and written after
-//! a local write; its entries are verified as local ones are.
+//! a local write, under the project's namespace there (a keyed hash under the secret, so
+//! projects under different secrets never touch each other's entries); its entries are
+//! verified as local ones are.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -130,8 +132,8 @@ impl Store {
         self.remote.as_deref()
     }
 
-    /// The entry's name relative to the store (`scans/KIND/KE/Y...`), as the shared
-    /// tier names it.
+    /// The entry's name relative to the store (`scans/KIND/KE/Y...`); the shared tier
+    /// keeps it under the project's namespace (`prefix/NS/scans/...`).
     fn relative(kind: Kind, key: &str) -> String {
         format!("scans/{}/{}/{}", kind.folder(), &key[..2], &key[2..])
     }
