@@ -203,11 +203,17 @@ impl Units {
     }
 }
 
-/// A model a run may need: loaded on first use (a run whose rows are all cached loads
-/// none), its bytes read and hashed once.
+/// A model a run may need: loaded once the first scan that needs it is read (a run
+/// whose rows are all cached loads none), its bytes read and hashed once. It runs with
+/// an intra-op thread per core of the budget (idle, they block and leave the cores to the
+/// decoders); ONNX Runtime's results do not depend on the thread count
+/// (benches/real_scale/RESULTS.md).
 struct Slot<'s> {
     scorer: Scorer<'s>,
-    bytes: Option<Vec<u8>>,
+    bytes: Option<std::sync::Arc<Vec<u8>>>,
+    /// Its loading, under way on a thread of its own since the first scan that needs it
+    /// was read, so that it overlaps the decoding of the next ones.
+    loading: Option<std::thread::JoinHandle<Result<Model, crate::engine::EngineError>>>,
     model: Option<(Model, String)>,
     sha256: String,
     /// A cached row of it was used: it loaded and ran on these inputs before.
@@ -215,18 +221,48 @@ struct Slot<'s> {
 }
 
 impl Slot<'_> {
+    /// Starts loading the model on a thread of its own, unless it is loaded or loading
+    /// (a thread that cannot start leaves it to [`Slot::model`]).
+    fn start(&mut self, threads: usize, on: Option<&crate::engine::Alternative>) {
+        if self.model.is_some() || self.loading.is_some() {
+            return;
+        }
+        let Some(bytes) = self.bytes.clone() else {
+            return;
+        };
+        let on = on.cloned();
+        self.loading = std::thread::Builder::new()
+            .name("clic-model-load".to_string())
+            .spawn(move || match &on {
+                Some(on) => Model::load_on(&bytes, threads, on),
+                None => Model::load(&bytes, threads),
+            })
+            .ok();
+    }
+
     fn model(
         &mut self,
         inputs: &BenchInputs,
         on: Option<&crate::engine::Alternative>,
     ) -> Result<&mut (Model, String), BenchError> {
         if self.model.is_none() {
-            let bytes = self.bytes.take().unwrap_or_default();
-            let model = match on {
-                Some(on) => Model::load_on(&bytes, 1, on)?,
-                None => Model::load(&bytes, 1)?,
-            }
+            let threads = inputs.budget.threads;
+            let model = match self.loading.take() {
+                Some(loading) => loading.join().unwrap_or_else(|_| {
+                    Err(crate::engine::EngineError::Panicked(
+                        "the thread loading the model failed".to_string(),
+                    ))
+                }),
+                None => {
+                    let bytes = self.bytes.clone().unwrap_or_default();
+                    match on {
+                        Some(on) => Model::load_on(&bytes, threads, on),
+                        None => Model::load(&bytes, threads),
+                    }
+                }
+            }?
             .with_timeout(inputs.budget.inference_timeout);
+            self.bytes = None;
             self.model = Some((model, self.sha256.clone()));
         }
         self.model
@@ -337,6 +373,9 @@ pub fn score(
                     for (slot, row) in slots.iter_mut().zip(&scan.rows) {
                         slot.hit |= row.is_some();
                         counts.rows_reused += usize::from(row.is_some());
+                        if row.is_none() {
+                            slot.start(inputs.budget.threads, reuse.on);
+                        }
                     }
                     pending.push((index, *scan));
                 }
@@ -444,7 +483,8 @@ fn read_model<'s>(
     };
     Ok(Slot {
         scorer: *scorer,
-        bytes: Some(bytes),
+        bytes: Some(std::sync::Arc::new(bytes)),
+        loading: None,
         model: None,
         sha256,
         hit: false,
