@@ -18,6 +18,10 @@
 # onnxruntime wheel is installed (as the Python pipeline does); CLIC_BACKEND=tract
 # forces tract. Needs python3 with numpy, pydicom 3, onnx, onnxruntime, pylibjpeg +
 # pylibjpeg-openjpeg, pyjpegls; GNU time, bc. Builds clic in release first (~20 min cold).
+#
+# Figures, where the cores idle, the lower bounds (benches/real_scale/lower_bounds.py: ONNX
+# Runtime alone, the decoder alone, ONNX Runtime's invariance to threads and batch size) and
+# which targets 2 cores can reach: benches/real_scale/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$PWD/benches/real_scale
