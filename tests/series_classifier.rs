@@ -457,6 +457,11 @@ fn the_binary_task_scores_each_series() {
         .output()
         .expect("clic runs");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("reference set: 24 series"),
+        "the summary counts series, not files: {}",
+        text(&out)
+    );
     let text_csv = std::fs::read_to_string(&csv).expect("predictions");
     let by_first: BTreeMap<String, &SeriesDef> =
         series.iter().map(|s| (s.first_file(), s)).collect();

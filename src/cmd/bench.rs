@@ -137,7 +137,7 @@ pub(super) fn report(
         }
         crate::output::outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        crate::output::out!("{}", human(ev));
+        crate::output::out!("{}", human(ev, spec));
     }
     Status::Ok
 }
@@ -153,9 +153,15 @@ fn pct(e: &Estimate) -> String {
     )
 }
 
-fn human(ev: &BenchEvidence) -> String {
+fn human(ev: &BenchEvidence, spec: &ModelSpec) -> String {
+    // A series classifier's rows are its series, not its files.
+    let unit = if clic_runner::task::series::applies(spec) {
+        "series"
+    } else {
+        "scans"
+    };
     let mut out = format!(
-        "reference set: {} scans, backend {}\n",
+        "reference set: {} {unit}, backend {}\n",
         ev.rows.len(),
         ev.backend
     );
